@@ -1,0 +1,200 @@
+"""The tables. The database row is the source of truth; a queue message is only a wake-up call.
+
+Every timestamp is stored as UTC (`UTCDateTime` restores the time zone SQLite forgets), every
+secret column holds Fernet ciphertext (see crypto.py) or a SHA-256 digest, never the plain value.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from amplifier.timeutil import utcnow
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"  # taking pledges until the deadline
+    ARMED = "armed"  # goal met at the deadline; waiting for the release timestamp
+    FAILED = "failed"  # goal missed: nothing is ever posted
+    RELEASING = "releasing"
+    RELEASED = "released"
+    CANCELLED = "cancelled"
+
+
+class PledgeStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # not yet claimed by any worker
+    SENDING = "sending"  # claimed; the network call may be under way
+    POSTED = "posted"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # the platform may or may not have posted it
+
+
+class Owner(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = _created()
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    revoked_at: datetime | None = _utc()
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    slug: str = Field(max_length=80, unique=True)
+    title: str = Field(max_length=200)
+    story: str = Field(max_length=10_000)
+    message_text: str = Field(max_length=5_000)
+    link: str | None = Field(default=None, max_length=2_000)
+    goal: int
+    platforms: str = Field(max_length=200)  # comma-separated platform names
+    pledge_deadline: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    release_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    status: str = Field(default=CampaignStatus.OPEN, max_length=20, index=True)
+    created_at: datetime = _created()
+    judged_at: datetime | None = _utc()
+    release_started_at: datetime | None = _utc()
+    prepared_at: datetime | None = _utc()
+    released_at: datetime | None = _utc()
+    cancelled_at: datetime | None = _utc()
+    lease_until: datetime | None = _utc()  # a worker releasing it renews this
+
+    @property
+    def platform_list(self) -> list[str]:
+        return [p for p in self.platforms.split(",") if p]
+
+    def post_text(self) -> str:
+        """The exact text a supporter consents to and that is posted in their name."""
+        return f"{self.message_text} {self.link}" if self.link else self.message_text
+
+
+class Pledge(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "campaign_id", "platform", "instance_url", "account_id", name="uq_pledge_account"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    platform: str = Field(max_length=20)
+    instance_url: str = Field(default="", max_length=300)  # "" where the platform has one host
+    account_id: str = Field(max_length=100)
+    handle: str = Field(max_length=300)
+    display_name: str = Field(default="", max_length=300)
+    profile_url: str = Field(default="", max_length=500)
+    followers: int = 0
+    post_text: str = Field(max_length=5_000)
+    status: str = Field(default=PledgeStatus.ACTIVE, max_length=20)
+    access_token_enc: str | None = None
+    refresh_token_enc: str | None = None
+    token_expires_at: datetime | None = _utc()
+    token_scope: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _created()
+    withdrawn_at: datetime | None = _utc()
+
+
+class Delivery(SQLModel, table=True):
+    """One row per pledge released; claimed by a conditional UPDATE before any network call."""
+
+    __table_args__ = (sa.Index("ix_delivery_campaign_status", "campaign_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pledge_id: int = Field(foreign_key="pledge.id", unique=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=20, index=True)
+    attempts: int = 0
+    claimed_at: datetime | None = _utc()  # renewed while a firer still holds the row
+    claimed_by: str | None = Field(default=None, max_length=100)  # the firer holding the claim
+    not_before: datetime | None = _utc()  # a retry waits for this (a platform's rate-limit reset)
+    sent_at: datetime | None = _utc()
+    finished_at: datetime | None = _utc()
+    remote_id: str | None = Field(default=None, max_length=100)
+    remote_url: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, max_length=2_000)
+    retryable: bool = False
+
+
+class MastodonApp(SQLModel, table=True):
+    """Our OAuth client on one Mastodon instance, registered once and reused."""
+
+    __tablename__ = "mastodon_app"
+    id: int | None = Field(default=None, primary_key=True)
+    instance_url: str = Field(max_length=300, unique=True)
+    redirect_uri: str = Field(max_length=500)
+    client_id: str = Field(max_length=200)
+    client_secret_enc: str
+    max_characters: int = 500
+    created_at: datetime = _created()
+
+
+class OAuthAttempt(SQLModel, table=True):
+    """A supporter's trip to a platform's consent screen and back, until they confirm or leave.
+
+    `state` travels through the platform; `browser_hash` binds the attempt to the browser that
+    started it (a cookie), so a callback or consent posted from elsewhere is refused.
+    """
+
+    __tablename__ = "oauth_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=100, unique=True)
+    browser_hash: str = Field(max_length=64)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    platform: str = Field(max_length=20)
+    instance_url: str = Field(default="", max_length=300)
+    code_verifier_enc: str | None = None
+    status: str = Field(default="started", max_length=20)  # started, authorized, consumed
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    account_id: str | None = Field(default=None, max_length=100)
+    handle: str | None = Field(default=None, max_length=300)
+    display_name: str | None = Field(default=None, max_length=300)
+    profile_url: str | None = Field(default=None, max_length=500)
+    followers: int | None = None
+    access_token_enc: str | None = None
+    refresh_token_enc: str | None = None
+    token_expires_at: datetime | None = _utc()
+    token_scope: str | None = Field(default=None, max_length=300)
+    pledge_id: int | None = Field(default=None, foreign_key="pledge.id")

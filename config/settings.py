@@ -1,0 +1,173 @@
+"""One validated settings object for every amplifier process (web, worker, beat, CLI).
+
+Every value comes from an `AMPLIFIER_*` environment variable (or a `.env` file), so the web
+process, the Celery worker and beat started by `amplifier up` or a Procfile runner all see the
+same configuration. Development generates its keys into the data directory; production refuses
+to start without real ones, so a default secret can never reach a live deployment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot work; the message says which variable to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AMPLIFIER_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=Path(".amplifier"))
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    public_url: str = "http://127.0.0.1:8000"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    token_keys: str | None = None
+    signing_key: str | None = None
+
+    x_client_id: str | None = None
+    x_client_secret: str | None = None
+    x_api_base: str = "https://api.x.com"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_web_base: str = "https://x.com"
+
+    mastodon_allow_http: bool = False
+    mastodon_suggested_instance: str = "mastodon.social"
+    mastodon_client_name: str = "amplifier"
+
+    platform_timeout_s: float = 10.0
+    release_tick_s: float = 1.0
+    release_concurrency: int = 500  # posts in flight at once in one firer
+    release_lease_s: float = 30.0  # a releasing campaign whose firers all stopped is re-fired
+    release_prepare_lead_s: float = 60.0  # tokens refreshed and rows made this long before T
+    release_fire_tasks: int = 2  # firer tasks queued per campaign (one per worker slot to use)
+    release_page_size: int = 500  # rows one firer claims at a time
+    release_stale_s: float = 120.0  # a claim not renewed this long is settled, not resent
+    oauth_attempt_ttl_s: int = 900
+    log_level: str = "INFO"
+
+    # Per-platform limits shared by every worker through Redis (amplifier/limits.py).
+    # X documents POST /2/tweets at 10,000 requests per 24 h per app (Pro access; Basic
+    # access documents far less, e.g. 1,667): set this to what the app's tier allows, since
+    # the owner's capacity warnings and the release pacing both read it.
+    limit_x_app_per_day: int = 10_000
+    # X publishes no concurrency limit; 200 calls in flight at ~150 ms each is ~1,300 posts/s,
+    # more than a day's budget in 8 s, so this only keeps a burst from opening thousands of
+    # sockets to one host across all workers.
+    limit_x_concurrency: int = 200
+    # Mastodon limits each account (300 calls / 5 min), never our one post per account, but
+    # every status makes the instance fan out federation jobs: at most this many of our calls
+    # in flight on any one instance, so a volunteer-run server is not knocked over.
+    limit_mastodon_concurrency: int = 50
+    # Sustained statuses per second on any one instance (the burst allowance is one second's
+    # worth): 10,000 supporters on mastodon.social still leave within ~100 s.
+    limit_mastodon_per_s: float = 100.0
+    # A worker killed with `kill -9` while holding concurrency places gives them back after
+    # this many seconds; live holders renew at a third of it. Longer than any platform call.
+    limit_lease_s: float = 30.0
+
+    # --- Web hardening (amplifier/web/security/) -------------------------------------------
+    # Largest form body a supporter page accepts, in bytes; larger answers 413. Our forms send
+    # a few hundred bytes, so 64 KiB only stops abuse.
+    web_max_form_bytes: int = Field(default=65_536, ge=1024)
+    # Largest JSON body the owner API accepts, in bytes; larger answers 413. A campaign at every
+    # field's max_length, JSON-escaped as \uXXXX (what Python's json.dumps sends), is ~210 KB.
+    web_max_api_bytes: int = Field(default=262_144, ge=1024)
+    # Pledge starts (POST /c/{slug}/pledge) per client address per minute, shared by every web
+    # process through Redis: a burst of this many, then one every 60/N seconds. Each start makes
+    # an OAuth attempt row and, for a new Mastodon server, an app registration there.
+    rate_pledge_start_per_min: int = Field(default=20, ge=1)
+    # Consent confirmations (POST /pledge/confirm) per client address per minute.
+    rate_pledge_confirm_per_min: int = Field(default=20, ge=1)
+    # Owner API writes (POST/PUT/PATCH/DELETE under /api) per client address per minute.
+    rate_api_write_per_min: int = Field(default=30, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
+    # (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the client address is the TCP peer's and the header
+    # is ignored, since anyone can send it. Behind a proxy, set this or every supporter shares
+    # the proxy's address (and its rate limits).
+    web_trusted_proxies: str = ""
+    # Client addresses or networks never rate-limited, comma-separated. Unset: loopback in
+    # development (the demo's scripted supporters all come from 127.0.0.1), none otherwise;
+    # "" exempts nothing anywhere.
+    web_rate_limit_exempt: str | None = None
+
+    @model_validator(mode="after")
+    def _production_needs_real_keys(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("AMPLIFIER_TOKEN_KEYS", self.token_keys),
+                    ("AMPLIFIER_SIGNING_KEY", self.signing_key),
+                    ("AMPLIFIER_DATABASE_URL", self.database_url),
+                    ("AMPLIFIER_REDIS_URL", self.redis_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise SettingsError(
+                    "production mode needs " + ", ".join(missing) + " to be set "
+                    "(generate keys with `amplifier keys generate`)"
+                )
+            if not self.public_url.startswith("https://"):
+                raise SettingsError("production mode needs AMPLIFIER_PUBLIC_URL to be https://…")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'amplifier.sqlite3').resolve()}"
+
+    def fernet_keys(self) -> list[bytes]:
+        """Token-encryption keys, newest first: the first encrypts, all of them decrypt."""
+        raw = self.token_keys or _dev_keys(self.data_dir)["token_keys"]
+        return [k.strip().encode() for k in raw.split(",") if k.strip()]
+
+    def signing_secret(self) -> bytes:
+        raw = self.signing_key or _dev_keys(self.data_dir)["signing_key"]
+        return raw.encode()
+
+
+def _dev_keys(data_dir: Path) -> dict[str, str]:
+    """Keys for development only, made on first use and kept in a git-ignored file (mode 0600)."""
+    path = data_dir / "dev-keys.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "token_keys": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "signing_key": secrets.token_urlsafe(32),
+    }
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(keys, fh)
+    try:
+        os.link(tmp, path)  # first writer wins when several processes start at once
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    winner: dict[str, str] = json.loads(path.read_text())
+    return winner
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
