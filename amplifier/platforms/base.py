@@ -1,0 +1,128 @@
+"""The one face every platform adapter shows the rest of amplifier.
+
+The domain never sees a library's own exception or response object: each adapter translates its
+platform's answers into the values and the error hierarchy below, so that the release engine can
+decide what to do from the class alone.
+
+    PlatformError            anything a platform call can end in, other than success
+    ├── RateLimited          over a limit; `retry_at` says when the platform allows the next call
+    ├── AuthExpired          the token is revoked or expired and cannot be refreshed: reconnect
+    ├── Rejected             the platform refused this request for good (too long, duplicate, …)
+    ├── Transient            nothing was done (connection refused, 503 before processing): retry
+    └── OutcomeUnknown       the request may have been acted upon (timeout after sending, 5xx on
+                             a write): never retry blindly, settle it first
+
+Adapters are plain synchronous objects built with explicit arguments (no settings import), so a
+test or a benchmark can build one against any base URL, the sandbox's or the real platform's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+
+class PlatformError(Exception):
+    """Base of every error an adapter raises; `retryable` tells whether trying again is safe."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class RateLimited(PlatformError):
+    retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, retry_at: datetime | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_at = retry_at
+
+
+class AuthExpired(PlatformError):
+    retryable = False
+
+
+class Rejected(PlatformError):
+    retryable = False
+
+
+class Transient(PlatformError):
+    retryable = True
+
+
+class OutcomeUnknown(PlatformError):
+    retryable = False
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What an OAuth token endpoint gave us; `expires_at` is timezone-aware UTC or None."""
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """An OAuth client: app-wide for X, one per instance for Mastodon."""
+
+    client_id: str
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """Where to send the supporter's browser, and what must be kept until the callback."""
+
+    url: str
+    state: str
+    code_verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    account_id: str
+    handle: str
+    display_name: str
+    followers: int
+    profile_url: str
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    remote_id: str
+    url: str
+
+
+class PlatformAdapter(Protocol):
+    """One platform account's view of one platform (for Mastodon: of one instance)."""
+
+    name: ClassVar[str]
+
+    def authorization_request(self, *, redirect_uri: str, state: str) -> AuthorizationRequest:
+        """Build the URL of the platform's consent screen (with PKCE where the platform uses it)."""
+        ...
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> TokenSet: ...
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """Raise AuthExpired when the platform says the refresh token is no longer valid."""
+        ...
+
+    def profile(self, tokens: TokenSet) -> Profile: ...
+
+    def text_problems(self, text: str) -> list[str]:
+        """Every reason this platform would refuse `text`, in words an owner can act on."""
+        ...
+
+    def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost: ...

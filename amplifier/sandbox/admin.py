@@ -1,0 +1,243 @@
+"""The sandbox's own control API, the same on every port (JSON in, JSON out).
+
+GET  /_sandbox/info            {"platform", "base_url", ...}
+GET  /_sandbox/posts           {"posts": [{"id","user_id","username","text","created_at",
+                                           "idempotency_key"}]}   in the order stored
+GET  /_sandbox/users           {"users": [...]}
+POST /_sandbox/users           {"username", "followers"?} -> the user (created or updated)
+POST /_sandbox/tokens           {"users": [{"username", "followers"?}, ...], "client_id"?, "scope"?}
+                               -> {"tokens": [{"username", "user_id", "access_token", ...}]}
+                               in the order asked: each user created if missing and given the
+                               tokens the token endpoint would issue after a consent (a
+                               load-testing shortcut past the consent screen; see mint_tokens)
+POST /_sandbox/expire-tokens   {"username"} -> {"expired": n}   access tokens expire now
+POST /_sandbox/revoke          {"username"} -> {"revoked": n}   access and refresh tokens
+GET  /_sandbox/faults          the current faults
+POST /_sandbox/faults          any subset of the faults -> the faults after the change
+POST /_sandbox/reset           forget users, tokens, posts, faults -> {"reset": true}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from amplifier.sandbox import mastodon_api
+from amplifier.sandbox.state import USERNAME_RE, HostState, User
+from amplifier.sandbox.web_util import host_state, json_response, read_params
+from amplifier.sandbox.x_api import KNOWN_SCOPES
+
+
+def _bad(message: str, status: int = 400) -> web.Response:
+    return json_response({"error": message}, status)
+
+
+async def _body(request: web.Request) -> dict[str, Any] | web.Response:
+    try:
+        return await read_params(request)
+    except ValueError as exc:
+        return _bad(str(exc))
+
+
+def _user_of(state: HostState, body: dict[str, Any]) -> User | web.Response:
+    username = body.get("username")
+    if not isinstance(username, str) or not username:
+        return _bad("username is required")
+    user = state.find_user(username)
+    if user is None:
+        return _bad(f"no user {username!r}", 404)
+    return user
+
+
+async def info(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body: dict[str, Any] = {"platform": state.platform, "base_url": state.config.base_url}
+    if state.platform == "x":
+        body["x_client_id"] = state.config.x_client_id
+        body["x_token_ttl"] = state.config.x_token_ttl
+    return json_response(body)
+
+
+async def list_posts(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    return json_response({"posts": [p.public() for p in state.posts]})
+
+
+async def list_users(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    return json_response({"users": [u.public() for u in state.users.values()]})
+
+
+async def create_user(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    username = body.get("username")
+    if not isinstance(username, str) or not USERNAME_RE.match(username.lstrip("@")):
+        return _bad("username must be 1 to 30 letters, digits or underscores")
+    followers = body.get("followers")
+    if followers is not None:
+        try:
+            followers = int(followers)
+        except (TypeError, ValueError):
+            return _bad("followers must be a whole number")
+        if followers < 0:
+            return _bad("followers must not be negative")
+    user = state.get_or_create_user(username.lstrip("@"), followers)
+    return json_response(user.public())
+
+
+X_CONSENT_SCOPES = "tweet.read tweet.write users.read offline.access"
+MAX_MINTED_USERS = 100_000
+
+
+def _wanted_users(body: dict[str, Any]) -> list[tuple[str, int | None]] | web.Response:
+    users = body.get("users")
+    if not isinstance(users, list) or not users:
+        return _bad("users must be a non-empty list")
+    if len(users) > MAX_MINTED_USERS:
+        return _bad(f"at most {MAX_MINTED_USERS} users per call")
+    wanted: list[tuple[str, int | None]] = []
+    for i, item in enumerate(users):
+        if not isinstance(item, dict):
+            return _bad(f"users[{i}] must be an object")
+        username = item.get("username")
+        if not isinstance(username, str) or not USERNAME_RE.match(username.lstrip("@")):
+            return _bad(f"users[{i}].username must be 1 to 30 letters, digits or underscores")
+        followers = item.get("followers")
+        if followers is not None and (
+            isinstance(followers, bool) or not isinstance(followers, int) or followers < 0
+        ):
+            return _bad(f"users[{i}].followers must be a whole number, not negative")
+        wanted.append((username.lstrip("@"), followers))
+    return wanted
+
+
+def _grant(state: HostState, body: dict[str, Any]) -> tuple[str, frozenset[str]] | web.Response:
+    """The client the tokens belong to and the scopes granted, as a consent would have."""
+    client_id = body.get("client_id")
+    scope = body.get("scope")
+    if client_id is not None and not isinstance(client_id, str):
+        return _bad("client_id must be a string")
+    if scope is not None and (not isinstance(scope, str) or not scope.split()):
+        return _bad("scope must be a non-empty string")
+    if state.platform == "x":
+        if client_id not in (None, state.config.x_client_id):
+            return _bad("client_id is not this X app's client")
+        scopes = frozenset((scope or X_CONSENT_SCOPES).split())
+        if not scopes <= KNOWN_SCOPES:
+            return _bad("scope holds an unknown X scope")
+        return state.config.x_client_id, scopes
+    if client_id is None:
+        if len(state.apps) != 1:
+            return _bad("client_id is required unless exactly one app is registered")
+        client_id = next(iter(state.apps))
+    app = state.apps.get(client_id)
+    if app is None:
+        return _bad("no app registered with this client_id", 404)
+    scopes = frozenset(scope.split()) if scope else app.scopes
+    if not all(
+        mastodon_api.SCOPE_RE.match(s) and mastodon_api.has_scope(app.scopes, s) for s in scopes
+    ):
+        return _bad("scope is not within the app's scopes")
+    return app.client_id, scopes
+
+
+async def mint_tokens(request: web.Request) -> web.StreamResponse:
+    """Sign many users in at once, skipping the consent page (for load tests).
+
+    Every user is created if missing (``followers`` updated when given) and receives exactly what
+    the token endpoint answers after a consent: on X a bearer token living the configured TTL
+    and, with ``offline.access``, a refresh token; on Mastodon a token of the app named by
+    ``client_id`` (default: the only registered app) that never expires. The body is checked
+    whole before anything changes. Bodies are limited to 1 MiB: send 5,000 users per call.
+    """
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    wanted = _wanted_users(body)
+    if isinstance(wanted, web.Response):
+        return wanted
+    grant = _grant(state, body)
+    if isinstance(grant, web.Response):
+        return grant
+    client_id, scopes = grant
+    scope_text = " ".join(sorted(scopes))
+    minted: list[dict[str, Any]] = []
+    for username, followers in wanted:
+        user = state.get_or_create_user(username, followers)
+        access, refresh = state.issue_consented_tokens(user.id, client_id, scopes)
+        item: dict[str, Any] = {
+            "username": user.username,
+            "user_id": user.id,
+            "access_token": access.token,
+            "token_type": "bearer" if state.platform == "x" else "Bearer",
+            "scope": scope_text,
+        }
+        if access.expires_at is not None:
+            item["expires_in"] = state.config.x_token_ttl
+        else:
+            item["created_at"] = int(access.created_at)
+        if refresh is not None:
+            item["refresh_token"] = refresh
+        minted.append(item)
+    return json_response({"tokens": minted})
+
+
+async def expire_tokens(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    user = _user_of(state, body)
+    if isinstance(user, web.Response):
+        return user
+    return json_response({"expired": state.expire_tokens(user.id)})
+
+
+async def revoke(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    user = _user_of(state, body)
+    if isinstance(user, web.Response):
+        return user
+    return json_response({"revoked": state.revoke_user_tokens(user.id)})
+
+
+async def get_faults(request: web.Request) -> web.StreamResponse:
+    return json_response(host_state(request).faults.as_json())
+
+
+async def set_faults(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    try:
+        state.faults.update(body)
+    except ValueError as exc:
+        return _bad(str(exc))
+    return json_response(state.faults.as_json())
+
+
+async def reset(request: web.Request) -> web.StreamResponse:
+    host_state(request).reset()
+    return json_response({"reset": True})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/_sandbox/info", info)
+    app.router.add_get("/_sandbox/posts", list_posts)
+    app.router.add_get("/_sandbox/users", list_users)
+    app.router.add_post("/_sandbox/users", create_user)
+    app.router.add_post("/_sandbox/tokens", mint_tokens)
+    app.router.add_post("/_sandbox/expire-tokens", expire_tokens)
+    app.router.add_post("/_sandbox/revoke", revoke)
+    app.router.add_get("/_sandbox/faults", get_faults)
+    app.router.add_post("/_sandbox/faults", set_faults)
+    app.router.add_post("/_sandbox/reset", reset)

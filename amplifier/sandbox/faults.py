@@ -1,0 +1,161 @@
+"""Fault injection and rate-limit windows of one emulated host.
+
+Default limits come from the platforms' documentation:
+
+* X, ``POST /2/tweets``: 100 requests / 15 min per user and 10,000 / 24 h per app
+  ("X API Rate Limits", https://docs.x.com/x-api/fundamentals/rate-limits, Manage Posts table;
+  the older page https://developer.x.com/en/docs/x-api/tweets/manage-tweets said 200 / 15 min).
+  Headers ``x-rate-limit-limit|remaining|reset`` (reset in epoch seconds) come with every answer,
+  and for the 24-hour limits ``x-app-limit-24hour-limit|remaining|reset`` and
+  ``x-user-limit-24hour-*`` (the header names X sends on POST /2/tweets).
+* Mastodon: every ``/api/*`` call with a user token counts against 300 requests / 5 min per
+  account ("Rate limits", https://docs.joinmastodon.org/api/rate-limits/), reported in
+  ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (an ISO 8601
+  timestamp); beyond it, 429 ``{"error": "Too many requests"}``.
+
+Windows are fixed windows that start at the first request, which is how both platforms report
+them (a reset time, a remaining count).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+FaultScope = Literal["posts", "all"]
+
+
+@dataclass
+class RateLimits:
+    user_limit: int
+    user_window_s: float
+    app_limit: int  # 0: no app-wide limit
+    app_window_s: float
+
+
+def default_rate_limits(platform: str) -> RateLimits:
+    if platform == "x":
+        return RateLimits(user_limit=100, user_window_s=900, app_limit=10_000, app_window_s=86_400)
+    return RateLimits(user_limit=300, user_window_s=300, app_limit=0, app_window_s=300)
+
+
+@dataclass
+class Faults:
+    """What the admin API can change at run time (``POST /_sandbox/faults``)."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 503
+    fail_next: int = 0
+    timeout_after_accept_next: int = 0
+    hang_s: float = 60.0
+    scope: FaultScope = "posts"
+    max_characters: int = 500
+    duplicate_window_s: float = 86_400.0
+    rate_limit: RateLimits = field(default_factory=lambda: default_rate_limits("x"))
+
+    @classmethod
+    def defaults(cls, platform: str, latency_ms: int, max_characters: int) -> Faults:
+        return cls(
+            latency_ms=latency_ms,
+            max_characters=max_characters,
+            rate_limit=default_rate_limits(platform),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def update(self, body: dict[str, Any]) -> None:
+        """Apply any subset of the fields; raises ValueError on an unknown or bad field."""
+        numeric: dict[str, type] = {
+            "latency_ms": int,
+            "error_rate": float,
+            "error_status": int,
+            "fail_next": int,
+            "timeout_after_accept_next": int,
+            "hang_s": float,
+            "max_characters": int,
+            "duplicate_window_s": float,
+        }
+        for key, value in body.items():
+            if key in numeric:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"{key} must be a number")
+                if value < 0:
+                    raise ValueError(f"{key} must not be negative")
+                setattr(self, key, numeric[key](value))
+            elif key == "scope":
+                if value not in ("posts", "all"):
+                    raise ValueError("scope must be 'posts' or 'all'")
+                self.scope = value
+            elif key == "rate_limit":
+                if not isinstance(value, dict):
+                    raise ValueError("rate_limit must be an object")
+                for rkey, rvalue in value.items():
+                    if rkey not in ("user_limit", "user_window_s", "app_limit", "app_window_s"):
+                        raise ValueError(f"unknown rate_limit field {rkey!r}")
+                    if isinstance(rvalue, bool) or not isinstance(rvalue, int | float):
+                        raise ValueError(f"rate_limit.{rkey} must be a number")
+                    if rvalue < 0:
+                        raise ValueError(f"rate_limit.{rkey} must not be negative")
+                    kind = int if rkey.endswith("limit") else float
+                    setattr(self.rate_limit, rkey, kind(rvalue))
+            else:
+                raise ValueError(f"unknown field {key!r}")
+        if not 0.0 <= self.error_rate <= 1.0:
+            raise ValueError("error_rate must be between 0 and 1")
+        if not 100 <= self.error_status <= 599:
+            raise ValueError("error_status must be an HTTP status")
+
+    def take_failure(self) -> bool:
+        """Whether this request must fail with ``error_status`` (consumes ``fail_next``)."""
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return True
+        return self.error_rate > 0.0 and random.random() < self.error_rate
+
+    def take_hang(self) -> bool:
+        """Whether this accepted post must answer only after ``hang_s`` (outcome unknown)."""
+        if self.timeout_after_accept_next > 0:
+            self.timeout_after_accept_next -= 1
+            return True
+        return False
+
+
+class Window:
+    """One fixed window of one bucket."""
+
+    __slots__ = ("count", "limit", "reset_at")
+
+    def __init__(self, limit: int, reset_at: float) -> None:
+        self.limit = limit
+        self.reset_at = reset_at
+        self.count = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.count >= self.limit
+
+
+class RateLimiter:
+    """Fixed windows keyed by (bucket, subject); a window starts at its first request."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, str], Window] = {}
+
+    def window(self, bucket: str, subject: str, limit: int, window_s: float) -> Window:
+        key = (bucket, subject)
+        t = time.time()
+        w = self._windows.get(key)
+        if w is None or w.reset_at <= t:
+            w = Window(limit, t + window_s)
+            self._windows[key] = w
+        else:
+            w.limit = limit  # a limit changed through the admin API applies at once
+        return w
