@@ -1,0 +1,220 @@
+"""Before T: make the delivery rows, refresh tokens that would expire, drop what cannot be posted.
+
+Nothing slow is left for the release instant. Runs once per campaign under its lease (a second
+run is harmless: rows are made only when the campaign leaves `armed`, refreshes only touch tokens
+still expiring, and failures only land on pending rows).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from amplifier.connectors import Connectors, PlatformUnavailable
+from amplifier.crypto import TokenCipher
+from amplifier.db import Database
+from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
+from amplifier.outcomes import describe
+from amplifier.platforms.base import AuthExpired, PlatformError
+from amplifier.pledges import store_tokens, tokens_of
+
+log = logging.getLogger(__name__)
+REFRESH_MARGIN = timedelta(minutes=10)
+_PAGE = 500
+
+
+def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> None:
+    """One row per active pledge, in one statement: no pledge is loaded into memory."""
+    session.execute(
+        sa.insert(Delivery).from_select(
+            ["pledge_id", "campaign_id", "status", "attempts", "retryable"],
+            sa.select(
+                col(Pledge.id),
+                col(Pledge.campaign_id),
+                sa.literal(DeliveryStatus.PENDING.value),
+                sa.literal(0),
+                sa.literal(False),
+            ).where(
+                col(Pledge.campaign_id) == campaign_id,
+                col(Pledge.status) == PledgeStatus.ACTIVE,
+                ~sa.exists().where(col(Delivery.pledge_id) == col(Pledge.id)),
+            ),
+        )
+    )
+    session.execute(
+        update(Campaign).where(col(Campaign.id) == campaign_id).values(release_started_at=now)
+    )
+
+
+@dataclass
+class Preparation:
+    refreshed: int = 0
+    dropped: int = 0
+
+
+def prepare(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    *,
+    campaign_id: int,
+    now: datetime,
+    lease_s: float = 60.0,
+) -> Preparation:
+    result = Preparation()
+    with db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return result
+        release_at = campaign.release_at
+    result.dropped += _drop_texts_that_do_not_fit(db, connectors, campaign_id, now)
+    result.refreshed, dropped = _refresh_expiring(
+        db,
+        connectors,
+        cipher,
+        campaign_id,
+        before=release_at + REFRESH_MARGIN,
+        now=now,
+        lease_s=lease_s,
+    )
+    result.dropped += dropped
+    with db.session() as session:
+        session.execute(
+            update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)
+        )
+    log.info(
+        "campaign %s prepared: %s tokens refreshed, %s pledges dropped",
+        campaign_id,
+        result.refreshed,
+        result.dropped,
+    )
+    return result
+
+
+def _fail_pending(session: Session, delivery_ids: list[int], reason: str, now: datetime) -> int:
+    if not delivery_ids:
+        return 0
+    done = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.FAILED, error=reason[:2000], finished_at=now)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _drop_texts_that_do_not_fit(
+    db: Database, connectors: Connectors, campaign_id: int, now: datetime
+) -> int:
+    """The text is checked once per platform and instance, not once per pledge."""
+    dropped = 0
+    with db.session() as session:
+        groups = session.exec(
+            select(Pledge.platform, Pledge.instance_url, Pledge.post_text)
+            .join(Delivery, col(Delivery.pledge_id) == col(Pledge.id))
+            .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.PENDING)
+            .distinct()
+        ).all()
+        for platform, instance_url, text in groups:
+            try:
+                problems = connectors.for_platform(session, platform, instance_url).text_problems(
+                    text
+                )
+            except PlatformUnavailable as exc:
+                problems = [str(exc)]
+            if not problems:
+                continue
+            ids = session.exec(
+                select(Delivery.id)
+                .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
+                .where(
+                    Delivery.campaign_id == campaign_id,
+                    Pledge.platform == platform,
+                    Pledge.instance_url == instance_url,
+                    Pledge.post_text == text,
+                )
+            ).all()
+            dropped += _fail_pending(
+                session,
+                [i for i in ids if i is not None],
+                "cannot be posted: " + " ".join(problems),
+                now,
+            )
+    return dropped
+
+
+def _refresh_expiring(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    campaign_id: int,
+    *,
+    before: datetime,
+    now: datetime,
+    lease_s: float,
+) -> tuple[int, int]:
+    """Refresh, in pages and in parallel, every token that would expire before T + margin."""
+    refreshed = dropped = 0
+    last_id = 0
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        while True:
+            with db.session() as session:
+                session.execute(  # still working on it: keep the lease
+                    update(Campaign)
+                    .where(col(Campaign.id) == campaign_id)
+                    .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
+                )
+                rows = session.exec(
+                    select(Pledge, Delivery.id)
+                    .join(Delivery, col(Delivery.pledge_id) == col(Pledge.id))
+                    .where(
+                        Delivery.campaign_id == campaign_id,
+                        Delivery.status == DeliveryStatus.PENDING,
+                        col(Pledge.token_expires_at) < before,
+                        col(Pledge.id) > last_id,
+                    )
+                    .order_by(col(Pledge.id))
+                    .limit(_PAGE)
+                ).all()
+            if not rows:
+                return refreshed, dropped
+            last_id = max(p.id or 0 for p, _ in rows)
+            for ok in pool.map(
+                lambda row: _refresh_one(db, connectors, cipher, row[0], row[1], now), rows
+            ):
+                refreshed += ok == "refreshed"
+                dropped += ok == "dropped"
+
+
+def _refresh_one(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    pledge: Pledge,
+    delivery_id: int | None,
+    now: datetime,
+) -> str:
+    assert pledge.id is not None and delivery_id is not None
+    try:
+        with db.session() as session:
+            adapter = connectors.for_platform(session, pledge.platform, pledge.instance_url)
+        fresh = adapter.refresh(tokens_of(pledge, cipher))
+    except AuthExpired as exc:
+        with db.session() as session:
+            _fail_pending(session, [delivery_id], describe(exc), now)
+        return "dropped"
+    except (PlatformError, PlatformUnavailable, ValueError) as exc:
+        log.warning(
+            "pledge %s: refresh postponed to the release (%s)", pledge.id, type(exc).__name__
+        )
+        return "later"
+    with db.session() as session:
+        row = session.get(Pledge, pledge.id)
+        assert row is not None
+        store_tokens(row, fresh, cipher)
+        session.add(row)
+    return "refreshed"

@@ -1,0 +1,105 @@
+"""The objects one process needs (settings, database, cipher, adapters, clock), built once.
+
+The web app, the Celery tasks and the CLI all start from `get_runtime()`, so they agree on
+configuration by construction; tests build their own `Runtime` around a test database.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from amplifier.connectors import Connectors
+from amplifier.crypto import TokenCipher
+from amplifier.db import Database
+from amplifier.fire import Firer, FireResult, run_firer
+from amplifier.limits import RedisLimiter, policy_for
+from amplifier.prepare import Preparation, prepare
+from amplifier.refclock import ReferenceClock
+from amplifier.release import DueWork, collect_due_work
+from config.settings import Settings, get_settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    cipher: TokenCipher
+    connectors: Connectors
+    clock: ReferenceClock
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        cipher = TokenCipher(settings.fernet_keys())
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url),
+            cipher=cipher,
+            connectors=Connectors(settings, cipher),
+            clock=ReferenceClock(settings.redis_url),
+        )
+
+    def collect_due_work(self, *, lead_s: float | None = None) -> DueWork:
+        with self.db.session() as session:
+            return collect_due_work(
+                session,
+                now=self.clock.now(),
+                lead_s=self.settings.release_prepare_lead_s if lead_s is None else lead_s,
+                lease_s=self.settings.release_lease_s,
+            )
+
+    def prepare(self, campaign_id: int) -> Preparation:
+        return prepare(
+            self.db,
+            self.connectors,
+            self.cipher,
+            campaign_id=campaign_id,
+            now=self.clock.now(),
+            lease_s=self.settings.release_lease_s,
+        )
+
+    def firer(self) -> Firer:
+        return Firer(
+            db=self.db,
+            connectors=self.connectors,
+            cipher=self.cipher,
+            clock=self.clock,
+            concurrency=self.settings.release_concurrency,
+            page_size=self.settings.release_page_size,
+            lease_s=self.settings.release_lease_s,
+            stale_s=self.settings.release_stale_s,
+            limiter_factory=self._limiter if self.settings.redis_url else None,
+        )
+
+    def _limiter(self) -> RedisLimiter:
+        """Per-platform limits shared with every other worker through Redis."""
+        import redis.asyncio
+
+        settings = self.settings
+        assert settings.redis_url is not None
+        return RedisLimiter(
+            redis.asyncio.Redis.from_url(settings.redis_url),
+            lambda key: policy_for(key, settings),
+            lease_s=settings.limit_lease_s,
+            owns_client=True,
+        )
+
+    def fire(self, campaign_id: int) -> FireResult:
+        return run_firer(self.firer(), campaign_id)
+
+    def release(self, campaign_id: int) -> FireResult:
+        """Prepare and fire in this process: for cron runs and tests."""
+        self.prepare(campaign_id)
+        return self.fire(campaign_id)
+
+
+_lock = threading.Lock()
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = Runtime.from_settings(get_settings())
+        return _runtime

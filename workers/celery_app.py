@@ -1,0 +1,43 @@
+"""The Celery app. Configured from config/settings like every other process; knows no domain logic.
+
+Options follow from the release design: a task's message is only a wake-up call (the database says
+what is left to do), so results are ignored, acknowledgement is late (a worker killed mid-task
+gets its task redelivered, and the delivery claims make the redelivery harmless) and a worker takes
+one message at a time.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from config.settings import get_settings
+from workers.schedule import beat_schedule
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    if not settings.redis_url:
+        raise RuntimeError(
+            "AMPLIFIER_REDIS_URL is not set: workers and beat need the same Redis as the web app "
+            "(`amplifier up` starts an embedded one and sets it for them)"
+        )
+    app = Celery("amplifier", broker=settings.redis_url, include=["workers.tasks"])
+    app.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        beat_schedule=beat_schedule(settings.release_tick_s),
+        beat_max_loop_interval=settings.release_tick_s,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+app = make_celery()
