@@ -1,0 +1,3 @@
+from amplifier.cli import main
+
+main()

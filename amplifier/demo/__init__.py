@@ -1,0 +1,1 @@
+"""`amplifier demo`: a whole campaign on real parts, from scheduling to the report."""

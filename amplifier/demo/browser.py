@@ -1,0 +1,94 @@
+"""A supporter's browser, scripted: the same HTTP requests a person's clicks would send.
+
+Used by the demo and the end-to-end tests; it speaks to the web app and the sandbox's consent
+pages over real HTTP and follows nothing it is not shown (no shortcut into the database).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+
+import requests
+
+_STATE = re.compile(r'name="state" value="([^"]+)"')
+_MANAGE = re.compile(r'id="manage-link" href="([^"]+)"')
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class PledgeFailed(Exception):
+    def __init__(self, step: str, response: requests.Response) -> None:
+        super().__init__(f"{step}: HTTP {response.status_code} {response.text[:300]}")
+        self.step = step
+        self.response = response
+
+
+@dataclass
+class Supporter:
+    username: str
+    platform: str
+    followers: int
+    instance: str = ""
+
+
+def form_token(page: requests.Response) -> str:
+    """The CSRF token a page's forms carry (the browser's cookie came with the page)."""
+    token = _CSRF.search(page.text)
+    if token is None:
+        raise PledgeFailed("page has no form token", page)
+    return unescape(token.group(1))
+
+
+def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) -> str:
+    """Walk the whole pledge and return the manage link shown on the confirmation page."""
+    with requests.Session() as browser:
+        consent = authorize(browser, web_url, slug, who, timeout=timeout)
+        state = _STATE.search(consent.text)
+        if state is None:
+            raise PledgeFailed("consent page has no form", consent)
+        done = browser.post(
+            f"{web_url}/pledge/confirm",
+            data={"state": unescape(state.group(1)), "csrf": form_token(consent)},
+            timeout=timeout,
+        )
+        link = _MANAGE.search(done.text)
+        if done.status_code != 200 or link is None:
+            raise PledgeFailed("confirm", done)
+        return unescape(link.group(1))
+
+
+def authorize(
+    browser: requests.Session,
+    web_url: str,
+    slug: str,
+    who: Supporter,
+    *,
+    decision: str = "approve",
+    timeout: float = 30.0,
+) -> requests.Response:
+    """From the campaign page through the platform's consent screen back to our callback."""
+    page = browser.get(f"{web_url}/c/{slug}", timeout=timeout)
+    if page.status_code != 200:
+        raise PledgeFailed("campaign page", page)
+    form = {"platform": who.platform, "csrf": form_token(page)}
+    if who.instance:
+        form["instance"] = who.instance
+    start = browser.post(
+        f"{web_url}/c/{slug}/pledge", data=form, allow_redirects=False, timeout=timeout
+    )
+    if start.status_code != 303:
+        raise PledgeFailed("start pledge", start)
+    authorize_url = start.headers["location"]
+    screen = browser.get(authorize_url, timeout=timeout)
+    if screen.status_code != 200:
+        raise PledgeFailed("platform consent screen", screen)
+    answer = browser.post(
+        authorize_url,
+        data={"username": who.username, "followers": str(who.followers), "decision": decision},
+        allow_redirects=False,
+        timeout=timeout,
+    )
+    if answer.status_code not in (302, 303):
+        raise PledgeFailed("platform consent", answer)
+    return browser.get(answer.headers["location"], timeout=timeout)

@@ -1,0 +1,168 @@
+"""The demo's script: schedule a campaign, supporters pledge over HTTP, watch the release, check.
+
+It exits successfully only if every pledge was posted exactly once on the sandbox with the exact
+text its supporter consented to, and the owner's report says the same.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.console import Console
+
+from amplifier.cli_admin import print_report
+from amplifier.demo.browser import Supporter, pledge
+from amplifier.demo.stack import LocalStack, local_stack
+from amplifier.owners import create_owner
+from amplifier.report import CampaignReport
+from amplifier.timeutil import utcnow
+
+
+def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list[Supporter]:
+    people = []
+    for i in range(count):
+        platform = platforms[i % len(platforms)]
+        people.append(
+            Supporter(
+                username=f"supporter{i:03d}",
+                platform=platform,
+                followers=100 + (i * 37) % 900,
+                instance=mastodon_url if platform == "mastodon" else "",
+            )
+        )
+    return people
+
+
+def schedule_campaign(
+    stack: LocalStack, token: str, *, goal: int, platforms: list[str], release_in: float
+) -> dict[str, Any]:
+    now = utcnow()
+    deadline = now + timedelta(seconds=release_in - 4)
+    release = now + timedelta(seconds=release_in)
+    answer = requests.post(
+        f"{stack.web_url}/api/campaigns",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "title": "Light up the library",
+            "story": "Our town library closes at six. We ask the council to keep it open late.",
+            "message_text": "Keep our library open in the evenings! #LibraryLate",
+            "link": "https://example.org/library-late",
+            "goal": goal,
+            "pledge_deadline": deadline.isoformat(),
+            "release_at": release.isoformat(),
+            "platforms": platforms,
+        },
+        timeout=30,
+    )
+    answer.raise_for_status()
+    campaign: dict[str, Any] = answer.json()
+    return campaign
+
+
+def wait_for_report(
+    stack: LocalStack, token: str, campaign_id: int, *, until_s: float
+) -> CampaignReport:
+    deadline = time.monotonic() + until_s
+    while True:
+        answer = requests.get(
+            f"{stack.web_url}/api/campaigns/{campaign_id}/report",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        report = CampaignReport.model_validate(answer.json())
+        if report.status in ("released", "failed", "cancelled") or time.monotonic() > deadline:
+            return report
+        for proc in stack.processes.processes:
+            proc.fail_if_dead()
+        time.sleep(0.5)
+
+
+def sandbox_posts(stack: LocalStack) -> list[dict[str, Any]]:
+    posts: list[dict[str, Any]] = []
+    for base in [stack.x_url, *stack.mastodon_urls]:
+        answer = requests.get(f"{base}/_sandbox/posts", timeout=30)
+        answer.raise_for_status()
+        posts.extend(answer.json()["posts"])
+    return posts
+
+
+def check_exactly_once(
+    people: list[Supporter], posts: list[dict[str, Any]], text: str
+) -> list[str]:
+    """Every problem found; an empty list means each supporter's post exists exactly once."""
+    per_user = Counter((p["username"], p["text"]) for p in posts)
+    problems = []
+    for who in people:
+        n = per_user[(who.username, text)]
+        if n != 1:
+            problems.append(f"{who.username} ({who.platform}): {n} posts with the consented text")
+    strangers = {p["username"] for p in posts} - {who.username for who in people}
+    problems.extend(f"unexpected post by {name}" for name in sorted(strangers))
+    return problems
+
+
+def run_demo(
+    *,
+    supporters: int,
+    platforms: list[str],
+    release_in: float,
+    keep: Path | None,
+    console: Console,
+) -> bool:
+    data_dir = keep or Path(tempfile.mkdtemp(prefix="amplifier-demo-"))
+    database_url = os.environ.get("AMPLIFIER_DATABASE_URL")
+    try:
+        with local_stack(
+            data_dir, database_url=database_url, redis_url=os.environ.get("AMPLIFIER_REDIS_URL")
+        ) as stack:
+            console.print(
+                f"[bold]amplifier demo[/] · web {stack.web_url} · sandbox X {stack.x_url}"
+                f" · Mastodon {stack.mastodon_urls[0]} · logs {data_dir / 'logs'}"
+            )
+            with stack.runtime.db.session() as session:
+                token = create_owner(session, name="Demo owner").token
+            campaign = schedule_campaign(
+                stack, token, goal=supporters, platforms=platforms, release_in=release_in
+            )
+            console.print(f"campaign {campaign['id']} scheduled: {campaign['signup_url']}")
+            console.print(
+                f"release at {campaign['release_at']} (T); {supporters} supporters pledging…"
+            )
+            people = make_supporters(supporters, platforms, stack.mastodon_urls[0])
+            started = time.monotonic()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))
+            console.print(
+                f"{supporters} pledges recorded in {time.monotonic() - started:.1f}s; "
+                "waiting for the deadline and the release…"
+            )
+            report = wait_for_report(stack, token, campaign["id"], until_s=release_in + 90)
+            print_report(console, report)
+            problems = check_exactly_once(people, sandbox_posts(stack), campaign["post_text"])
+            if report.status != "released":
+                problems.append(f"campaign ended {report.status}, expected released")
+            if report.counts.get("posted", 0) != supporters:
+                problems.append(f"report says {report.counts}, expected {supporters} posted")
+            if problems:
+                for problem in problems:
+                    console.print(f"[red]✗ {problem}[/]")
+                return False
+            console.print(
+                f"[green]✓ {supporters} pledges, {supporters} posts on the sandbox, "
+                "each exactly once; "
+                f"reach {report.reached} followers[/]"
+            )
+            return True
+    finally:
+        if keep is None:
+            shutil.rmtree(data_dir, ignore_errors=True)

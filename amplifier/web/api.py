@@ -1,0 +1,63 @@
+"""The owner's JSON API: schedule, list, inspect, cancel campaigns and read their reports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from amplifier.campaigns import (
+    CampaignCreate,
+    CampaignPublic,
+    CampaignRuleError,
+    cancel_campaign,
+    create_campaign,
+    list_campaigns,
+    to_public,
+)
+from amplifier.report import CampaignReport, build_report
+from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/api", tags=["owner API"])
+
+
+@router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignPublic)
+def create(
+    data: CampaignCreate, session: SessionDep, owner: CurrentOwner, rt: RuntimeDep
+) -> CampaignPublic:
+    assert owner.id is not None
+    try:
+        campaign = create_campaign(
+            session,
+            owner_id=owner.id,
+            data=data,
+            enabled_platforms=rt.connectors.enabled_platforms(),
+        )
+    except CampaignRuleError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
+
+
+@router.get("/campaigns", response_model=list[CampaignPublic])
+def list_own(session: SessionDep, owner: CurrentOwner, rt: RuntimeDep) -> list[CampaignPublic]:
+    return [
+        to_public(session, c, public_url=rt.settings.public_url, settings=rt.settings)
+        for c in list_campaigns(session, owner_id=owner.id)
+    ]
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignPublic)
+def show(campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep) -> CampaignPublic:
+    return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
+
+
+@router.post("/campaigns/{campaign_id}/cancel", response_model=CampaignPublic)
+def cancel(campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep) -> CampaignPublic:
+    try:
+        cancel_campaign(session, campaign=campaign)
+    except CampaignRuleError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
+
+
+@router.get("/campaigns/{campaign_id}/report", response_model=CampaignReport)
+def report(campaign: OwnedCampaign, session: SessionDep) -> CampaignReport:
+    return build_report(session, campaign)

@@ -1,0 +1,72 @@
+"""Request-scoped dependencies: the runtime, one session per request, the calling owner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from amplifier.models import Campaign, Owner
+from amplifier.owners import owner_for_token
+from amplifier.runtime import Runtime
+
+
+def get_rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_rt)]
+
+
+def get_session(rt: RuntimeDep) -> Iterator[Session]:
+    with rt.db.session() as session:
+        yield session
+
+
+# "function" scope: commit before the response is sent, so a page never claims what failed
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_owner(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Owner:
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "send your API token as `Authorization: Bearer amp_…` (`amplifier owner create`)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    owner = owner_for_token(session, credentials.credentials)
+    if owner is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "this API token is unknown or revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return owner
+
+
+CurrentOwner = Annotated[Owner, Depends(current_owner)]
+
+
+# campaign ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no campaign, and
+# must be answered 404 before the database refuses to compare it (a 500)
+_MAX_ID = 2**31 - 1
+
+
+def owned_campaign(campaign_id: int, session: SessionDep, owner: CurrentOwner) -> Campaign:
+    campaign = session.get(Campaign, campaign_id) if 1 <= campaign_id <= _MAX_ID else None
+    if campaign is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign with id {campaign_id}")
+    if campaign.owner_id != owner.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this campaign belongs to another owner")
+    return campaign
+
+
+OwnedCampaign = Annotated[Campaign, Depends(owned_campaign)]

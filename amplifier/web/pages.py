@@ -1,0 +1,509 @@
+"""Supporter pages: the campaign page, the OAuth round trip, consent, and the manage link.
+
+The browser that starts a pledge gets a random cookie; its digest is stored on the attempt, so the
+callback and the consent form are honoured only in that browser (state alone could be replayed).
+
+Every refusal is a page saying what happened and what to do; where the campaign is known, the page
+links back to it, so a supporter is never left at a dead end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from amplifier.campaigns import support
+from amplifier.connectors import PlatformUnavailable
+from amplifier.crypto import new_secret, sign, verify
+from amplifier.models import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    OAuthAttempt,
+    Pledge,
+    PledgeStatus,
+)
+from amplifier.pledges import (
+    PledgeRefused,
+    authorize_attempt,
+    confirm_pledge,
+    load_attempt,
+    start_attempt,
+    withdraw,
+)
+from amplifier.runtime import Runtime
+from amplifier.supporter_data import delete_supporter_data, describe
+from amplifier.timeutil import utcnow
+from amplifier.web.deps import RuntimeDep, SessionDep
+from amplifier.web.rendering import (
+    message_page,
+    page,
+    platform_label,
+    platform_labels,
+)
+
+router = APIRouter(include_in_schema=False)
+BROWSER_COOKIE = "amp_browser"
+
+# how a campaign that no longer takes withdrawals is described to its supporter
+_TOO_LATE: dict[str, str] = {
+    CampaignStatus.RELEASING: "being released right now",
+    CampaignStatus.RELEASED: "already released",
+    CampaignStatus.FAILED: "over: it did not reach its goal, so nothing is posted",
+    CampaignStatus.CANCELLED: "cancelled, so nothing is posted",
+}
+_MAX_PLEDGE_ID_DIGITS = 18  # below 2**63: larger numbers cannot be an id in any database
+
+
+class RefusedWithBackLink(PledgeRefused):
+    """A refusal shown with a link back to the campaign it concerns."""
+
+    def __init__(self, title: str, message: str, *, status: int, back_url: str) -> None:
+        super().__init__(title, message, status=status)
+        self.back_url = back_url
+
+
+def campaign_path(slug: str) -> str:
+    return f"/c/{slug}"
+
+
+@contextmanager
+def _back_to(slug: str | None) -> Iterator[None]:
+    """Turn a refusal raised inside into one that links back to the campaign page."""
+    try:
+        yield
+    except RefusedWithBackLink:
+        raise
+    except PledgeRefused as exc:
+        if slug is None:
+            raise
+        raise RefusedWithBackLink(
+            exc.title, exc.message, status=exc.status, back_url=campaign_path(slug)
+        ) from exc
+
+
+def _campaign_or_404(session: Session, slug: str) -> Campaign:
+    campaign = session.exec(select(Campaign).where(Campaign.slug == slug)).first()
+    if campaign is None:
+        raise PledgeRefused(
+            "No such campaign",
+            "Check the link you were given: no campaign has that address.",
+            status=404,
+        )
+    return campaign
+
+
+def _slug_for_state(session: Session, state: str) -> str | None:
+    if not state:
+        return None
+    return session.exec(
+        select(Campaign.slug)
+        .join(OAuthAttempt, col(OAuthAttempt.campaign_id) == col(Campaign.id))
+        .where(OAuthAttempt.state == state)
+    ).first()
+
+
+def _attempt(session: Session, *, state: str, browser: str | None) -> OAuthAttempt:
+    """`load_attempt`, with a link back to the campaign when the attempt names one."""
+    try:
+        return load_attempt(session, state=state, browser_nonce=browser, now=utcnow())
+    except PledgeRefused:
+        with _back_to(_slug_for_state(session, state)):
+            raise
+
+
+async def page_of_refused_form(request: Request, form: Mapping[str, str]) -> tuple[str, str] | None:
+    """Where the page holding a form refused for its CSRF token is: (url, link label)."""
+    path = request.url.path
+    start = re.fullmatch(r"/c/([^/]+)/pledge", path)
+    if start is not None:
+        return campaign_path(start.group(1)), "Back to the campaign page"
+    if path.startswith("/p/"):
+        return "/".join(path.split("/")[:4]), "Back to your pledge"  # /p/{id}/{signature}
+    if path == "/pledge/confirm" and form.get("state"):
+        rt: Runtime = request.app.state.runtime
+
+        def lookup() -> str | None:
+            with rt.db.session() as session:
+                return _slug_for_state(session, form["state"][:100])
+
+        slug = await run_in_threadpool(lookup)
+        if slug is not None:
+            return campaign_path(slug), "Back to the campaign page (start again there)"
+    return None
+
+
+def manage_path(rt: Runtime, pledge_id: int) -> str:
+    return f"/p/{pledge_id}/{sign(rt.settings.signing_secret(), f'pledge:{pledge_id}')}"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return message_page(
+        request,
+        "amplifier",
+        "Crowdspeaking: supporters each donate one post, released together. "
+        "Open a campaign's signup link to take part.",
+        200,
+    )
+
+
+def _posted_count(session: Session, campaign_id: int) -> int:
+    count = session.exec(
+        select(func.count(col(Delivery.id))).where(
+            Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.POSTED
+        )
+    ).one()
+    return int(count)
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeDep) -> HTMLResponse:
+    campaign = _campaign_or_404(session, slug)
+    assert campaign.id is not None
+    supporters, reach = support(session, campaign.id)
+    now = utcnow()
+    released = campaign.status in (CampaignStatus.RELEASING, CampaignStatus.RELEASED)
+    return page(
+        request,
+        "campaign.html",
+        campaign=campaign,
+        supporters=supporters,
+        reach=reach,
+        goal_reached=supporters >= campaign.goal,
+        progress=min(100, round(100 * supporters / campaign.goal)) if campaign.goal else 100,
+        open=campaign.status == CampaignStatus.OPEN and campaign.pledge_deadline > now,
+        posted=_posted_count(session, campaign.id) if released else 0,
+        platforms=[(p, platform_label(p)) for p in campaign.platform_list],
+        enabled=rt.connectors.enabled_platforms(),
+        suggested_instance=rt.settings.mastodon_suggested_instance,
+        deadline_iso=campaign.pledge_deadline.isoformat(),
+    )
+
+
+@router.get("/c/{slug}/pledge")
+def start_pledge_by_get(slug: str, session: SessionDep) -> Response:
+    """A pledge starts from the campaign page's form; a reloaded address goes back there."""
+    campaign = _campaign_or_404(session, slug)
+    return RedirectResponse(campaign_path(campaign.slug), status_code=303)
+
+
+@router.post("/c/{slug}/pledge")
+def start_pledge(
+    request: Request,
+    slug: str,
+    platform: Annotated[str, Form(max_length=20)],
+    session: SessionDep,
+    rt: RuntimeDep,
+    instance: Annotated[str, Form(max_length=300)] = "",
+    amp_browser: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    campaign = _campaign_or_404(session, slug)
+    with _back_to(campaign.slug):
+        return _start_pledge(session, rt, campaign, platform, instance, amp_browser)
+
+
+def _start_pledge(
+    session: Session,
+    rt: Runtime,
+    campaign: Campaign,
+    platform: str,
+    instance: str,
+    amp_browser: str | None,
+) -> Response:
+    if platform not in campaign.platform_list:
+        raise PledgeRefused(
+            "Platform not offered",
+            f"This campaign posts to {platform_labels(campaign.platform_list)} only.",
+            status=400,
+        )
+    instance_url = ""
+    try:
+        if platform == "mastodon":
+            if not instance.strip():
+                raise PledgeRefused(
+                    "Which Mastodon server?",
+                    "Type the address of your Mastodon server, for example mastodon.social.",
+                    status=422,
+                )
+            instance_url = rt.connectors.normalise_instance(instance)
+        adapter = rt.connectors.for_platform(session, platform, instance_url)
+    except ValueError as exc:
+        raise PledgeRefused(
+            "That server address does not look right", str(exc), status=422
+        ) from exc
+    except PlatformUnavailable as exc:
+        raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
+    browser = amp_browser or new_secret(24)
+    url = start_attempt(
+        session,
+        campaign=campaign,
+        platform=platform,
+        instance_url=instance_url,
+        adapter=adapter,
+        redirect_uri=rt.connectors.redirect_uri(platform),
+        browser_nonce=browser,
+        cipher=rt.cipher,
+        now=utcnow(),
+        ttl_s=rt.settings.oauth_attempt_ttl_s,
+    )
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        BROWSER_COOKIE,
+        browser,
+        max_age=rt.settings.oauth_attempt_ttl_s * 4,
+        httponly=True,
+        samesite="lax",
+        secure=rt.settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+@router.get("/oauth/{platform}/callback", response_class=HTMLResponse)
+def oauth_callback(
+    request: Request,
+    platform: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    state: str = "",
+    code: str = "",
+    error: str = "",
+    amp_browser: Annotated[str | None, Cookie()] = None,
+) -> HTMLResponse:
+    attempt = _attempt(session, state=state, browser=amp_browser)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    assert campaign is not None
+    with _back_to(campaign.slug):
+        if attempt.platform != platform:
+            raise PledgeRefused("This sign-in link is not valid", "The platform does not match.")
+        if error or not code:
+            session.delete(attempt)
+            return message_page(
+                request,
+                "No pledge was made",
+                f"You did not allow amplifier to post for you on {platform_label(platform)}, "
+                "so nothing was recorded. You can change your mind from the campaign page.",
+                400,
+                back_url=campaign_path(campaign.slug),
+            )
+        try:
+            adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        except (PlatformUnavailable, ValueError) as exc:
+            raise PledgeRefused(
+                "This platform cannot be reached",
+                f"{exc} Nothing was recorded; you can start again from the campaign page.",
+                status=502,
+            ) from exc
+        authorize_attempt(
+            session,
+            attempt=attempt,
+            code=code,
+            adapter=adapter,
+            redirect_uri=rt.connectors.redirect_uri(platform),
+            cipher=rt.cipher,
+        )
+    return page(
+        request,
+        "consent.html",
+        campaign=campaign,
+        attempt=attempt,
+        platform_label=platform_label(platform),
+    )
+
+
+@router.get("/pledge/confirm", response_class=HTMLResponse)
+def confirm_by_get(request: Request) -> HTMLResponse:
+    """The confirmation is the consent form's answer; reached any other way, say where to start."""
+    return message_page(
+        request,
+        "Start from the campaign page",
+        "This address only records a pledge sent from the page that shows the exact text to "
+        "post. Open the campaign's signup link, choose your platform and confirm there; "
+        "nothing was recorded.",
+        405,
+        back_url="/",
+        back_label="What is amplifier?",
+        headers={"Allow": "POST"},
+    )
+
+
+@router.post("/pledge/confirm", response_class=HTMLResponse)
+def confirm(
+    request: Request,
+    state: Annotated[str, Form(max_length=100)],
+    session: SessionDep,
+    rt: RuntimeDep,
+    amp_browser: Annotated[str | None, Cookie()] = None,
+) -> HTMLResponse:
+    now = utcnow()
+    attempt = _attempt(session, state=state, browser=amp_browser)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    assert campaign is not None
+    with _back_to(campaign.slug):
+        pledge = confirm_pledge(session, attempt=attempt, campaign=campaign, now=now)
+    assert pledge.id is not None
+    return page(
+        request,
+        "confirmed.html",
+        campaign=campaign,
+        pledge=pledge,
+        manage_url=rt.settings.public_url.rstrip("/") + manage_path(rt, pledge.id),
+    )
+
+
+def _signed_pledge(session: Session, rt: Runtime, raw_id: str, signature: str) -> Pledge:
+    pledge = None
+    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= _MAX_PLEDGE_ID_DIGITS:
+        pledge_id = int(raw_id)
+        if verify(rt.settings.signing_secret(), f"pledge:{pledge_id}", signature):
+            pledge = session.get(Pledge, pledge_id)
+    if pledge is None:
+        raise PledgeRefused(
+            "This link is not valid", "Use the exact link shown when you pledged.", status=404
+        )
+    return pledge
+
+
+def _pledge_campaign(session: Session, pledge: Pledge) -> Campaign:
+    campaign = session.get(Campaign, pledge.campaign_id)
+    assert campaign is not None  # a foreign key
+    return campaign
+
+
+def _safe_link(url: str | None) -> str | None:
+    """A platform's post URL, linked only if it is an http(s) address."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+@router.get("/p/{pledge_id}/{signature}", response_class=HTMLResponse)
+def manage(
+    request: Request, pledge_id: str, signature: str, session: SessionDep, rt: RuntimeDep
+) -> HTMLResponse:
+    pledge = _signed_pledge(session, rt, pledge_id, signature)
+    campaign = _pledge_campaign(session, pledge)
+    delivery = session.exec(select(Delivery).where(Delivery.pledge_id == pledge.id)).first()
+    return page(
+        request,
+        "manage.html",
+        pledge=pledge,
+        campaign=campaign,
+        delivery=delivery,
+        post_url=_safe_link(delivery.remote_url) if delivery is not None else None,
+        can_withdraw=pledge.status == PledgeStatus.ACTIVE
+        and campaign.status in (CampaignStatus.OPEN, CampaignStatus.ARMED),
+        action=request.url.path,
+        campaign_url=campaign_path(campaign.slug),
+    )
+
+
+@router.post("/p/{pledge_id}/{signature}", response_class=HTMLResponse)
+def withdraw_pledge(
+    request: Request,
+    pledge_id: str,
+    signature: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
+    """Without `confirm=yes` this only asks "are you sure?"; with it, the pledge is withdrawn."""
+    pledge = _signed_pledge(session, rt, pledge_id, signature)
+    campaign = _pledge_campaign(session, pledge)
+    back = campaign_path(campaign.slug)
+    if pledge.status == PledgeStatus.WITHDRAWN:
+        return message_page(
+            request,
+            "Your pledge is withdrawn",
+            f"Nothing will be posted from {pledge.handle} for “{campaign.title}”, and the "
+            "access amplifier held to your account is deleted.",
+            200,
+            back_url=back,
+        )
+    if campaign.status not in (CampaignStatus.OPEN, CampaignStatus.ARMED):
+        described = _TOO_LATE.get(campaign.status, campaign.status)
+        raise RefusedWithBackLink(
+            "Too late to withdraw",
+            f"This campaign is {described}; your pledge can no longer be withdrawn. "
+            "Your pledge's link shows what happens to your post.",
+            status=409,
+            back_url=back,
+        )
+    if confirm != "yes":
+        return page(
+            request,
+            "withdraw_confirm.html",
+            pledge=pledge,
+            campaign=campaign,
+            action=request.url.path,
+            campaign_url=back,
+        )
+    with _back_to(campaign.slug):
+        withdraw(session, pledge=pledge, campaign=campaign, now=utcnow())
+    return message_page(
+        request,
+        "Your pledge is withdrawn",
+        f"Nothing will be posted from {pledge.handle} for “{campaign.title}”, and the access "
+        "amplifier held to your account has been deleted.",
+        200,
+        back_url=back,
+    )
+
+
+@router.get("/p/{pledge_id}/{signature}/data", response_class=HTMLResponse)
+def supporter_data(
+    request: Request,
+    pledge_id: str,
+    signature: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    confirm: str = "",
+) -> HTMLResponse:
+    """Everything held about this pledge (never a token's value), and the way to delete it."""
+    pledge = _signed_pledge(session, rt, pledge_id, signature)
+    campaign = _pledge_campaign(session, pledge)
+    data = describe(session, pledge)
+    manage_url = request.url.path.removesuffix("/data")
+    return page(
+        request,
+        "supporter_data.html",
+        data=data,
+        campaign=campaign,
+        post_url=_safe_link(data.outcome.url) if data.outcome is not None else None,
+        confirming=confirm == "delete" and not data.erased,
+        data_url=request.url.path,
+        delete_action=f"{request.url.path}/delete",
+        manage_url=manage_url,
+        campaign_url=campaign_path(campaign.slug),
+        can_withdraw=pledge.status == PledgeStatus.ACTIVE
+        and campaign.status in (CampaignStatus.OPEN, CampaignStatus.ARMED),
+    )
+
+
+@router.post("/p/{pledge_id}/{signature}/data/delete", response_class=HTMLResponse)
+def delete_data(
+    request: Request,
+    pledge_id: str,
+    signature: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Without `confirm=yes` this only asks "are you sure?"; with it, the data is deleted."""
+    pledge = _signed_pledge(session, rt, pledge_id, signature)
+    campaign = _pledge_campaign(session, pledge)
+    data_url = request.url.path.removesuffix("/delete")
+    if confirm != "yes":
+        return RedirectResponse(f"{data_url}?confirm=delete", status_code=303)
+    with _back_to(campaign.slug):
+        delete_supporter_data(session, pledge=pledge, campaign=campaign, now=utcnow())
+    return RedirectResponse(data_url, status_code=303)

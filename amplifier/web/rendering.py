@@ -1,0 +1,85 @@
+"""Jinja2 templates and the helpers every supporter page shares."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+PLATFORM_LABELS = {"x": "X", "mastodon": "Mastodon"}
+PLEDGE_STATUS_WORDS = {"active": "pledged", "withdrawn": "withdrawn"}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n+")
+
+
+def platform_label(name: str) -> str:
+    return PLATFORM_LABELS.get(name, name)
+
+
+def platform_labels(names: list[str]) -> str:
+    """ "X", "X and Mastodon", "X, Mastodon and Bluesky"."""
+    labels = [platform_label(n) for n in names]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def paragraphs(text: str) -> list[str]:
+    """The story's paragraphs: split on blank lines; single line breaks stay inside one."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return [p.strip("\n") for p in _BLANK_LINE.split(normalised) if p.strip()]
+
+
+def utc_text(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def time_tag(moment: datetime) -> Markup:
+    """A <time> whose UTC text the page script rewrites to the viewer's local time."""
+    text = utc_text(moment)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        moment.astimezone(UTC).isoformat(), text, text
+    )
+
+
+templates.env.filters["paragraphs"] = paragraphs
+templates.env.filters["platform_label"] = platform_label
+templates.env.filters["platform_labels"] = platform_labels
+templates.env.filters["utc"] = utc_text
+templates.env.globals["time_tag"] = time_tag
+templates.env.globals["pledge_status_words"] = PLEDGE_STATUS_WORDS
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def message_page(
+    request: Request,
+    title: str,
+    message: str,
+    status_code: int,
+    *,
+    back_url: str | None = None,
+    back_label: str = "Back to the campaign page",
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    response = page(
+        request,
+        "message.html",
+        status_code,
+        title=title,
+        message=message,
+        back_url=back_url,
+        back_label=back_label,
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
