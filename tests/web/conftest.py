@@ -1,0 +1,114 @@
+"""Fixtures for the web app's defences: an in-process client on a fresh runtime, settings
+adjusted per test, a Redis shared like the web processes share it, and helpers that behave
+like a browser (cookie jar, form tokens read from the page)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from amplifier.models import Campaign, Pledge
+from amplifier.runtime import Runtime
+from amplifier.services import Stack, start_embedded_redis
+from amplifier.web.app import create_app
+from tests.app import factories
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("AMPLIFIER_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    root: Path = tmp_path_factory.mktemp("web-redis")
+    with Stack(root / "logs") as stack:
+        yield start_embedded_redis(stack, root / "data")
+
+
+@pytest.fixture
+def make_client(runtime: Runtime) -> Iterator[ClientFactory]:
+    """make_client(client=(host, port), **settings overrides) -> a TestClient on a new app."""
+    clients: list[TestClient] = []
+
+    def make(
+        client: tuple[str, int] = ("203.0.113.7", 40000),
+        base_url: str | None = None,
+        **overrides: Any,
+    ) -> TestClient:
+        for key, value in overrides.items():
+            setattr(runtime.settings, key, value)
+        if base_url is None:  # a Secure cookie is only sent back over https
+            https = runtime.settings.public_url.startswith("https://")
+            base_url = "https://testserver" if https else "http://testserver"
+        test_client = TestClient(
+            create_app(runtime), base_url=base_url, raise_server_exceptions=False, client=client
+        )
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def campaign(runtime: Runtime) -> Campaign:
+    with runtime.db.session() as session:
+        owner = factories.owner(session)
+        assert owner.owner.id is not None
+        return factories.campaign(session, owner.owner.id)
+
+
+@pytest.fixture
+def owner_token(runtime: Runtime) -> str:
+    with runtime.db.session() as session:
+        return factories.owner(session, name="API owner").token
+
+
+def add_pledge(session: Session, campaign: Campaign, n: int = 0) -> int:
+    """A pledge written directly (no tokens): enough for the manage page and withdrawal."""
+    assert campaign.id is not None
+    row = Pledge(
+        campaign_id=campaign.id,
+        platform="x",
+        account_id=f"acct-{n}-{uuid.uuid4().hex[:6]}",
+        handle=f"@person{n}",
+        followers=10,
+        post_text=campaign.post_text(),
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def api_routes(app: Any) -> list[APIRoute]:
+    """Every APIRoute of the app, inside included routers too (FastAPI nests them)."""
+    found: list[APIRoute] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(list(inner.routes))
+
+    walk(list(app.routes))
+    return found
