@@ -66,10 +66,37 @@ class DeliveryStatus(StrEnum):
     UNCONFIRMED = "unconfirmed"  # the platform may or may not have posted it
 
 
+class ReviewStatus(StrEnum):
+    PENDING = "pending"  # waiting for an admin: not public, takes no pledges
+    APPROVED = "approved"
+    REJECTED = "rejected"  # the owner sees `review_reason`
+
+
 class Owner(SQLModel, table=True):
+    """Someone who schedules campaigns; an admin also reviews everyone's.
+
+    Owners made by `amplifier owner create` have no email or password: they use API tokens only.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254, unique=True)  # stored lower-cased
+    password_hash: str | None = Field(default=None, max_length=200)  # argon2id, never the password
+    password_changed_at: datetime | None = _utc()
+    is_admin: bool = False
     created_at: datetime = _created()
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; only its digest is stored here."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    last_seen_at: datetime | None = _utc()
 
 
 class ApiToken(SQLModel, table=True):
@@ -79,6 +106,7 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=200)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _created()
+    last_used_at: datetime | None = _utc()
     revoked_at: datetime | None = _utc()
 
 
@@ -102,6 +130,19 @@ class Campaign(SQLModel, table=True):
     released_at: datetime | None = _utc()
     cancelled_at: datetime | None = _utc()
     lease_until: datetime | None = _utc()  # a worker releasing it renews this
+    # moderation: public and pledgeable only once approved; a suspension holds the release
+    review_status: str = Field(default=ReviewStatus.PENDING, max_length=20, index=True)
+    review_reason: str | None = Field(default=None, max_length=2_000)
+    reviewed_at: datetime | None = _utc()
+    reviewed_by: int | None = Field(default=None, foreign_key="owner.id")
+    suspended_at: datetime | None = _utc()
+    suspension_reason: str | None = Field(default=None, max_length=2_000)
+    # consent: the message's current version (MessageVersion keeps every one supporters saw)
+    message_version: int = 1
+    # personalisation: supporters may rewrite the text, keeping every required fragment
+    personalisation_allowed: bool = False
+    personal_required: str = Field(default="", max_length=1_000)  # one fragment per line
+    personal_max_length: int | None = None
 
     @property
     def platform_list(self) -> list[str]:
@@ -110,6 +151,19 @@ class Campaign(SQLModel, table=True):
     def post_text(self) -> str:
         """The exact text a supporter consents to and that is posted in their name."""
         return f"{self.message_text} {self.link}" if self.link else self.message_text
+
+
+class MessageVersion(SQLModel, table=True):
+    """Every version of a campaign's message a supporter may have consented to."""
+
+    __tablename__ = "message_version"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "version", name="uq_message_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    version: int
+    message_text: str = Field(max_length=5_000)
+    link: str | None = Field(default=None, max_length=2_000)
+    created_at: datetime = _created()
 
 
 class Pledge(SQLModel, table=True):
@@ -127,7 +181,10 @@ class Pledge(SQLModel, table=True):
     display_name: str = Field(default="", max_length=300)
     profile_url: str = Field(default="", max_length=500)
     followers: int = 0
-    post_text: str = Field(max_length=5_000)
+    post_text: str = Field(max_length=5_000)  # exactly what the supporter consented to
+    consented_version: int = 1  # the campaign's message version that text belongs to
+    consented_at: datetime | None = _utc()
+    personalised: bool = False
     status: str = Field(default=PledgeStatus.ACTIVE, max_length=20)
     access_token_enc: str | None = None
     refresh_token_enc: str | None = None

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     rate_pledge_confirm_per_min: int = Field(default=20, ge=1)
     # Owner API writes (POST/PUT/PATCH/DELETE under /api) per client address per minute.
     rate_api_write_per_min: int = Field(default=30, ge=1)
+    # Login attempts (POST /login) per client address per minute: slows password guessing.
+    rate_login_per_min: int = Field(default=10, ge=1)
+    # Owner sign-ups (POST /signup) per client address per minute.
+    rate_signup_per_min: int = Field(default=5, ge=1)
+    # How long an owner's login lasts without logging in again, in seconds (default 14 days).
+    web_session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+
+    # --- Moderation (amplifier/moderation.py) ------------------------------------------------
+    # New campaigns are public only once an admin approves them. A private deployment whose
+    # owners are all trusted may approve every new campaign at creation instead.
+    moderation_auto_approve: bool = False
+
     # Reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
     # (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the client address is the TCP peer's and the header
     # is ignored, since anyone can send it. Behind a proxy, set this or every supporter shares

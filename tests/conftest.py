@@ -110,6 +110,8 @@ def make_settings(
         "signing_key": new_secret(16),
         "mastodon_allow_http": True,
         "platform_timeout_s": 5.0,
+        # most tests run as a private deployment; tests of moderation turn this off
+        "moderation_auto_approve": True,
     }
     if sandbox is not None:
         values.update(

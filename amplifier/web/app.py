@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,7 +24,8 @@ from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
-from amplifier.web import api, pages, security
+from amplifier.web import admin, api, owner_pages, pages, security
+from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.ratelimit import RateLimiter
 
@@ -75,7 +77,10 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     )
     policy: security.HeaderPolicy = app.state.header_policy
     app.include_router(api.router)
+    app.include_router(admin.api_router)
     app.include_router(pages.router)
+    app.include_router(owner_pages.router)
+    app.include_router(admin.pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/docs", include_in_schema=False)
@@ -101,6 +106,10 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
                 ],
             },
         )
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?{urlencode({'next': exc.next_path})}", status_code=303)
 
     @app.exception_handler(PledgeRefused)
     async def pledge_refused(request: Request, exc: PledgeRefused) -> HTMLResponse:

@@ -9,9 +9,11 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from amplifier.accounts import owner_for_session
 from amplifier.models import Campaign, Owner
 from amplifier.owners import owner_for_token
 from amplifier.runtime import Runtime
+from amplifier.timeutil import utcnow
 
 
 def get_rt(request: Request) -> Runtime:
@@ -70,3 +72,43 @@ def owned_campaign(campaign_id: int, session: SessionDep, owner: CurrentOwner) -
 
 
 OwnedCampaign = Annotated[Campaign, Depends(owned_campaign)]
+
+
+# --- owners logged in on the web (session cookie; see amplifier/accounts.py) -------------------
+
+SESSION_COOKIE = "amp_session"
+SECURE_SESSION_COOKIE = "__Host-amp_session"
+
+
+def session_cookie_name(rt: Runtime) -> str:
+    """`__Host-` when served over https: the cookie is then Secure, host-only and path=/."""
+    return (
+        SECURE_SESSION_COOKIE if rt.settings.public_url.startswith("https://") else SESSION_COOKIE
+    )
+
+
+class LoginRequired(Exception):
+    """Raised by `web_owner` when no valid session cookie came: answered with a redirect."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def optional_web_owner(request: Request, session: SessionDep, rt: RuntimeDep) -> Owner | None:
+    token = request.cookies.get(session_cookie_name(rt))
+    if not token:
+        return None
+    return owner_for_session(session, token, now=utcnow())
+
+
+def web_owner(
+    request: Request, owner: Annotated[Owner | None, Depends(optional_web_owner)]
+) -> Owner:
+    if owner is None:
+        raise LoginRequired(request.url.path)
+    return owner
+
+
+WebOwner = Annotated[Owner, Depends(web_owner)]
+MaybeWebOwner = Annotated[Owner | None, Depends(optional_web_owner)]
