@@ -59,6 +59,11 @@ class Connectors:
                 )
             return self._x
 
+    @property
+    def public_only(self) -> bool:
+        """Supporter-named hosts must be public, except where local http is allowed (dev, tests)."""
+        return not self.settings.mastodon_allow_http
+
     def mastodon(self, session: Session, instance_url: str) -> MastodonAdapter:
         with self._lock:
             cached = self._mastodon.get(instance_url)
@@ -71,6 +76,7 @@ class Connectors:
             client_secret=self.cipher.decrypt(app.client_secret_enc),
             max_characters=app.max_characters,
             timeout=self.settings.platform_timeout_s,
+            public_only=self.public_only,
         )
         with self._lock:
             return self._mastodon.setdefault(instance_url, adapter)
@@ -96,9 +102,12 @@ class Connectors:
                 redirect_uri=redirect_uri,
                 website=self.settings.public_url,
                 timeout=self.settings.platform_timeout_s,
+                public_only=self.public_only,
             )
             max_characters = mastodon_platform.fetch_max_characters(
-                instance_url, timeout=self.settings.platform_timeout_s
+                instance_url,
+                timeout=self.settings.platform_timeout_s,
+                public_only=self.public_only,
             )
         except PlatformError as exc:
             raise PlatformUnavailable(

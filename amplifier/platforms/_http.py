@@ -16,7 +16,8 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from yarl import URL
 
-from .base import OutcomeUnknown, PlatformError, Transient
+from .base import OutcomeUnknown, PlatformError, Rejected, Transient
+from .egress import NotPublic, NotPublicAddress, public_only_pools
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -27,7 +28,8 @@ class RoutingAdapter(HTTPAdapter):
     Mounted on a `requests.Session` for the prefixes `from_bases` (e.g. tweepy's hard-coded
     `https://api.twitter.com`), it rewrites scheme, host and port of each outgoing request to
     those of `to_base` (a path prefix of `to_base` is kept too). Configuration only: no library
-    code is patched. With `to_base=None` it only enforces the timeout.
+    code is patched. With `to_base=None` it only enforces the timeout. With `public_only` it
+    connects to public addresses only (egress.py), for hosts a supporter named.
     """
 
     def __init__(
@@ -37,11 +39,18 @@ class RoutingAdapter(HTTPAdapter):
         from_bases: Iterable[str] = (),
         to_base: str | None = None,
         pool_maxsize: int = 32,
+        public_only: bool = False,
     ) -> None:
+        self._public_only = public_only  # read by init_poolmanager, which __init__ calls
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize)
         self._timeout = timeout
         self._from = tuple(b.rstrip("/") for b in from_bases)
         self._to = to_base.rstrip("/") if to_base else None
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        if self._public_only:
+            public_only_pools(self.poolmanager)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -104,7 +113,15 @@ def is_before_sending(exc: requests.RequestException) -> bool:
 
 
 def network_error(exc: requests.RequestException, *, write: bool, platform: str) -> PlatformError:
-    """Translate a requests failure: before sending → Transient; after, on a write → unknown."""
+    """Translate a requests failure: before sending → Transient; after, on a write → unknown.
+
+    A host refused by the egress guard is Rejected: trying again cannot help.
+    """
+    inner = exc.args[0] if exc.args else None
+    if isinstance(inner, urllib3.exceptions.MaxRetryError):
+        inner = inner.reason
+    if isinstance(inner, NotPublic):
+        return Rejected(f"{platform}: {str(inner).split(': ', 1)[-1]}")
     if is_before_sending(exc):
         return Transient(f"could not reach {platform}: {type(exc).__name__}")
     if write:
@@ -123,6 +140,8 @@ def call_timeout(seconds: float) -> aiohttp.ClientTimeout:
 
 def async_network_error(exc: BaseException, *, write: bool, platform: str) -> PlatformError:
     """`network_error` for aiohttp: a refused or unresolved connection never reached the server."""
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, NotPublicAddress):
+        return Rejected(str(exc.os_error))
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return Transient(f"could not reach {platform}: {type(exc).__name__}")
     if write:

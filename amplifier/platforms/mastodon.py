@@ -46,6 +46,7 @@ from .base import (
     TokenSet,
     Transient,
 )
+from .egress import PublicOnlyResolver
 from .logging_guard import silence_token_loggers
 from .text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 
@@ -120,9 +121,9 @@ def _host_ok(host: str, *, allow_local: bool) -> bool:
     )
 
 
-def _session(timeout: float) -> requests.Session:
+def _session(timeout: float, *, public_only: bool) -> requests.Session:
     session = requests.Session()
-    adapter = RoutingAdapter(timeout=timeout)
+    adapter = RoutingAdapter(timeout=timeout, public_only=public_only)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["Accept"] = "application/json"
@@ -177,6 +178,7 @@ def register_app(
     redirect_uri: str,
     website: str | None,
     timeout: float = DEFAULT_TIMEOUT,
+    public_only: bool = True,
 ) -> ClientCredentials:
     """Register amplifier as an OAuth app on one instance (`POST /api/v1/apps`)."""
     base = instance_url.rstrip("/")
@@ -188,7 +190,7 @@ def register_app(
     if website:
         payload["website"] = website
     host = urlsplit(base).netloc
-    with _session(timeout) as session:
+    with _session(timeout, public_only=public_only) as session:
         try:
             response = session.post(f"{base}/api/v1/apps", json=payload, timeout=timeout)
         except requests.RequestException as exc:
@@ -205,7 +207,7 @@ def register_app(
 
 
 def fetch_instance_limits(
-    instance_url: str, *, timeout: float = DEFAULT_TIMEOUT
+    instance_url: str, *, timeout: float = DEFAULT_TIMEOUT, public_only: bool = True
 ) -> tuple[int, int]:
     """(max_characters, characters_reserved_per_url) from `/api/v2/instance`, else `/api/v1`.
 
@@ -214,7 +216,7 @@ def fetch_instance_limits(
     """
     base = instance_url.rstrip("/")
     host = urlsplit(base).netloc
-    with _session(timeout) as session:
+    with _session(timeout, public_only=public_only) as session:
         for path in ("/api/v2/instance", "/api/v1/instance"):
             try:
                 response = session.get(f"{base}{path}", timeout=timeout)
@@ -231,9 +233,11 @@ def fetch_instance_limits(
     return MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH
 
 
-def fetch_max_characters(instance_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> int:
+def fetch_max_characters(
+    instance_url: str, *, timeout: float = DEFAULT_TIMEOUT, public_only: bool = True
+) -> int:
     """The instance's status length limit (`configuration.statuses.max_characters`), or 500."""
-    return fetch_instance_limits(instance_url, timeout=timeout)[0]
+    return fetch_instance_limits(instance_url, timeout=timeout, public_only=public_only)[0]
 
 
 class MastodonAdapter:
@@ -250,6 +254,7 @@ class MastodonAdapter:
         max_characters: int = MASTODON_DEFAULT_MAX,
         timeout: float = DEFAULT_TIMEOUT,
         characters_reserved_per_url: int = MASTODON_URL_LENGTH,
+        public_only: bool = True,
     ) -> None:
         self.instance_url = instance_url.rstrip("/")
         self.domain = urlsplit(self.instance_url).netloc
@@ -258,7 +263,8 @@ class MastodonAdapter:
         self.max_characters = max_characters
         self.characters_reserved_per_url = characters_reserved_per_url
         self.timeout = timeout
-        self._session = _session(timeout)
+        self.public_only = public_only  # supporters name the host: see egress.py
+        self._session = _session(timeout, public_only=public_only)
 
     def __repr__(self) -> str:  # never show the secret
         return f"MastodonAdapter(instance_url={self.instance_url!r})"
@@ -387,10 +393,12 @@ class MastodonAdapter:
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async` against this instance."""
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit),
-            timeout=_call_timeout(self.timeout),
+        connector = aiohttp.TCPConnector(
+            limit=limit,
+            limit_per_host=limit,
+            resolver=PublicOnlyResolver() if self.public_only else None,
         )
+        return aiohttp.ClientSession(connector=connector, timeout=_call_timeout(self.timeout))
 
     async def publish_async(
         self,

@@ -29,7 +29,11 @@ from .helpers import REDIRECT_URI, admin, consent, posts
 
 def make_adapter(base: str, *, timeout: float = 5.0) -> MastodonAdapter:
     creds = register_app(
-        base, client_name="amplifier tests", redirect_uri=REDIRECT_URI, website=None
+        base,
+        client_name="amplifier tests",
+        redirect_uri=REDIRECT_URI,
+        website=None,
+        public_only=False,  # the sandbox listens on loopback
     )
     assert creds.client_secret
     return MastodonAdapter(
@@ -37,6 +41,7 @@ def make_adapter(base: str, *, timeout: float = 5.0) -> MastodonAdapter:
         client_id=creds.client_id,
         client_secret=creds.client_secret,
         timeout=timeout,
+        public_only=False,
     )
 
 
@@ -108,12 +113,16 @@ def test_authorization_url_and_refresh_without_expiry() -> None:
 
 def test_register_app_and_fetch_max_characters(mastodon_url: str) -> None:
     creds = register_app(
-        mastodon_url, client_name="amplifier", redirect_uri=REDIRECT_URI, website="https://a.org"
+        mastodon_url,
+        client_name="amplifier",
+        redirect_uri=REDIRECT_URI,
+        website="https://a.org",
+        public_only=False,
     )
     assert isinstance(creds, ClientCredentials) and creds.client_id and creds.client_secret
-    assert fetch_max_characters(mastodon_url) == 500
+    assert fetch_max_characters(mastodon_url, public_only=False) == 500
     admin(mastodon_url, "faults", {"max_characters": 1000})
-    assert fetch_max_characters(mastodon_url) == 1000
+    assert fetch_max_characters(mastodon_url, public_only=False) == 1000
 
 
 def test_connect_profile_publish(mastodon_url: str) -> None:
