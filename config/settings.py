@@ -137,6 +137,11 @@ class Settings(BaseSettings):
                 )
             if not self.public_url.startswith("https://"):
                 raise SettingsError("production mode needs AMPLIFIER_PUBLIC_URL to be https://…")
+            if self.mastodon_allow_http:
+                raise SettingsError(
+                    "AMPLIFIER_MASTODON_ALLOW_HTTP lets supporters point the app at hosts inside "
+                    "your network: it is for local development only, unset it in production"
+                )
         return self
 
     @property

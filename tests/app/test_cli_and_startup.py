@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from amplifier.crypto import generate_fernet_key
 from amplifier.db import Database, DatabaseNotMigrated, upgrade
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
@@ -114,6 +115,26 @@ def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> 
     refused = run_cli({"AMPLIFIER_ENV": "production"}, "campaign", "list")
     assert refused.returncode == 2
     assert "production mode needs AMPLIFIER_TOKEN_KEYS" in refused.stdout
+
+
+def test_production_refuses_to_lift_the_egress_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("AMPLIFIER_"):
+            monkeypatch.delenv(key)
+    real = {
+        "AMPLIFIER_ENV": "production",
+        "AMPLIFIER_TOKEN_KEYS": generate_fernet_key(),
+        "AMPLIFIER_SIGNING_KEY": "s" * 32,
+        "AMPLIFIER_DATABASE_URL": "postgresql://db/amplifier",
+        "AMPLIFIER_REDIS_URL": "redis://redis:6379/0",
+        "AMPLIFIER_PUBLIC_URL": "https://amplifier.example",
+    }
+    for key, value in real.items():
+        monkeypatch.setenv(key, value)
+    assert Settings(_env_file=None).env == "production"  # type: ignore[call-arg]
+    monkeypatch.setenv("AMPLIFIER_MASTODON_ALLOW_HTTP", "true")
+    with pytest.raises((SettingsError, ValidationError), match="MASTODON_ALLOW_HTTP"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
 
 
 def test_development_keys_are_generated_once_and_private(tmp_path: Path) -> None:
