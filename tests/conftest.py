@@ -21,7 +21,7 @@ from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.db import Database, upgrade
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox, run_in_thread
-from amplifier.services import free_port
+from amplifier.services import Stack, free_port, start_embedded_redis
 from config.settings import Settings
 
 POSTGRES_URL = os.environ.get("AMPLIFIER_TEST_POSTGRES_URL")
@@ -50,6 +50,19 @@ def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         sb: RunningSandbox = request.getfixturevalue("sandbox")
         for base in [sb.x_url, *sb.mastodon_urls]:
             requests.post(f"{base}/_sandbox/reset", timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: `AMPLIFIER_TEST_REDIS_URL` when set (CI), else one embedded redis-server
+    for the whole session. Tests using it keep to their own keys; none flushes the database."""
+    url = os.environ.get("AMPLIFIER_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    root: Path = tmp_path_factory.mktemp("redis")
+    with Stack(root / "logs") as stack:
+        yield start_embedded_redis(stack, root / "data")
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,8 @@ like a browser (cookie jar, form tokens read from the page)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,22 +15,10 @@ from sqlmodel import Session
 
 from amplifier.models import Campaign, Pledge
 from amplifier.runtime import Runtime
-from amplifier.services import Stack, start_embedded_redis
 from amplifier.web.app import create_app
 from tests.app import factories
 
 ClientFactory = Callable[..., TestClient]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = os.environ.get("AMPLIFIER_TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    root: Path = tmp_path_factory.mktemp("web-redis")
-    with Stack(root / "logs") as stack:
-        yield start_embedded_redis(stack, root / "data")
 
 
 @pytest.fixture
