@@ -1,21 +1,35 @@
-"""Owners and their API tokens. A token is shown once at creation; only its digest is stored."""
+"""Owners and their API tokens. A token is shown once at creation; only its digest is stored.
+
+A token can be revoked but not deleted, so its name and dates stay in the owner's list. Its
+`last_used_at` is written at most once a minute, so a busy script does not write on every call.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from amplifier.crypto import hash_secret, new_secret
 from amplifier.models import ApiToken, Owner
+from amplifier.timeutil import utcnow
 
 TOKEN_PREFIX = "amp_"
+MAX_TOKEN_NAME = 200
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_MAX_TOKEN_LENGTH = 200  # ours are 47 characters; longer is no token, and not worth a digest
+_MAX_ID = 2**31 - 1  # INTEGER columns: a larger number is no row (PostgreSQL would refuse it)
 
 
 @dataclass(frozen=True)
 class NewOwner:
     owner: Owner
     token: str
+
+
+class TokenNameError(ValueError):
+    pass
 
 
 def create_owner(session: Session, *, name: str, token_name: str = "default") -> NewOwner:
@@ -29,20 +43,68 @@ def create_owner(session: Session, *, name: str, token_name: str = "default") ->
     return NewOwner(owner=owner, token=create_token(session, owner_id=owner.id, name=token_name))
 
 
-def create_token(session: Session, *, owner_id: int, name: str) -> str:
+def check_token_name(raw: str) -> str:
+    name = raw.strip()
+    if not name:
+        raise TokenNameError("name: give the token a name (e.g. the script that will use it)")
+    if len(name) > MAX_TOKEN_NAME:
+        raise TokenNameError(f"name: at most {MAX_TOKEN_NAME} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise TokenNameError("name: remove the control characters (line breaks, tabs…)")
+    return name
+
+
+def issue_token(session: Session, *, owner_id: int, name: str) -> tuple[ApiToken, str]:
+    """(the stored row, the token to show once); raises TokenNameError for an unusable name."""
     token = TOKEN_PREFIX + new_secret(32)
-    session.add(ApiToken(owner_id=owner_id, name=name, token_hash=hash_secret(token)))
+    row = ApiToken(owner_id=owner_id, name=check_token_name(name), token_hash=hash_secret(token))
+    session.add(row)
     session.flush()
-    return token
+    return row, token
 
 
-def owner_for_token(session: Session, token: str) -> Owner | None:
+def create_token(session: Session, *, owner_id: int, name: str) -> str:
+    return issue_token(session, owner_id=owner_id, name=name)[1]
+
+
+def list_tokens(session: Session, *, owner_id: int) -> list[ApiToken]:
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(col(ApiToken.id))
+        )
+    )
+
+
+def owned_token(session: Session, *, owner_id: int, token_id: int) -> ApiToken | None:
+    """The owner's token with this id; another owner's is None, exactly like a missing one."""
+    if not 1 <= token_id <= _MAX_ID:
+        return None
+    row = session.get(ApiToken, token_id)
+    return row if row is not None and row.owner_id == owner_id else None
+
+
+def revoke_token(session: Session, *, token: ApiToken, now: datetime) -> None:
+    """Idempotent: revoking a revoked token keeps the first revocation's time."""
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.add(token)
+        session.flush()
+
+
+def owner_for_token(session: Session, token: str, *, now: datetime | None = None) -> Owner | None:
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
     row = session.exec(
         select(ApiToken).where(
             ApiToken.token_hash == hash_secret(token),
-            ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(ApiToken.revoked_at).is_(None),
         )
     ).first()
     if row is None:
         return None
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.flush()
     return session.get(Owner, row.owner_id)

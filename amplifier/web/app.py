@@ -24,7 +24,7 @@ from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
-from amplifier.web import admin, api, owner_pages, pages, security
+from amplifier.web import admin, api, api_tokens, owner_pages, pages, security
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.ratelimit import RateLimiter
@@ -77,6 +77,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     )
     policy: security.HeaderPolicy = app.state.header_policy
     app.include_router(api.router)
+    app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)
     app.include_router(owner_pages.router)

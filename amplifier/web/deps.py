@@ -64,10 +64,10 @@ _MAX_ID = 2**31 - 1
 
 def owned_campaign(campaign_id: int, session: SessionDep, owner: CurrentOwner) -> Campaign:
     campaign = session.get(Campaign, campaign_id) if 1 <= campaign_id <= _MAX_ID else None
-    if campaign is None:
+    # Another owner's campaign is answered exactly like a missing one, as on the pages and in
+    # the CLI: a 403 would tell a prober which ids exist.
+    if campaign is None or campaign.owner_id != owner.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign with id {campaign_id}")
-    if campaign.owner_id != owner.id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this campaign belongs to another owner")
     return campaign
 
 
@@ -106,7 +106,8 @@ def web_owner(
     request: Request, owner: Annotated[Owner | None, Depends(optional_web_owner)]
 ) -> Owner:
     if owner is None:
-        raise LoginRequired(request.url.path)
+        # back to the page after logging in; a form's action is no page (GET would be a 405)
+        raise LoginRequired(request.url.path if request.method == "GET" else "/owner")
     return owner
 
 

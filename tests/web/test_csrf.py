@@ -126,8 +126,9 @@ def test_consent_without_a_valid_token_records_no_pledge(
     assert f'href="/c/{campaign.slug}"' in refused.text  # the campaign, found from the state
     with runtime.db.session() as session:
         assert session.exec(select(Pledge)).all() == []
+    shown = dict(re.findall(r'name="(version|message_digest)" value="([^"]+)"', consent.text))
     done = client.post(
-        "/pledge/confirm", data={"state": state.group(1), "csrf": _token(consent.text)}
+        "/pledge/confirm", data={"state": state.group(1), "csrf": _token(consent.text), **shown}
     )
     assert done.status_code == 200 and "Thank you" in done.text
 
@@ -170,6 +171,7 @@ def test_every_page_route_taking_a_post_refuses_it_without_a_token(
     assert known <= set(page_posts)
     for path in page_posts:  # new form routes are covered without editing this test
         url = path.replace("/p/{pledge_id}/{signature}", manage).replace("{slug}", campaign.slug)
+        url = url.replace("{campaign_id}", str(campaign.id)).replace("{token_id}", "1")
         assert "{" not in url, f"teach this test the parameters of {path}"
         _refused(client.post(url, data={"platform": "x", "state": "s", "confirm": "yes"}))
     with runtime.db.session() as session:
@@ -185,7 +187,7 @@ def test_every_page_route_taking_a_post_refuses_it_without_a_token(
 
 def test_every_form_in_every_template_carries_the_token() -> None:
     forms = 0
-    for template in TEMPLATES.glob("*.html"):
+    for template in TEMPLATES.rglob("*.html"):  # owner/ and admin/ pages too
         text = template.read_text()
         for form in re.findall(r"<form\b.*?</form>", text, re.S):
             forms += 1

@@ -1,7 +1,8 @@
 """The web app's defences, wired by `install`: outermost first,
 
 1. `SecurityHeadersMiddleware` — CSP, nosniff, frame and referrer policy, HSTS on https;
-2. `RateLimitMiddleware` — per-address limits on pledging and the owner API's writes (Redis);
+2. `RateLimitMiddleware` — per-address limits on pledging, logins, sign-ups and the owner
+   API's writes (Redis);
 3. `BodyLimitMiddleware` — bodies read whole up to a limit (64 KiB forms, 256 KiB API), else 413;
 4. `CsrfMiddleware` — every POST outside /api needs the form token derived from its cookie.
 

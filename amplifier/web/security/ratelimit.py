@@ -1,4 +1,5 @@
-"""Rate limits per client address on the writes that cost us something, shared through Redis.
+"""Rate limits per client address on the writes that cost us something, shared through Redis:
+pledging, the owner API's writes, and owners' logins (password guessing) and sign-ups.
 
 Each rule is a GCRA (a token bucket kept as one "theoretical arrival time" per key): a burst of
 `per_minute` requests, then one every 60/per_minute seconds. With `settings.redis_url` the
@@ -246,6 +247,20 @@ def rules_from_settings(settings: Settings) -> tuple[RateRule, ...]:
             "pledge confirmations",
         ),
         RateRule(
+            "login",
+            frozenset({"POST"}),
+            re.compile(r"/login"),
+            settings.rate_login_per_min,
+            "login attempts",
+        ),
+        RateRule(
+            "signup",
+            frozenset({"POST"}),
+            re.compile(r"/signup"),
+            settings.rate_signup_per_min,
+            "sign-ups",
+        ),
+        RateRule(
             "api-write",
             frozenset({"POST", "PUT", "PATCH", "DELETE"}),
             re.compile(r"/api/.*"),
@@ -309,6 +324,10 @@ class RateLimitMiddleware:
         slug = re.fullmatch(r"/c/([^/]+)/pledge", scope["path"])
         if slug is not None:
             back = (f"/c/{slug.group(1)}", "Back to the campaign page")
+        elif rule.name == "login":
+            back = ("/login", "Back to the login page")
+        elif rule.name == "signup":
+            back = ("/signup", "Back to the sign-up page")
         await refuse(
             scope,
             receive,

@@ -1,0 +1,124 @@
+"""An owner's campaigns on the web: the form (same rules as the API), the dashboard, a campaign's
+page with its signup link and report, and cancelling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from amplifier.models import Campaign, CampaignStatus
+from amplifier.runtime import Runtime
+from amplifier.timeutil import utcnow
+from tests.owners.conftest import MakeOwner, post_form
+
+
+def _local(moment: datetime, zone: str = "UTC") -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def campaign_form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
+    now = utcnow()
+    form: dict[str, str | list[str]] = {
+        "title": "Keep the library open",
+        "story": "Our library closes at six.\n\nIt should not.",
+        "message_text": "Keep our library open late! #LibraryLate",
+        "link": "https://example.org/library",
+        "goal": "25",
+        "pledge_deadline": _local(now + timedelta(days=1)),
+        "release_at": _local(now + timedelta(days=1, hours=1)),
+        "timezone": "UTC",
+        "platforms": ["x", "mastodon"],
+    }
+    form.update(overrides)
+    return form
+
+
+def test_the_form_schedules_a_campaign_shown_on_its_page_and_the_dashboard(
+    runtime: Runtime, make_owner: MakeOwner
+) -> None:
+    ada = make_owner("ada@example.org")
+    release = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    form = campaign_form(
+        release_at=_local(release, "Europe/Paris"),
+        pledge_deadline=_local(release - timedelta(hours=1), "Europe/Paris"),
+        timezone="Europe/Paris",
+    )
+    answer = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
+    assert answer.status_code == 303, answer.text[:2000]
+    with runtime.db.session() as session:
+        campaign = session.exec(select(Campaign)).one()
+    assert answer.headers["location"] == f"/owner/campaigns/{campaign.id}"
+    assert campaign.owner_id == ada.owner_id
+    assert campaign.release_at == release.replace(tzinfo=UTC)  # the zone was applied
+    assert campaign.platform_list == ["x", "mastodon"]
+    page = ada.browser.get(answer.headers["location"])
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert f"{runtime.settings.public_url}/c/{campaign.slug}" in page.text
+    assert "No posts yet · 0 supporters · 0 followers pledged" in page.text
+    assert 'id="campaign-status">open<' in page.text
+    dashboard = ada.browser.get("/owner")
+    assert f'href="/owner/campaigns/{campaign.id}">Keep the library open</a>' in dashboard.text
+    assert "0 / 25" in dashboard.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"goal": "lots"}, "goal: enter a whole number"),
+        ({"goal": "0"}, "goal: Input should be greater than or equal to 1"),
+        ({"title": "   "}, "title: must not be empty"),
+        ({"title": "t" * 201}, "title: String should have at most 200 characters"),
+        ({"link": "ftp://example.org"}, "link: must be an http:// or https:// URL"),
+        ({"pledge_deadline": "2001-01-01T10:00"}, "pledge_deadline must be in the future"),
+        ({"release_at": "next tuesday"}, "release_at: enter a date and time"),
+        ({"timezone": "Mars/Olympus"}, "timezone: not a time zone name"),
+        ({"timezone": "../../etc/passwd"}, "timezone: not a time zone name"),
+        ({"platforms": []}, "platforms: choose at least one platform"),
+        ({"platforms": ["myspace"]}, "unknown platform &#39;myspace&#39;"),
+        ({"message_text": "x" * 600}, "message_text does not fit"),
+        ({"pledge_deadline": "0001-01-01T00:00", "timezone": "Asia/Tokyo"}, "year"),
+    ],
+)
+def test_form_mistakes_come_back_on_the_form_with_what_was_typed(
+    runtime: Runtime,
+    make_owner: MakeOwner,
+    overrides: dict[str, str | list[str]],
+    problem: str,
+) -> None:
+    ada = make_owner("ada@example.org")
+    form = campaign_form(**overrides)
+    answer = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
+    assert answer.status_code == 400, answer.text[:1000]
+    assert 'id="form-errors"' in answer.text and problem in answer.text, answer.text[:3000]
+    assert "Our library closes at six." in answer.text  # the story is kept
+    with runtime.db.session() as session:
+        assert session.exec(select(Campaign)).all() == []
+
+
+def test_cancel_from_the_campaign_page(runtime: Runtime, make_owner: MakeOwner) -> None:
+    ada = make_owner("ada@example.org")
+    created = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new",
+                        **campaign_form())  # type: ignore[arg-type]  # fmt: skip
+    page_url = created.headers["location"]
+    assert 'id="cancel"' in ada.browser.get(page_url).text
+    cancelled = post_form(ada.browser, page_url, f"{page_url}/cancel")
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == page_url
+    page = ada.browser.get(page_url)
+    assert 'id="campaign-status">cancelled<' in page.text and 'id="cancel"' not in page.text
+    with runtime.db.session() as session:
+        assert session.exec(select(Campaign)).one().status == CampaignStatus.CANCELLED
+    csrf_page = ada.browser.get("/owner")  # a form from another page: the token is the same
+    again = post_form(ada.browser, "/owner", f"{page_url}/cancel")
+    assert again.status_code == 409 and "cannot be cancelled" in again.text, csrf_page.text[:10]
+
+
+@pytest.mark.parametrize("raw_id", ["999999", "abc", "0", "99999999999999999999", "\uff11"])
+def test_unknown_campaign_ids_are_the_404_page(make_owner: MakeOwner, raw_id: str) -> None:
+    ada = make_owner("ada@example.org")
+    answer = ada.browser.get(f"/owner/campaigns/{raw_id}")
+    assert answer.status_code == 404 and "<h1>Not found</h1>" in answer.text
+    cancel = post_form(ada.browser, "/owner", f"/owner/campaigns/{raw_id}/cancel")
+    assert cancel.status_code == 404
