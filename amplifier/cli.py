@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from amplifier import cli_admin, watch
+from amplifier import cli_admin, cli_moderation, watch
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
 from config.settings import Settings, SettingsError, get_settings
@@ -22,6 +22,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(cli_admin.owner_app, name="owner")
 app.add_typer(cli_admin.campaign_app, name="campaign")
 app.add_typer(cli_admin.keys_app, name="keys")
+app.add_typer(cli_moderation.admin_app, name="admin")
 app.command("watch")(watch.watch_command)
 console = Console(width=None if sys.stdout.isatty() else 150)
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns import finish_release, judge_due_campaigns
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from amplifier.moderation import release_not_held
 from amplifier.pledges import purge_expired_attempts
 from amplifier.prepare import create_deliveries
 
@@ -51,6 +52,7 @@ def collect_due_work(session: Session, *, now: datetime, lead_s: float, lease_s:
             col(Campaign.status).in_([CampaignStatus.ARMED, CampaignStatus.RELEASING]),
             col(Campaign.release_at) <= horizon,
             lapsed,
+            release_not_held(),  # a suspended campaign is held until reinstated
         )
     ).all()
     for campaign_id, status in candidates:
@@ -60,7 +62,12 @@ def collect_due_work(session: Session, *, now: datetime, lead_s: float, lease_s:
             continue
         taken = session.execute(
             update(Campaign)
-            .where(col(Campaign.id) == campaign_id, col(Campaign.status) == status, lapsed)
+            .where(
+                col(Campaign.id) == campaign_id,
+                col(Campaign.status) == status,
+                lapsed,
+                release_not_held(),
+            )
             .values(lease_until=lease_until, status=CampaignStatus.RELEASING)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]

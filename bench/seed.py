@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
 from amplifier.demo.stack import LocalStack
-from amplifier.models import Campaign, CampaignStatus, MastodonApp, Owner
+from amplifier.models import Campaign, CampaignStatus, MastodonApp, Owner, ReviewStatus
 from amplifier.timeutil import utcnow
 
 MINT_CHUNK = 5_000
@@ -114,6 +114,7 @@ def create_campaign(stack: LocalStack, *, goal: int, platforms: list[str], tag: 
             pledge_deadline=now + timedelta(hours=1),
             release_at=now + timedelta(hours=2),
             status=CampaignStatus.OPEN,
+            review_status=ReviewStatus.APPROVED,  # seeded as an admin-approved campaign
         )
         session.add(campaign)
         session.flush()

@@ -7,6 +7,7 @@ text its supporter consented to, and the owner's report says the same.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import requests
 from rich.console import Console
 
+from amplifier.admins import create_admin
 from amplifier.cli_admin import print_report
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.stack import LocalStack, local_stack
@@ -66,6 +68,27 @@ def schedule_campaign(
     answer.raise_for_status()
     campaign: dict[str, Any] = answer.json()
     return campaign
+
+
+def approve_as_admin(stack: LocalStack, campaign_id: int) -> dict[str, Any]:
+    """The review step of a public deployment: an admin approves the campaign through the admin
+    API (the admin is made as `amplifier admin create` makes one)."""
+    with stack.runtime.db.session() as session:
+        admin_token = create_admin(
+            session,
+            email=f"admin-{secrets.token_hex(4)}@demo.invalid",
+            name="Demo admin",
+            password=secrets.token_urlsafe(16),
+            now=utcnow(),
+        ).token
+    answer = requests.post(
+        f"{stack.web_url}/api/admin/campaigns/{campaign_id}/approve",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    approved: dict[str, Any] = answer.json()
+    return approved
 
 
 def wait_for_report(
@@ -134,7 +157,15 @@ def run_demo(
             campaign = schedule_campaign(
                 stack, token, goal=supporters, platforms=platforms, release_in=release_in
             )
-            console.print(f"campaign {campaign['id']} scheduled: {campaign['signup_url']}")
+            console.print(
+                f"campaign {campaign['id']} scheduled, {campaign['review_status']} review: "
+                f"{campaign['signup_url']}"
+            )
+            approved = approve_as_admin(stack, campaign["id"])
+            console.print(
+                f"an admin approved it (POST /api/admin/campaigns/{campaign['id']}/approve): "
+                f"review {approved['review_status']}, the signup page is public now"
+            )
             console.print(
                 f"release at {campaign['release_at']} (T); {supporters} supporters pledging…"
             )

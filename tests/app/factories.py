@@ -45,13 +45,21 @@ def campaign(
     *,
     deadline: datetime | None = None,
     release: datetime | None = None,
+    approved: bool = True,
     **overrides: Any,
 ) -> Campaign:
-    """A campaign; times in the past are written after validation, as time passing would."""
+    """A campaign; times in the past are written after validation, as time passing would.
+
+    Approved at creation unless `approved=False` (then pending review), like the test settings.
+    """
     now = utcnow()
     data = CampaignCreate.model_validate(payload(**overrides))
     row = create_campaign(
-        session, owner_id=owner_id, data=data, enabled_platforms=["x", "mastodon"]
+        session,
+        owner_id=owner_id,
+        data=data,
+        enabled_platforms=["x", "mastodon"],
+        auto_approve=approved,
     )
     if deadline is not None:
         row.pledge_deadline = deadline

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from amplifier.demo.browser import pledge
 from amplifier.demo.run import (
+    approve_as_admin,
     check_exactly_once,
     make_supporters,
     sandbox_posts,
@@ -67,6 +68,7 @@ def _pledge_all(stack: LocalStack, supporters: int, release_in: float) -> tuple[
     campaign = schedule_campaign(
         stack, token, goal=supporters, platforms=["x", "mastodon"], release_in=release_in
     )
+    approve_as_admin(stack, campaign["id"])  # moderation is on, as in a public deployment
     people = make_supporters(supporters, ["x", "mastodon"], stack.mastodon_urls[0])
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))

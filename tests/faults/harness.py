@@ -35,7 +35,7 @@ import requests
 import sqlalchemy as sa
 
 from amplifier.demo.browser import Supporter, pledge
-from amplifier.demo.run import make_supporters, schedule_campaign
+from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.owners import create_owner
 from amplifier.services import ManagedProcess, beat_argv, wait_for_redis, worker_argv
@@ -162,6 +162,7 @@ class Release:
         self.campaign = schedule_campaign(
             self.stack, self.token, goal=supporters, platforms=PLATFORMS, release_in=release_in
         )
+        approve_as_admin(self.stack, self.campaign["id"])  # public only once approved
         self.release_at = _iso(self.campaign["release_at"]).timestamp()
         self.people = make_supporters(supporters, PLATFORMS, self.stack.mastodon_urls[0])
         began = time.monotonic()

@@ -1,0 +1,158 @@
+"""The admin page: the review queue with approve / reject forms, live campaigns with suspend /
+reinstate. Logged-in admins only: no session → the login page, an owner who is not an admin → 403.
+
+Every form is CSRF-protected (the middleware refuses a POST without the page's token); each
+action redirects back to /admin, so a reload never repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from amplifier import moderation
+from amplifier.admins import is_admin
+from amplifier.models import Campaign, Owner
+from amplifier.timeutil import utcnow
+from amplifier.web.deps import SessionDep, WebOwner
+from amplifier.web.path_ids import path_id
+from amplifier.web.rendering import message_page, page
+
+router = APIRouter(include_in_schema=False)
+ADMIN_PATH = "/admin"
+_DONE = {
+    "approve": "approved: it is public now",
+    "reject": "rejected: its owner sees the reason",
+    "suspend": "suspended: no pledges, release held",
+    "reinstate": "reinstated",
+}
+
+
+def web_admin(owner: WebOwner) -> Owner:
+    if not is_admin(owner):
+        raise HTTPException(
+            403,
+            "This page is for the site's admins. You are logged in, but your account is not "
+            "an admin's; ask an operator if you should be one.",
+        )
+    return owner
+
+
+WebAdmin = Annotated[Owner, Depends(web_admin)]
+
+
+def _owners(session: Session, campaigns: list[Campaign]) -> dict[int, str]:
+    ids = {c.owner_id for c in campaigns}
+    found = {i: session.get(Owner, i) for i in ids}
+    return {i: (o.name if o is not None else "?") for i, o in found.items()}
+
+
+@router.get(ADMIN_PATH, response_class=HTMLResponse)
+def admin_home(
+    request: Request, session: SessionDep, admin: WebAdmin, done: str = "", id: str = ""
+) -> HTMLResponse:
+    """`done` and `id` say what the last action did (only known actions are shown)."""
+    done_id = path_id(id)
+    note = f"Campaign {done_id} {_DONE[done]}." if done in _DONE and done_id else None
+    pending = moderation.list_pending(session)
+    live = moderation.list_live(session)
+    return page(
+        request,
+        "admin.html",
+        admin=admin,
+        pending=pending,
+        live=live,
+        owners=_owners(session, pending + live),
+        done=note,
+    )
+
+
+def _act(
+    request: Request,
+    session: SessionDep,
+    raw_id: str,
+    action: str,
+    change: Callable[[int], Campaign],
+) -> Response:
+    campaign_id = path_id(raw_id)
+    try:
+        if campaign_id is None:
+            raise moderation.CampaignNotFound(f"no campaign with id {raw_id[:20]}")
+        change(campaign_id)
+    except moderation.ModerationError as exc:
+        code = {moderation.CampaignNotFound: 404, moderation.InvalidReason: 422}.get(type(exc), 409)
+        return message_page(
+            request,
+            "Nothing was changed",
+            f"{exc}.",
+            code,
+            back_url=ADMIN_PATH,
+            back_label="Back to the admin page",
+        )
+    query = urlencode({"done": action, "id": campaign_id})
+    return RedirectResponse(f"{ADMIN_PATH}?{query}", status_code=303)
+
+
+@router.post(ADMIN_PATH + "/campaigns/{campaign_id}/approve")
+def approve(request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin) -> Response:
+    return _act(
+        request,
+        session,
+        campaign_id,
+        "approve",
+        lambda cid: moderation.approve(session, campaign_id=cid, admin_id=admin.id, now=utcnow()),
+    )
+
+
+@router.post(ADMIN_PATH + "/campaigns/{campaign_id}/reject")
+def reject(
+    request: Request,
+    campaign_id: str,
+    session: SessionDep,
+    admin: WebAdmin,
+    reason: Annotated[str, Form(max_length=moderation.MAX_REASON)] = "",
+) -> Response:
+    return _act(
+        request,
+        session,
+        campaign_id,
+        "reject",
+        lambda cid: moderation.reject(
+            session, campaign_id=cid, admin_id=admin.id, reason=reason, now=utcnow()
+        ),
+    )
+
+
+@router.post(ADMIN_PATH + "/campaigns/{campaign_id}/suspend")
+def suspend(
+    request: Request,
+    campaign_id: str,
+    session: SessionDep,
+    admin: WebAdmin,
+    reason: Annotated[str, Form(max_length=moderation.MAX_REASON)] = "",
+) -> Response:
+    return _act(
+        request,
+        session,
+        campaign_id,
+        "suspend",
+        lambda cid: moderation.suspend(
+            session, campaign_id=cid, admin_id=admin.id, reason=reason, now=utcnow()
+        ),
+    )
+
+
+@router.post(ADMIN_PATH + "/campaigns/{campaign_id}/reinstate")
+def reinstate(request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin) -> Response:
+    return _act(
+        request,
+        session,
+        campaign_id,
+        "reinstate",
+        lambda cid: moderation.reinstate(session, campaign_id=cid, admin_id=admin.id, now=utcnow()),
+    )
