@@ -33,6 +33,7 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.limits import LimitKey, RedisLimiter
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Pledge
+from amplifier.moderation import release_held, release_not_held
 from amplifier.outcomes import MAX_ATTEMPTS, Deferred, Outcome, record
 from amplifier.platforms.base import (
     OutcomeUnknown,
@@ -158,6 +159,8 @@ class Firer:
             campaign = session.get(Campaign, campaign_id)
             if campaign is None or campaign.status != CampaignStatus.RELEASING:
                 return None
+            if release_held(session, campaign_id):  # suspended by an admin
+                return None
             return campaign.release_at
 
     def _claim_page(self, campaign_id: int, limit: int) -> list[Claimed]:
@@ -174,11 +177,20 @@ class Firer:
             .with_for_update(skip_locked=True)
         )
         with self.db.session() as session:
+            # Two statements, not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+            # LOCKED)`: PostgreSQL may run such a subquery again for every row it updates, and
+            # each run skips the rows just locked, so one claim swept the whole campaign.
+            # The SELECT's row locks last until commit, so other firers skip these rows.
+            picked = list(session.execute(candidates).scalars())
+            if not picked:
+                return []
             claimed = session.execute(
                 update(Delivery)
                 .where(
-                    col(Delivery.id).in_(candidates.scalar_subquery()),
+                    col(Delivery.id).in_(picked),
                     col(Delivery.status) == DeliveryStatus.PENDING,
+                    # suspended meanwhile: claim nothing more (rows in flight still finish)
+                    sa.exists().where(col(Campaign.id) == campaign_id, release_not_held()),
                 )
                 .values(
                     status=DeliveryStatus.SENDING,
@@ -251,8 +263,12 @@ class Firer:
             )
 
     def _idle_wait(self, campaign_id: int) -> float | None:
-        """Nothing to claim now: seconds until something might be, or None when all is final."""
+        """Nothing to claim now: seconds until something might be, or None when all is final
+        (or the campaign is suspended: this firer stops; reinstating hands it out again)."""
         now = self.clock.now()
+        with self.db.session() as session:
+            if release_held(session, campaign_id):
+                return None
         settle_stale(
             self.db,
             self.connectors,

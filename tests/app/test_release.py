@@ -213,3 +213,19 @@ def test_withdrawn_pledge_is_not_posted(runtime: Runtime, sandbox: RunningSandbo
         withdraw(session, pledge=pledge, campaign=campaign, now=utcnow())
     _release_due(runtime)
     assert sorted(p["username"] for p in _posts(sandbox)) == ["ben", "cat"]
+
+
+def test_a_claim_takes_one_page_and_no_more(runtime: Runtime) -> None:
+    """Paging is what spreads a release over firers and bounds each one's memory."""
+    people = [("x", f"page{i}") for i in range(8)]
+    campaign_id, _ = _armed_campaign(runtime, people)
+    assert runtime.collect_due_work().releases == [campaign_id]
+    runtime.prepare(campaign_id)
+    firer = runtime.firer()
+    first = firer._claim_page(campaign_id, 3)
+    second = firer._claim_page(campaign_id, 3)
+    assert (len(first), len(second)) == (3, 3)
+    assert not {c.delivery_id for c in first} & {c.delivery_id for c in second}
+    with runtime.db.session() as session:
+        statuses = Counter(d.status for d in session.exec(select(Delivery)))
+    assert statuses == {"sending": 6, "pending": 2}
