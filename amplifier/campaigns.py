@@ -17,15 +17,23 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from amplifier.limits import LimitKey, capacity_warnings, policy_for
-from amplifier.models import Campaign, CampaignStatus, Pledge, PledgeStatus
+from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
+from amplifier.moderation import is_suspended, may_arm, review_status_at_creation
+from amplifier.personalise import (
+    MAX_FRAGMENTS,
+    MAX_PERSONAL_LENGTH,
+    decode_required,
+    encode_required,
+    fragment_problems,
+)
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.platforms.text import mastodon_text_problems, x_text_problems
 from amplifier.timeutil import as_utc, utcnow
 from config.settings import Settings
 
 KNOWN_PLATFORMS = ("x", "mastodon")
-_TEXT_RULES = {"x": x_text_problems, "mastodon": mastodon_text_problems}
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+TEXT_RULES = {"x": x_text_problems, "mastodon": mastodon_text_problems}
+HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def _aware(value: datetime) -> datetime:
@@ -33,6 +41,24 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def not_blank(value: str) -> str:
+    """A text field's rule at creation and at every edit: stripped, and not empty."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def http_link(value: str | None) -> str | None:
+    """The message's optional link: blank means none, else an http(s) URL without spaces."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not HTTP_URL.match(value):
+        raise ValueError("must be an http:// or https:// URL without spaces")
+    return value
 
 
 class CampaignCreate(BaseModel):
@@ -46,24 +72,36 @@ class CampaignCreate(BaseModel):
     pledge_deadline: AwareDatetime
     release_at: AwareDatetime
     platforms: list[str] = Field(min_length=1)
+    personalisation_allowed: bool = Field(
+        default=False, description="supporters may rewrite the text, keeping personal_required"
+    )
+    personal_required: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_FRAGMENTS,
+        description="fragments every personal text must keep verbatim (each at most 200 "
+        "characters, each found in message_text or link); the link is always required",
+    )
+    personal_max_length: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PERSONAL_LENGTH,
+        description="the longest personal text, in characters; at least the message's own length",
+    )
+
+    @field_validator("personal_required")
+    @classmethod
+    def _stripped_fragments(cls, value: list[str]) -> list[str]:
+        return [fragment.strip() for fragment in value]
 
     @field_validator("title", "story", "message_text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be empty")
-        return value
+        return not_blank(value)
 
     @field_validator("link")
     @classmethod
     def _http_link(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        if not _URL.match(value):
-            raise ValueError("must be an http:// or https:// URL without spaces")
-        return value
+        return http_link(value)
 
     @field_validator("platforms")
     @classmethod
@@ -89,10 +127,26 @@ class CampaignCreate(BaseModel):
         if self.release_at <= self.pledge_deadline:
             raise ValueError("release_at must be after pledge_deadline")
         text = f"{self.message_text} {self.link}" if self.link else self.message_text
-        problems = [f"{p}: {msg}" for p in self.platforms for msg in _TEXT_RULES[p](text)]
+        problems = [f"{p}: {msg}" for p in self.platforms for msg in TEXT_RULES[p](text)]
         if problems:
             raise ValueError("message_text does not fit: " + "; ".join(problems))
+        problems = personalisation_problems(text, self.personal_required, self.personal_max_length)
+        if problems:
+            raise ValueError("personalisation: " + "; ".join(problems))
         return self
+
+
+def personalisation_problems(
+    post_text: str, required: list[str], max_length: int | None
+) -> list[str]:
+    """The owner's personalisation rules must leave the default message itself acceptable."""
+    problems = fragment_problems(required, post_text)
+    if max_length is not None and len(post_text) > max_length:
+        problems.append(
+            f"personal_max_length is {max_length} but the message with its link already has "
+            f"{len(post_text)} characters: raise it"
+        )
+    return problems
 
 
 class CampaignPublic(BaseModel):
@@ -120,6 +174,26 @@ class CampaignPublic(BaseModel):
         description="posts the platforms' limits would not let out within a minute of the "
         "release: from the goal before anyone pledges, from the pledges after",
     )
+    message_version: int = Field(
+        default=1, description="the message's current version; edits after a pledge add one"
+    )
+    awaiting_reconsent: int = Field(
+        default=0,
+        description="active pledges consented to an older version: not counted towards the "
+        "goal and not posted unless their supporter consents to the current text",
+    )
+    personalisation_allowed: bool = False
+    personal_required: list[str] = Field(default_factory=list)
+    personal_max_length: int | None = None
+    review_status: str = Field(
+        default="pending",
+        description="pending (not public until an admin approves it), approved or rejected",
+    )
+    review_reason: str | None = Field(default=None, description="why an admin rejected it")
+    suspended: bool = Field(
+        default=False, description="suspended by an admin: no pledges, release held"
+    )
+    suspension_reason: str | None = None
 
 
 class CampaignRuleError(ValueError):
@@ -132,8 +206,14 @@ def _slug_for(title: str) -> str:
 
 
 def create_campaign(
-    session: Session, *, owner_id: int, data: CampaignCreate, enabled_platforms: Sequence[str]
+    session: Session,
+    *,
+    owner_id: int,
+    data: CampaignCreate,
+    enabled_platforms: Sequence[str],
+    auto_approve: bool = False,
 ) -> Campaign:
+    """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review."""
     disabled = [p for p in data.platforms if p not in enabled_platforms]
     if disabled:
         raise CampaignRuleError(
@@ -151,20 +231,57 @@ def create_campaign(
         platforms=",".join(data.platforms),
         pledge_deadline=data.pledge_deadline,
         release_at=data.release_at,
+        personalisation_allowed=data.personalisation_allowed,
+        personal_required=encode_required(data.personal_required),
+        personal_max_length=data.personal_max_length,
+        review_status=review_status_at_creation(auto_approve=auto_approve),
+        reviewed_at=utcnow() if auto_approve else None,
     )
     session.add(campaign)
+    session.flush()
+    assert campaign.id is not None
+    session.add(
+        MessageVersion(
+            campaign_id=campaign.id,
+            version=campaign.message_version,
+            message_text=campaign.message_text,
+            link=campaign.link,
+        )
+    )
     session.flush()
     return campaign
 
 
 def support(session: Session, campaign_id: int) -> tuple[int, int]:
-    """(active supporters, their summed followers) — the progress and the reach."""
+    """(active supporters, their summed followers) — the progress and the reach.
+
+    Only pledges consented to the current message version count (see consent.py): a supporter
+    who has not agreed to the edited text will not post it, so cannot carry the goal.
+    """
     row = session.exec(
-        select(func.count(col(Pledge.id)), func.coalesce(func.sum(Pledge.followers), 0)).where(
-            Pledge.campaign_id == campaign_id, Pledge.status == PledgeStatus.ACTIVE
+        select(func.count(col(Pledge.id)), func.coalesce(func.sum(Pledge.followers), 0))
+        .join(Campaign, col(Campaign.id) == col(Pledge.campaign_id))
+        .where(
+            Pledge.campaign_id == campaign_id,
+            Pledge.status == PledgeStatus.ACTIVE,
+            col(Pledge.consented_version) == col(Campaign.message_version),
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+def awaiting_reconsent(session: Session, campaign_id: int) -> int:
+    """Active pledges whose supporter has not yet consented to the current message version."""
+    count = session.exec(
+        select(func.count(col(Pledge.id)))
+        .join(Campaign, col(Campaign.id) == col(Pledge.campaign_id))
+        .where(
+            Pledge.campaign_id == campaign_id,
+            Pledge.status == PledgeStatus.ACTIVE,
+            col(Pledge.consented_version) != col(Campaign.message_version),
+        )
+    ).one()
+    return int(count)
 
 
 RELEASE_WINDOW_S = 60.0  # what "at the same instant" may stretch to before the owner is warned
@@ -224,6 +341,15 @@ def to_public(
             if p in PLATFORMS
         },
         capacity_warnings=capacity_problems(session, campaign, settings),
+        message_version=campaign.message_version,
+        awaiting_reconsent=awaiting_reconsent(session, campaign.id),
+        personalisation_allowed=campaign.personalisation_allowed,
+        personal_required=decode_required(campaign.personal_required),
+        personal_max_length=campaign.personal_max_length,
+        review_status=campaign.review_status,
+        review_reason=campaign.review_reason,
+        suspended=is_suspended(campaign),
+        suspension_reason=campaign.suspension_reason,
     )
 
 
@@ -260,7 +386,8 @@ def judge_due_campaigns(session: Session, *, now: datetime) -> list[tuple[int, s
     for campaign in due:
         assert campaign.id is not None
         supporters, _ = support(session, campaign.id)
-        verdict = CampaignStatus.ARMED if supporters >= campaign.goal else CampaignStatus.FAILED
+        met = supporters >= campaign.goal and may_arm(campaign)  # never approved: fails
+        verdict = CampaignStatus.ARMED if met else CampaignStatus.FAILED
         # Conditional: another tick or cron run may have judged (and even leased) it meanwhile;
         # SQLite ignores SKIP LOCKED, so the WHERE is what keeps a second verdict out.
         won = session.execute(

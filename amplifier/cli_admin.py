@@ -1,4 +1,7 @@
-"""Operator commands that work on the database directly: owners, campaigns, keys."""
+"""Commands that work on the database directly: owners, campaigns, keys.
+
+Campaign commands are the operator's unless given an owner's API token (see `cli_scope`).
+"""
 
 from __future__ import annotations
 
@@ -19,16 +22,22 @@ from amplifier.campaigns import (
     list_campaigns,
     to_public,
 )
+from amplifier.cli_scope import TokenOption, owner_scope, visible_campaign
 from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.keys import RotationReport, rotate_secrets
-from amplifier.models import Campaign, Owner
+from amplifier.models import Owner
 from amplifier.owners import create_owner
 from amplifier.report import CampaignReport, build_report
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
 owner_app = typer.Typer(no_args_is_help=True, help="Campaign owners and their API tokens.")
-campaign_app = typer.Typer(no_args_is_help=True, help="Schedule, inspect and cancel campaigns.")
+campaign_app = typer.Typer(
+    no_args_is_help=True,
+    help="Schedule, inspect and cancel campaigns. With --token (or AMPLIFIER_API_TOKEN) a "
+    "command acts as that owner and sees only their campaigns; without one it is the "
+    "operator's tool and sees every campaign.",
+)
 keys_app = typer.Typer(
     no_args_is_help=True, help="Keys for production configuration, and their rotation."
 )
@@ -48,7 +57,6 @@ def owner_create(name: str) -> None:
 
 @campaign_app.command("create")
 def campaign_create(
-    owner: Annotated[int, typer.Option(help="owner id")],
     title: Annotated[str, typer.Option()],
     story: Annotated[str, typer.Option()],
     text: Annotated[str, typer.Option(help="the message each supporter posts")],
@@ -57,6 +65,10 @@ def campaign_create(
     release: Annotated[datetime, typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"])],
     platforms: Annotated[str, typer.Option(help="comma-separated: x,mastodon")] = "x,mastodon",
     link: Annotated[str | None, typer.Option()] = None,
+    owner: Annotated[
+        int | None, typer.Option(help="owner id (operator mode; with --token, that owner)")
+    ] = None,
+    token: TokenOption = None,
 ) -> None:
     """Schedule a blast (times with a zone, e.g. 2026-12-01T18:00:00+01:00)."""
     rt = get_runtime()
@@ -79,6 +91,16 @@ def campaign_create(
             )
         raise typer.Exit(2) from exc
     with rt.db.session() as session:
+        token_owner = owner_scope(session, token, console)
+        if token_owner is not None and owner is not None and owner != token_owner:
+            console.print(f"[red]--owner {owner} is not the owner of this API token[/]")
+            raise typer.Exit(2)
+        owner = token_owner if token_owner is not None else owner
+        if owner is None:
+            console.print(
+                "[red]say whose campaign this is: --token (or AMPLIFIER_API_TOKEN) or --owner ID[/]"
+            )
+            raise typer.Exit(2)
         if session.get(Owner, owner) is None:
             console.print(f"[red]no owner with id {owner}[/]")
             raise typer.Exit(2)
@@ -88,6 +110,7 @@ def campaign_create(
                 owner_id=owner,
                 data=data,
                 enabled_platforms=rt.connectors.enabled_platforms(),
+                auto_approve=rt.settings.moderation_auto_approve,
             )
         except CampaignRuleError as exc:
             console.print(f"[red]{exc}[/]")
@@ -103,10 +126,16 @@ def campaign_create(
 
 
 @campaign_app.command("list")
-def campaign_list(owner: Annotated[int | None, typer.Option()] = None) -> None:
-    """Every campaign with its status, support and signup link."""
+def campaign_list(
+    owner: Annotated[int | None, typer.Option(help="only this owner's (operator mode)")] = None,
+    token: TokenOption = None,
+) -> None:
+    """Every campaign (with --token: yours) with its status, support and signup link."""
     rt = get_runtime()
     with rt.db.session() as session:
+        token_owner = owner_scope(session, token, console)
+        if token_owner is not None:
+            owner = token_owner  # an owner sees only their own, whatever --owner says
         rows = [
             to_public(session, c, public_url=rt.settings.public_url, settings=rt.settings)
             for c in list_campaigns(session, owner_id=owner)
@@ -143,11 +172,11 @@ def _public_url_hint(settings: Settings) -> None:
 
 
 @campaign_app.command("show")
-def campaign_show(campaign_id: int) -> None:
+def campaign_show(campaign_id: int, token: TokenOption = None) -> None:
     """The campaign and its report: every post's link or error, the reach, offsets from T."""
     rt = get_runtime()
     with rt.db.session() as session:
-        campaign = session.get(Campaign, campaign_id)
+        campaign = visible_campaign(session, campaign_id, owner_scope(session, token, console))
         if campaign is None:
             console.print(f"[red]no campaign with id {campaign_id}[/]")
             raise typer.Exit(1)
@@ -161,6 +190,12 @@ def campaign_show(campaign_id: int) -> None:
         f"release {public.release_at:%Y-%m-%d %H:%M:%S} UTC · {public.signup_url}",
         soft_wrap=True,
     )
+    review = f"review: {public.review_status}"
+    if public.review_reason:
+        review += f" · reason: {public.review_reason}"
+    if public.suspended:
+        review += f" · suspended: {public.suspension_reason}"
+    console.print(review, soft_wrap=True, markup=False)
     print_report(console, report)
     _public_url_hint(rt.settings)
 
@@ -214,10 +249,11 @@ def print_report(out: Console, report: CampaignReport) -> None:
 
 
 @campaign_app.command("cancel")
-def campaign_cancel(campaign_id: int) -> None:
+def campaign_cancel(campaign_id: int, token: TokenOption = None) -> None:
+    """Cancel before the release: nothing is posted, the supporters' tokens are deleted."""
     rt = get_runtime()
     with rt.db.session() as session:
-        campaign = session.get(Campaign, campaign_id)
+        campaign = visible_campaign(session, campaign_id, owner_scope(session, token, console))
         if campaign is None:
             console.print(f"[red]no campaign with id {campaign_id}[/]")
             raise typer.Exit(1)
@@ -227,6 +263,49 @@ def campaign_cancel(campaign_id: int) -> None:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from exc
     console.print(f"campaign {campaign_id} cancelled; its supporters' tokens are deleted")
+
+
+@campaign_app.command("edit-message")
+def campaign_edit_message(
+    campaign_id: int,
+    text: Annotated[str, typer.Option(help="the new message")],
+    link: Annotated[
+        str | None, typer.Option(help="the new link; omitted: kept; empty: removed")
+    ] = None,
+    token: TokenOption = None,
+) -> None:
+    """Edit the message: in place before the first pledge, else a new version supporters
+    must consent to again (their manage link asks them; until then their post is held back)."""
+    from amplifier.consent import MessageInvalid, MessageLocked, edit_message
+
+    rt = get_runtime()
+    with rt.db.session() as session:
+        campaign = visible_campaign(session, campaign_id, owner_scope(session, token, console))
+        if campaign is None:
+            console.print(f"[red]no campaign with id {campaign_id}[/]")
+            raise typer.Exit(1)
+        before = campaign.message_version
+        try:
+            edit_message(
+                session,
+                campaign,
+                text,
+                campaign.link if link is None else link,
+                prepare_lead_s=rt.settings.release_prepare_lead_s,
+            )
+        except (MessageLocked, MessageInvalid) as exc:
+            console.print(str(exc), style="red", markup=False)
+            raise typer.Exit(1 if isinstance(exc, MessageLocked) else 2) from exc
+        public = to_public(
+            session, campaign, public_url=rt.settings.public_url, settings=rt.settings
+        )
+    console.print(f"message version {public.message_version}: {public.post_text}", markup=False)
+    if public.message_version != before:
+        console.print(
+            f"{public.awaiting_reconsent} supporters must consent again through their manage "
+            "link; until they do, they are not counted and nothing is posted for them",
+            soft_wrap=True,
+        )
 
 
 @keys_app.command("generate")

@@ -21,6 +21,7 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
+from amplifier.moderation import is_public, is_suspended
 from amplifier.platforms.base import PlatformAdapter, PlatformError, TokenSet
 
 
@@ -35,6 +36,19 @@ class PledgeRefused(Exception):
 
 
 def ensure_open(campaign: Campaign, now: datetime) -> None:
+    if not is_public(campaign):  # answered as for an unknown address: no existence leak
+        raise PledgeRefused(
+            "No such campaign",
+            "Check the link you were given: no campaign has that address.",
+            status=404,
+        )
+    if is_suspended(campaign):
+        raise PledgeRefused(
+            "This campaign is suspended",
+            f"“{campaign.title}” has been suspended by the site's moderators and takes no "
+            "pledges for now. Nothing was recorded.",
+            status=409,
+        )
     if campaign.status != CampaignStatus.OPEN or campaign.pledge_deadline <= now:
         raise PledgeRefused(
             "Pledging has closed",
@@ -152,9 +166,20 @@ def authorize_attempt(
 
 
 def confirm_pledge(
-    session: Session, *, attempt: OAuthAttempt, campaign: Campaign, now: datetime
+    session: Session,
+    *,
+    attempt: OAuthAttempt,
+    campaign: Campaign,
+    now: datetime,
+    text: str | None = None,
+    version: int | None = None,
+    personalised: bool = False,
 ) -> Pledge:
-    """Turn an authorized attempt into the pledge; a second submission returns the same pledge."""
+    """Turn an authorized attempt into the pledge; a second submission returns the same pledge.
+
+    `text` and `version` are what the supporter was shown and agreed to (consent.py checks them
+    against the campaign first); without them, the campaign's current text and version.
+    """
     if attempt.status == "consumed" and attempt.pledge_id is not None:
         existing = session.get(Pledge, attempt.pledge_id)
         if existing is not None:
@@ -200,14 +225,17 @@ def confirm_pledge(
             instance_url=attempt.instance_url,
             account_id=attempt.account_id,
             handle=attempt.handle or "",
-            post_text=campaign.post_text(),
+            post_text=text or campaign.post_text(),
         )
     pledge.status = PledgeStatus.ACTIVE
     pledge.handle = attempt.handle or pledge.handle
     pledge.display_name = attempt.display_name or ""
     pledge.profile_url = attempt.profile_url or ""
     pledge.followers = attempt.followers or 0
-    pledge.post_text = campaign.post_text()
+    pledge.post_text = text or campaign.post_text()
+    pledge.consented_version = campaign.message_version if version is None else version
+    pledge.consented_at = now
+    pledge.personalised = personalised
     pledge.access_token_enc = attempt.access_token_enc
     pledge.refresh_token_enc = attempt.refresh_token_enc
     pledge.token_expires_at = attempt.token_expires_at

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from amplifier.connectors import Connectors, PlatformUnavailable
+from amplifier.consent import drop_unconsented
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
@@ -72,6 +73,8 @@ def prepare(
         if campaign is None:
             return result
         release_at = campaign.release_at
+        # only a text its supporter agreed to, in the current version, may leave (consent.py)
+        result.dropped += drop_unconsented(session, campaign_id=campaign_id, now=now)
     result.dropped += _drop_texts_that_do_not_fit(db, connectors, campaign_id, now)
     result.refreshed, dropped = _refresh_expiring(
         db,

@@ -15,6 +15,8 @@ import requests
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 _MANAGE = re.compile(r'id="manage-link" href="([^"]+)"')
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="(state|version|message_digest)" value="([^"]*)"')
+_PERSONAL = re.compile(r'<textarea[^>]*name="personal_text"[^>]*>(.*?)</textarea>', re.S)
 
 
 class PledgeFailed(Exception):
@@ -40,17 +42,27 @@ def form_token(page: requests.Response) -> str:
     return unescape(token.group(1))
 
 
+def consent_form(page: requests.Response, *, personal_text: str | None = None) -> dict[str, str]:
+    """What the consent (or re-consent) form sends: the text it showed, named by version and
+    digest, and the textarea's words where the organiser allows personal texts."""
+    form = {name: unescape(value) for name, value in _HIDDEN.findall(page.text)}
+    form["csrf"] = form_token(page)
+    shown = _PERSONAL.search(page.text)
+    if personal_text is not None:
+        form["personal_text"] = personal_text
+    elif shown is not None:
+        form["personal_text"] = unescape(shown.group(1))
+    return form
+
+
 def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) -> str:
     """Walk the whole pledge and return the manage link shown on the confirmation page."""
     with requests.Session() as browser:
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
-        state = _STATE.search(consent.text)
-        if state is None:
+        if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
         done = browser.post(
-            f"{web_url}/pledge/confirm",
-            data={"state": unescape(state.group(1)), "csrf": form_token(consent)},
-            timeout=timeout,
+            f"{web_url}/pledge/confirm", data=consent_form(consent), timeout=timeout
         )
         link = _MANAGE.search(done.text)
         if done.status_code != 200 or link is None:

@@ -13,6 +13,7 @@ from amplifier.campaigns import (
     list_campaigns,
     to_public,
 )
+from amplifier.consent import MessageEdit, MessageInvalid, MessageLocked, edit_message
 from amplifier.report import CampaignReport, build_report
 from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
 
@@ -30,6 +31,7 @@ def create(
             owner_id=owner.id,
             data=data,
             enabled_platforms=rt.connectors.enabled_platforms(),
+            auto_approve=rt.settings.moderation_auto_approve,
         )
     except CampaignRuleError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
@@ -55,6 +57,31 @@ def cancel(campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep) -> Camp
         cancel_campaign(session, campaign=campaign)
     except CampaignRuleError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
+
+
+@router.patch(
+    "/campaigns/{campaign_id}/message",
+    response_model=CampaignPublic,
+    responses={409: {"description": "the campaign's state forbids an edit now"}},
+)
+def edit_campaign_message(
+    data: MessageEdit, campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep
+) -> CampaignPublic:
+    """Before the first pledge the text changes in place; after, it becomes a new version that
+    each supporter must consent to again (their manage link asks them)."""
+    try:
+        edit_message(
+            session,
+            campaign,
+            data.message_text,
+            data.link,
+            prepare_lead_s=rt.settings.release_prepare_lead_s,
+        )
+    except MessageLocked as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except MessageInvalid as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
 
 

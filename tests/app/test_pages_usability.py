@@ -13,7 +13,14 @@ from typing import Any
 import requests
 from sqlmodel import select
 
-from amplifier.demo.browser import PledgeFailed, Supporter, authorize, form_token, pledge
+from amplifier.demo.browser import (
+    PledgeFailed,
+    Supporter,
+    authorize,
+    consent_form,
+    form_token,
+    pledge,
+)
 from amplifier.models import Campaign, CampaignStatus, Delivery, OAuthAttempt, Pledge
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
@@ -177,10 +184,9 @@ def test_refusals_link_back_to_the_campaign(runtime: Runtime, web: LiveWeb) -> N
             attempt = session.exec(select(OAuthAttempt)).one()
             attempt.expires_at = utcnow() - timedelta(seconds=1)
             session.add(attempt)
-        state = consent.text.split('name="state" value="')[1].split('"')[0]
         expired = browser.post(
             f"{web.url}/pledge/confirm",
-            data={"state": state, "csrf": form_token(consent)},
+            data=consent_form(consent),
             timeout=10,
         )
         assert expired.status_code == 410 and "expired" in expired.text

@@ -10,7 +10,14 @@ from datetime import timedelta
 import requests
 from sqlmodel import Session, select
 
-from amplifier.demo.browser import PledgeFailed, Supporter, authorize, form_token, pledge
+from amplifier.demo.browser import (
+    PledgeFailed,
+    Supporter,
+    authorize,
+    consent_form,
+    form_token,
+    pledge,
+)
 from amplifier.models import Campaign, MastodonApp, OAuthAttempt, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
@@ -74,11 +81,10 @@ def test_double_submission_of_consent_creates_one_pledge(runtime: Runtime, web: 
     campaign = _campaign(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("erin", "x", 10))
-        state = consent.text.split('name="state" value="')[1].split('"')[0]
         answers = [
             browser.post(
                 f"{web.url}/pledge/confirm",
-                data={"state": state, "csrf": form_token(consent)},
+                data=consent_form(consent),
                 timeout=10,
             )
             for _ in range(3)
@@ -187,7 +193,6 @@ def test_deadline_passing_between_sign_in_and_consent_records_nothing(
     campaign = _campaign(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("jack", "x", 5))
-        state = consent.text.split('name="state" value="')[1].split('"')[0]
         with runtime.db.session() as session:
             row = session.get(Campaign, campaign.id)
             assert row is not None
@@ -195,7 +200,7 @@ def test_deadline_passing_between_sign_in_and_consent_records_nothing(
             session.add(row)
         answer = browser.post(
             f"{web.url}/pledge/confirm",
-            data={"state": state, "csrf": form_token(consent)},
+            data=consent_form(consent),
             timeout=10,
         )
     assert answer.status_code == 409 and "closed" in answer.text

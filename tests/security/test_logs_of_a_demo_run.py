@@ -32,8 +32,9 @@ from sqlmodel import select
 
 from amplifier.crypto import TokenCipher, generate_fernet_key, new_secret
 from amplifier.db import Database
-from amplifier.demo.browser import PledgeFailed, Supporter, form_token
+from amplifier.demo.browser import PledgeFailed, Supporter, consent_form, form_token
 from amplifier.demo.run import (
+    approve_as_admin,
     check_exactly_once,
     make_supporters,
     sandbox_posts,
@@ -99,12 +100,11 @@ class RecordingBrowser:
                 self.codes.extend(query.get("code", []))
                 self.states.extend(query.get("state", []))
             consent = browser.get(callback, timeout=30)
-            state = _STATE.search(consent.text)
-            if state is None:
+            if _STATE.search(consent.text) is None:
                 raise PledgeFailed("consent page", consent)
             done = browser.post(
                 f"{self.web_url}/pledge/confirm",
-                data={"state": unescape(state.group(1)), "csrf": form_token(consent)},
+                data=consent_form(consent),
                 timeout=30,
             )
             link = _MANAGE.search(done.text)
@@ -209,6 +209,7 @@ def test_a_demo_sized_run_logs_no_token_code_or_secret(
                     platforms=["x", "mastodon"],
                     release_in=RELEASE_IN_S,
                 )
+                approve_as_admin(stack, campaign["id"])
                 people = make_supporters(SUPPORTERS, ["x", "mastodon"], stack.mastodon_urls[0])
                 browser = RecordingBrowser(stack.web_url, campaign["slug"])
                 with ThreadPoolExecutor(max_workers=8) as pool:
