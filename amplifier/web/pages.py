@@ -20,8 +20,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from amplifier.campaigns import support
+from amplifier.campaigns import awaiting_reconsent, support
 from amplifier.connectors import PlatformUnavailable
+from amplifier.consent import (
+    EDITABLE,
+    ConsentedText,
+    MessageChanged,
+    PersonalTextRefused,
+    consented_text,
+    needs_reconsent,
+    reconsent,
+)
 from amplifier.crypto import new_secret, sign, verify
 from amplifier.models import (
     Campaign,
@@ -32,10 +41,12 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
+from amplifier.moderation import is_public, is_suspended
 from amplifier.pledges import (
     PledgeRefused,
     authorize_attempt,
     confirm_pledge,
+    ensure_open,
     load_attempt,
     start_attempt,
     withdraw,
@@ -43,7 +54,13 @@ from amplifier.pledges import (
 from amplifier.runtime import Runtime
 from amplifier.supporter_data import delete_supporter_data, describe
 from amplifier.timeutil import utcnow
-from amplifier.web.deps import RuntimeDep, SessionDep
+from amplifier.web.consent_forms import (
+    PERSONAL_FIELD_MAX,
+    consent_fields,
+    shown_version,
+    text_rules,
+)
+from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep
 from amplifier.web.rendering import (
     message_page,
     page,
@@ -61,6 +78,9 @@ _TOO_LATE: dict[str, str] = {
     CampaignStatus.FAILED: "over: it did not reach its goal, so nothing is posted",
     CampaignStatus.CANCELLED: "cancelled, so nothing is posted",
 }
+# What the platforms send back to the callback: our own state (43 characters), an authorization
+# code (X's are ~90, Mastodon's 43) and an OAuth error code; far more than that is not theirs.
+_MAX_STATE, _MAX_CODE, _MAX_ERROR = 100, 2_000, 200
 _MAX_PLEDGE_ID_DIGITS = 18  # below 2**63: larger numbers cannot be an id in any database
 
 
@@ -93,7 +113,7 @@ def _back_to(slug: str | None) -> Iterator[None]:
 
 def _campaign_or_404(session: Session, slug: str) -> Campaign:
     campaign = session.exec(select(Campaign).where(Campaign.slug == slug)).first()
-    if campaign is None:
+    if campaign is None or not is_public(campaign):  # not yet approved: as if unknown
         raise PledgeRefused(
             "No such campaign",
             "Check the link you were given: no campaign has that address.",
@@ -147,14 +167,8 @@ def manage_path(rt: Runtime, pledge_id: int) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    return message_page(
-        request,
-        "amplifier",
-        "Crowdspeaking: supporters each donate one post, released together. "
-        "Open a campaign's signup link to take part.",
-        200,
-    )
+def home(request: Request, owner: MaybeWebOwner) -> HTMLResponse:
+    return page(request, "home.html", 200, owner=owner)
 
 
 def _posted_count(session: Session, campaign_id: int) -> int:
@@ -181,8 +195,12 @@ def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeD
         reach=reach,
         goal_reached=supporters >= campaign.goal,
         progress=min(100, round(100 * supporters / campaign.goal)) if campaign.goal else 100,
-        open=campaign.status == CampaignStatus.OPEN and campaign.pledge_deadline > now,
+        open=campaign.status == CampaignStatus.OPEN
+        and campaign.pledge_deadline > now
+        and not is_suspended(campaign),
+        suspended=is_suspended(campaign),
         posted=_posted_count(session, campaign.id) if released else 0,
+        awaiting_reconsent=awaiting_reconsent(session, campaign.id),
         platforms=[(p, platform_label(p)) for p in campaign.platform_list],
         enabled=rt.connectors.enabled_platforms(),
         suggested_instance=rt.settings.mastodon_suggested_instance,
@@ -279,6 +297,14 @@ def oauth_callback(
     error: str = "",
     amp_browser: Annotated[str | None, Cookie()] = None,
 ) -> HTMLResponse:
+    if len(state) > _MAX_STATE or len(code) > _MAX_CODE or len(error) > _MAX_ERROR:
+        # no platform sends such values: a forged or mangled address, refused before any
+        # lookup or any call to the platform with it
+        raise PledgeRefused(
+            "This sign-in link is not valid",
+            "The address the platform sent you back to is damaged or was not made by it. "
+            "Start again from the campaign's signup link; nothing was recorded.",
+        )
     attempt = _attempt(session, state=state, browser=amp_browser)
     campaign = session.get(Campaign, attempt.campaign_id)
     assert campaign is not None
@@ -311,12 +337,30 @@ def oauth_callback(
             redirect_uri=rt.connectors.redirect_uri(platform),
             cipher=rt.cipher,
         )
+    return _consent_page(request, campaign, attempt)
+
+
+def _consent_page(
+    request: Request,
+    campaign: Campaign,
+    attempt: OAuthAttempt,
+    status_code: int = 200,
+    *,
+    personal_text: str | None = None,
+    problems: list[str] | None = None,
+    changed: bool = False,
+) -> HTMLResponse:
+    """The exact text to agree to; shown again, with the reason, when an answer is refused."""
     return page(
         request,
         "consent.html",
+        status_code,
         campaign=campaign,
         attempt=attempt,
-        platform_label=platform_label(platform),
+        platform_label=platform_label(attempt.platform),
+        problems=problems or [],
+        changed=changed,
+        **consent_fields(campaign, personal_text=personal_text),
     )
 
 
@@ -343,13 +387,47 @@ def confirm(
     session: SessionDep,
     rt: RuntimeDep,
     amp_browser: Annotated[str | None, Cookie()] = None,
+    version: Annotated[str, Form(max_length=20)] = "",
+    message_digest: Annotated[str, Form(max_length=100)] = "",
+    personal_text: Annotated[str | None, Form(max_length=PERSONAL_FIELD_MAX)] = None,
 ) -> HTMLResponse:
+    """Records the pledge only with the text the page showed (or the supporter's own wording)."""
     now = utcnow()
     attempt = _attempt(session, state=state, browser=amp_browser)
     campaign = session.get(Campaign, attempt.campaign_id)
     assert campaign is not None
     with _back_to(campaign.slug):
-        pledge = confirm_pledge(session, attempt=attempt, campaign=campaign, now=now)
+        consented: ConsentedText | None = None
+        if attempt.status == "authorized":  # a repeated submission just finds its pledge
+            ensure_open(campaign, now)
+            try:
+                consented = consented_text(
+                    campaign,
+                    version=shown_version(version),
+                    digest=message_digest,
+                    personal_text=personal_text,
+                    text_rules=text_rules(rt, session, attempt.platform, attempt.instance_url),
+                )
+            except MessageChanged:
+                return _consent_page(request, campaign, attempt, 409, changed=True)
+            except PersonalTextRefused as exc:
+                return _consent_page(
+                    request,
+                    campaign,
+                    attempt,
+                    422,
+                    personal_text=personal_text,
+                    problems=exc.problems,
+                )
+        pledge = confirm_pledge(
+            session,
+            attempt=attempt,
+            campaign=campaign,
+            now=now,
+            text=consented.text if consented else None,
+            version=consented.version if consented else None,
+            personalised=consented.personalised if consented else False,
+        )
     assert pledge.id is not None
     return page(
         request,
@@ -392,18 +470,92 @@ def manage(
 ) -> HTMLResponse:
     pledge = _signed_pledge(session, rt, pledge_id, signature)
     campaign = _pledge_campaign(session, pledge)
+    return _manage_page(request, session, pledge, campaign, action=request.url.path)
+
+
+def _manage_page(
+    request: Request,
+    session: Session,
+    pledge: Pledge,
+    campaign: Campaign,
+    status_code: int = 200,
+    *,
+    action: str,
+    personal_text: str | None = None,
+    problems: list[str] | None = None,
+    changed: bool = False,
+) -> HTMLResponse:
+    """The pledge's page; after an edit it asks for consent to the new text (old beside new)."""
     delivery = session.exec(select(Delivery).where(Delivery.pledge_id == pledge.id)).first()
     return page(
         request,
         "manage.html",
+        status_code,
         pledge=pledge,
         campaign=campaign,
         delivery=delivery,
         post_url=_safe_link(delivery.remote_url) if delivery is not None else None,
         can_withdraw=pledge.status == PledgeStatus.ACTIVE
         and campaign.status in (CampaignStatus.OPEN, CampaignStatus.ARMED),
-        action=request.url.path,
+        action=action,
         campaign_url=campaign_path(campaign.slug),
+        reconsent_needed=needs_reconsent(pledge, campaign) and campaign.status in EDITABLE,
+        reconsent_action=f"{action}/reconsent",
+        problems=problems or [],
+        changed=changed,
+        **consent_fields(campaign, personal_text=personal_text),
+    )
+
+
+@router.post("/p/{pledge_id}/{signature}/reconsent", response_class=HTMLResponse)
+def reconsent_pledge(
+    request: Request,
+    pledge_id: str,
+    signature: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    version: Annotated[str, Form(max_length=20)] = "",
+    message_digest: Annotated[str, Form(max_length=100)] = "",
+    personal_text: Annotated[str | None, Form(max_length=PERSONAL_FIELD_MAX)] = None,
+) -> HTMLResponse:
+    """The supporter agrees to the edited message their manage page showed (or their wording)."""
+    pledge = _signed_pledge(session, rt, pledge_id, signature)
+    campaign = _pledge_campaign(session, pledge)
+    manage_url = request.url.path.removesuffix("/reconsent")
+    with _back_to(campaign.slug):
+        try:
+            reconsent(
+                session,
+                pledge,
+                shown_version(version),
+                personal_text,
+                text_rules=text_rules(rt, session, pledge.platform, pledge.instance_url),
+                digest=message_digest,
+            )
+        except MessageChanged:
+            session.refresh(campaign)
+            return _manage_page(
+                request, session, pledge, campaign, 409, action=manage_url, changed=True
+            )
+        except PersonalTextRefused as exc:
+            return _manage_page(
+                request,
+                session,
+                pledge,
+                campaign,
+                422,
+                action=manage_url,
+                personal_text=personal_text,
+                problems=exc.problems,
+            )
+    return message_page(
+        request,
+        "Thank you: your consent is recorded",
+        f"If “{campaign.title}” goes ahead, {pledge.handle} will post exactly: "
+        f"“{pledge.post_text}”.",
+        200,
+        back_url=manage_url,
+        back_label="Back to your pledge",
     )
 
 

@@ -133,3 +133,31 @@ def test_every_redirect_stays_on_site_or_goes_to_the_platform(
         on_site = location.startswith("/") and not location.startswith(("//", "/\\"))
         own_origin = location.startswith(str(client.base_url) + "/")
         assert on_site or own_origin or location.startswith(platform + "/"), location
+
+
+def test_an_oversized_callback_is_refused_before_anything_is_done_with_it(
+    client: TestClient, campaign: Campaign
+) -> None:
+    token = _token(client, campaign.slug)
+    start = client.post(
+        f"/c/{campaign.slug}/pledge", data={"platform": "x", "csrf": token}, follow_redirects=False
+    )
+    consent = requests.post(
+        start.headers["location"],
+        data={"username": "olga", "followers": "5", "decision": "approve"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    genuine = urlsplit(consent.headers["location"])
+    state = parse_qs(genuine.query)["state"][0]
+    for query in (
+        f"state={state}&code={'c' * 5_000}",
+        f"state={state}&error={'e' * 5_000}",
+        f"state={'s' * 5_000}&code=abc",
+    ):
+        answer = client.get(f"/oauth/x/callback?{query}")
+        assert answer.status_code == 400, query[:40]
+        assert "This sign-in link is not valid" in answer.text
+    # the sign-in itself was left alone: the platform's own callback still completes it
+    completed = client.get(f"{genuine.path}?{genuine.query}")
+    assert completed.status_code == 200 and "Confirm your pledge" in completed.text
