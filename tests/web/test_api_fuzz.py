@@ -21,6 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from amplifier.admins import create_admin
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app
@@ -29,17 +30,22 @@ from tests.app import factories
 EXAMPLES = int(os.environ.get("AMPLIFIER_FUZZ_EXAMPLES", "40"))
 
 
-def _seed(rt: Runtime) -> tuple[str, list[int]]:
-    """The caller's token, and campaign ids worth aiming at: own, someone else's."""
+def _seed(rt: Runtime) -> tuple[str, str, list[int]]:
+    """The owner's and an admin's tokens, and campaign ids worth aiming at: own, someone else's,
+    pending review."""
     with rt.db.session() as session:
         mine = factories.owner(session, name="Fuzzing owner")
         other = factories.owner(session, name="Someone else")
+        admin = create_admin(
+            session, email="fuzz-admin@example.org", name="Admin", password="p" * 12, now=utcnow()
+        )
         assert mine.owner.id is not None and other.owner.id is not None
         own = factories.campaign(session, mine.owner.id)
         cancelled = factories.campaign(session, mine.owner.id, status="cancelled")
         foreign = factories.campaign(session, other.owner.id)
-        ids = [c.id for c in (own, cancelled, foreign)]
-    return mine.token, [i for i in ids if i is not None]
+        pending = factories.campaign(session, other.owner.id, approved=False)
+        ids = [c.id for c in (own, cancelled, foreign, pending)]
+    return mine.token, admin.token, [i for i in ids if i is not None]
 
 
 _text = st.text(st.characters(codec="utf-8"), max_size=60)
@@ -77,11 +83,12 @@ def _nearly_valid_campaign(draw: st.DrawFn) -> dict[str, Any]:
 
 def test_no_input_makes_the_api_answer_5xx(runtime: Runtime) -> None:
     runtime.settings.rate_api_write_per_min = 1_000_000  # a 429 would hide the rest
-    token, ids = _seed(runtime)
+    token, admin_token, ids = _seed(runtime)
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(runtime))
     campaign_ids = st.sampled_from([*ids, 0, -1, 2**31, 2**63 - 1, 2**63, 10**30])
     callers = st.sampled_from(
         [{"Authorization": f"Bearer {token}"}] * 3
+        + [{"Authorization": f"Bearer {admin_token}"}] * 2  # the admin API's own paths too
         + [{"Authorization": "Bearer amp_not-a-real-token"}, {}]
     )
     failures: list[str] = []
@@ -130,6 +137,6 @@ def test_no_input_makes_the_api_answer_5xx(runtime: Runtime) -> None:
 
             fuzz()
 
-    assert len(operations) >= 5  # create, list, show, cancel, report
+    assert len(operations) >= 14  # campaigns, message edits, tokens, the admin API
     assert failures == [], "\n".join(failures[:20])
     assert statuses[201] > 0 and statuses[200] > 0  # the happy paths were reached too
