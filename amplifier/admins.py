@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from amplifier.accounts import sign_up
+from amplifier.accounts import AccountError, normalise_email, sign_up
 from amplifier.models import Owner
 from amplifier.owners import NewOwner, create_token
 
@@ -26,6 +26,18 @@ def create_admin(
     session.flush()
     assert owner.id is not None
     return NewOwner(owner=owner, token=create_token(session, owner_id=owner.id, name="admin"))
+
+
+def set_admin(session: Session, *, email: str, admin: bool) -> Owner:
+    """Grant or withdraw review rights of an existing web account; raises AccountError."""
+    address = normalise_email(email)
+    owner = session.exec(select(Owner).where(Owner.email == address)).first()
+    if owner is None:
+        raise AccountError(f"no account has the email {address}")
+    owner.is_admin = admin
+    session.add(owner)
+    session.flush()
+    return owner
 
 
 def is_admin(owner: Owner | None) -> bool:

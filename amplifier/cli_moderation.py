@@ -16,7 +16,7 @@ from rich.table import Column, Table
 
 from amplifier import moderation
 from amplifier.accounts import AccountError
-from amplifier.admins import create_admin
+from amplifier.admins import create_admin, set_admin
 from amplifier.models import Campaign, Owner
 from amplifier.runtime import get_runtime
 from amplifier.timeutil import utcnow
@@ -61,6 +61,30 @@ def admin_create(
     console.print(f"admin {owner_id} ({shown_email}) created; only a hash of the password is kept")
     console.print("API token for the admin API (shown once, keep it safe):")
     print(created.token)
+
+
+def _set_admin(email: str, *, admin: bool) -> None:
+    rt = get_runtime()
+    try:
+        with rt.db.session() as session:
+            owner = set_admin(session, email=email, admin=admin)
+            who = f"{owner.name} ({owner.email})"
+    except AccountError as exc:
+        console.print(f"[red]{exc}[/]; nothing was changed")
+        raise typer.Exit(2) from exc
+    console.print(f"{who} {'is now an admin' if admin else 'is no longer an admin'}")
+
+
+@admin_app.command("grant")
+def admin_grant(email: str) -> None:
+    """Make an existing account (signed up at /signup) an admin."""
+    _set_admin(email, admin=True)
+
+
+@admin_app.command("revoke")
+def admin_revoke(email: str) -> None:
+    """Take review rights away from an admin; the account itself stays."""
+    _set_admin(email, admin=False)
 
 
 @admin_app.command("pending")

@@ -86,6 +86,29 @@ def test_admin_create_stores_only_a_hash_and_prints_a_working_token(
     assert short.returncode == 2 and "password: at least" in short.stdout
 
 
+def test_an_existing_account_is_made_admin_and_back(cli_env: dict[str, str]) -> None:
+    from amplifier.accounts import sign_up
+    from amplifier.db import Database
+
+    db = Database(cli_env["AMPLIFIER_DATABASE_URL"])
+    with db.session() as session:
+        sign_up(session, email="cy@example.org", name="Cy", password=PASSWORD, now=utcnow())
+    db.dispose()
+
+    def admin_flag() -> object:
+        return _rows(cli_env, "SELECT is_admin FROM owner WHERE email = 'cy@example.org'")[0][0]
+
+    assert not admin_flag()
+    granted = run_cli(cli_env, "admin", "grant", " CY@example.org ")
+    assert granted.returncode == 0 and "is now an admin" in granted.stdout
+    assert admin_flag()
+    revoked = run_cli(cli_env, "admin", "revoke", "cy@example.org")
+    assert revoked.returncode == 0 and "no longer an admin" in revoked.stdout
+    assert not admin_flag()
+    unknown = run_cli(cli_env, "admin", "grant", "nobody@example.org")
+    assert unknown.returncode == 2 and "no account has the email" in unknown.stdout
+
+
 def test_the_review_from_the_command_line_and_the_owner_sees_the_reason(
     cli_env: dict[str, str],
 ) -> None:
