@@ -152,6 +152,16 @@ def logout(request: Request, session: SessionDep, rt: RuntimeDep) -> Response:
     return response
 
 
+@router.get("/logout")
+@router.get("/account/password")
+@router.get("/account/tokens")
+def account_form_address() -> RedirectResponse:
+    """These addresses only take their form's POST; a reload after sending the form, or a
+    bookmark, lands on the account page holding the form (logging nobody out, changing
+    nothing), not on the supporters' "start from the signup link" 405 page."""
+    return _redirect("/account")
+
+
 # --- the account page: password and API tokens -------------------------------------------------
 
 

@@ -49,7 +49,14 @@ def time_tag(moment: datetime) -> Markup:
     )
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """ "1 supporter", "2 supporters": pages said "1 people" and "goal 1 supporters"."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count} {word}"
+
+
 templates.env.filters["paragraphs"] = paragraphs
+templates.env.filters["plural"] = plural
 templates.env.filters["platform_label"] = platform_label
 templates.env.filters["platform_labels"] = platform_labels
 templates.env.filters["utc"] = utc_text

@@ -50,7 +50,7 @@ def test_the_form_schedules_a_campaign_shown_on_its_page_and_the_dashboard(
     assert answer.status_code == 303, answer.text[:2000]
     with runtime.db.session() as session:
         campaign = session.exec(select(Campaign)).one()
-    assert answer.headers["location"] == f"/owner/campaigns/{campaign.id}"
+    assert answer.headers["location"] == f"/owner/campaigns/{campaign.id}?created=1"
     assert campaign.owner_id == ada.owner_id
     assert campaign.release_at == release.replace(tzinfo=UTC)  # the zone was applied
     assert campaign.platform_list == ["x", "mastodon"]
@@ -102,7 +102,7 @@ def test_cancel_from_the_campaign_page(runtime: Runtime, make_owner: MakeOwner) 
     ada = make_owner("ada@example.org")
     created = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new",
                         **campaign_form())  # type: ignore[arg-type]  # fmt: skip
-    page_url = created.headers["location"]
+    page_url = created.headers["location"].removesuffix("?created=1")
     assert 'id="cancel"' in ada.browser.get(page_url).text
     cancelled = post_form(ada.browser, page_url, f"{page_url}/cancel")
     assert cancelled.status_code == 303 and cancelled.headers["location"] == page_url
