@@ -65,10 +65,21 @@ EDITABLE = (CampaignStatus.OPEN, CampaignStatus.ARMED)
 
 
 class MessageEdit(BaseModel):
-    """A new message for a campaign: the same field rules as at creation."""
+    """A new message for a campaign: the same field rules as at creation.
+
+    PATCH semantics for `link`, as the CLI's `edit-message`: an owner correcting a typo in the
+    text must not lose the link by leaving it out, so only an explicit null or "" removes it.
+    """
 
     message_text: str = Field(min_length=1, max_length=5_000)
-    link: str | None = Field(default=None, max_length=2_000)
+    link: str | None = Field(
+        default=None,
+        max_length=2_000,
+        description=(
+            'The new link. Omitted: the campaign\'s current link is kept; null or "": the '
+            "link is removed; a URL: it replaces the link."
+        ),
+    )
 
     @field_validator("message_text")
     @classmethod
@@ -82,6 +93,10 @@ class MessageEdit(BaseModel):
 
     def post_text(self) -> str:
         return f"{self.message_text} {self.link}" if self.link else self.message_text
+
+    def link_or(self, current: str | None) -> str | None:
+        """The link to store: `current` when the request left `link` out, else what it sent."""
+        return self.link if "link" in self.model_fields_set else current
 
 
 class MessageLocked(CampaignRuleError):
@@ -114,8 +129,17 @@ class PersonalTextRefused(PledgeRefused):
 
 def message_digest(campaign: Campaign) -> str:
     """What the consent form carries besides the version: an in-place edit keeps the version."""
-    shown = f"{campaign.message_version}\n{campaign.post_text()}"
-    return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    return _digest(campaign.message_version, campaign.post_text())
+
+
+def _digest(version: int, text: str) -> str:
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()
+
+
+def is_shown_text(version: int, digest: str, text: str) -> bool:
+    """Whether `text` is the very message a form showed (its version and digest): a supporter
+    who left the box as it was, as opposed to one who wrote their own wording."""
+    return digest == _digest(version, normalise(text))
 
 
 def edit_cutoff(campaign: Campaign, prepare_lead_s: float) -> datetime:

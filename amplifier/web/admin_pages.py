@@ -18,6 +18,7 @@ from sqlmodel import Session
 from amplifier import moderation
 from amplifier.admins import is_admin
 from amplifier.models import Campaign, Owner
+from amplifier.personalise import MAX_PERSONAL_LENGTH, required_fragments
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import SessionDep, WebOwner
 from amplifier.web.path_ids import path_id
@@ -25,6 +26,7 @@ from amplifier.web.rendering import message_page, page
 
 router = APIRouter(include_in_schema=False)
 ADMIN_PATH = "/admin"
+# what the banner after an action says; `{title}` is read from the database, never the query
 _DONE = {
     "approve": "approved: it is public now",
     "reject": "rejected: its owner sees the reason",
@@ -52,22 +54,35 @@ def _owners(session: Session, campaigns: list[Campaign]) -> dict[int, str]:
     return {i: (o.name if o is not None else "?") for i, o in found.items()}
 
 
+def _done_note(session: Session, done: str, raw_id: str) -> str | None:
+    """The banner after an action, built from the campaign row: the query string is anyone's to
+    write, so an unknown action, a non-numeric id or an id of no campaign shows nothing."""
+    campaign_id = path_id(raw_id)
+    if done not in _DONE or campaign_id is None:
+        return None
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    return f"“{campaign.title}” (campaign {campaign_id}) {_DONE[done]}."
+
+
 @router.get(ADMIN_PATH, response_class=HTMLResponse)
 def admin_home(
     request: Request, session: SessionDep, admin: WebAdmin, done: str = "", id: str = ""
 ) -> HTMLResponse:
     """`done` and `id` say what the last action did (only known actions are shown)."""
-    done_id = path_id(id)
-    note = f"Campaign {done_id} {_DONE[done]}." if done in _DONE and done_id else None
+    note = _done_note(session, done, id)
     pending = moderation.list_pending(session)
     live = moderation.list_live(session)
     return page(
         request,
         "admin.html",
         admin=admin,
+        max_personal_length=MAX_PERSONAL_LENGTH,
         pending=pending,
         live=live,
         owners=_owners(session, pending + live),
+        required={c.id: required_fragments(c) for c in pending},
         done=note,
     )
 

@@ -69,13 +69,14 @@ def edit_campaign_message(
     data: MessageEdit, campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep
 ) -> CampaignPublic:
     """Before the first pledge the text changes in place; after, it becomes a new version that
-    each supporter must consent to again (their manage link asks them)."""
+    each supporter must consent to again (their manage link asks them). An omitted `link` keeps
+    the current one; an explicit null or "" removes it."""
     try:
         edit_message(
             session,
             campaign,
             data.message_text,
-            data.link,
+            data.link_or(campaign.link),
             prepare_lead_s=rt.settings.release_prepare_lead_s,
         )
     except MessageLocked as exc:

@@ -6,6 +6,7 @@ page the organiser has since edited is recognised and refused rather than applie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -14,13 +15,27 @@ from amplifier.connectors import PlatformUnavailable
 from amplifier.consent import message_digest
 from amplifier.models import Campaign
 from amplifier.personalise import MAX_PERSONAL_LENGTH, TextRules, required_fragments
+from amplifier.platforms.text import MASTODON_URL_LENGTH, X_MAX_WEIGHTED, X_URL_LENGTH
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime
 
 PERSONAL_FIELD_MAX = 20_000  # longer than any allowed text: the refusal then says by how much
 
 
-def consent_fields(campaign: Campaign, *, personal_text: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PlatformLimit:
+    """The supporter's platform's length limit, as the platform counts (a URL weighs `url`)."""
+
+    characters: int
+    url: int
+
+
+def consent_fields(
+    campaign: Campaign,
+    *,
+    personal_text: str | None = None,
+    platform_limit: PlatformLimit | None = None,
+) -> dict[str, Any]:
     """Template context for a form consenting to `campaign`'s current message."""
     return {
         "message_version": campaign.message_version,
@@ -29,10 +44,53 @@ def consent_fields(campaign: Campaign, *, personal_text: str | None = None) -> d
         "personal": campaign.personalisation_allowed,
         "personal_text": campaign.post_text() if personal_text is None else personal_text,
         "personal_required": required_fragments(campaign),
-        "personal_max_length": min(
-            campaign.personal_max_length or MAX_PERSONAL_LENGTH, MAX_PERSONAL_LENGTH
-        ),
+        "personal_max_length": _owner_maximum(campaign),
+        "personal_box_limit": personal_box_limit(campaign, platform_limit),
+        "platform_limit": platform_limit,
     }
+
+
+def _owner_maximum(campaign: Campaign) -> int | None:
+    if campaign.personal_max_length is None:
+        return None
+    return min(campaign.personal_max_length, MAX_PERSONAL_LENGTH)
+
+
+def personal_box_limit(campaign: Campaign, platform_limit: PlatformLimit | None) -> int:
+    """The text box's `maxlength`: the browser stops typing (and cuts a paste) there.
+
+    It is the owner's maximum, which the server counts the same way. Without one, the platform's
+    limit, widened by what the link's own characters exceed the weight the platform gives a URL,
+    so the campaign's link never makes a text that fits the platform too long for the box.
+    """
+    owner_max = _owner_maximum(campaign)
+    if owner_max is not None:
+        return owner_max
+    if platform_limit is None:
+        return MAX_PERSONAL_LENGTH
+    extra = max(0, len(campaign.link) - platform_limit.url) if campaign.link else 0
+    return min(platform_limit.characters + extra, MAX_PERSONAL_LENGTH)
+
+
+def platform_limit(
+    rt: Runtime, session: Session, campaign: Campaign, platform: str, instance_url: str
+) -> PlatformLimit | None:
+    """The supporter's platform's limit (their Mastodon server's, registered when they signed
+    in), where the box needs it: personalisation on and no owner's maximum. None otherwise, or
+    when the server cannot be reached, and then the box is not narrowed."""
+    if not campaign.personalisation_allowed or campaign.personal_max_length is not None:
+        return None
+    if platform == "x":
+        return PlatformLimit(X_MAX_WEIGHTED, X_URL_LENGTH)
+    if platform != "mastodon":
+        return None
+    try:
+        adapter = rt.connectors.mastodon(session, instance_url)
+    except (PlatformUnavailable, ValueError):
+        return None
+    return PlatformLimit(
+        adapter.max_characters, adapter.characters_reserved_per_url or MASTODON_URL_LENGTH
+    )
 
 
 def shown_version(raw: str) -> int:

@@ -28,6 +28,7 @@ from amplifier.consent import (
     MessageChanged,
     PersonalTextRefused,
     consented_text,
+    is_shown_text,
     needs_reconsent,
     reconsent,
 )
@@ -41,7 +42,8 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
-from amplifier.moderation import is_public, is_suspended
+from amplifier.moderation import LIVE_STATUSES, is_public, is_suspended
+from amplifier.personalise import normalise
 from amplifier.pledges import (
     PledgeRefused,
     authorize_attempt,
@@ -56,7 +58,9 @@ from amplifier.supporter_data import delete_supporter_data, describe
 from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
+    PlatformLimit,
     consent_fields,
+    platform_limit,
     shown_version,
     text_rules,
 )
@@ -337,7 +341,15 @@ def oauth_callback(
             redirect_uri=rt.connectors.redirect_uri(platform),
             cipher=rt.cipher,
         )
-    return _consent_page(request, campaign, attempt)
+    return _consent_page(
+        request, campaign, attempt, limit=_attempt_limit(rt, session, campaign, attempt)
+    )
+
+
+def _attempt_limit(
+    rt: Runtime, session: Session, campaign: Campaign, attempt: OAuthAttempt
+) -> PlatformLimit | None:
+    return platform_limit(rt, session, campaign, attempt.platform, attempt.instance_url)
 
 
 def _consent_page(
@@ -346,11 +358,16 @@ def _consent_page(
     attempt: OAuthAttempt,
     status_code: int = 200,
     *,
+    limit: PlatformLimit | None,
     personal_text: str | None = None,
     problems: list[str] | None = None,
     changed: bool = False,
 ) -> HTMLResponse:
-    """The exact text to agree to; shown again, with the reason, when an answer is refused."""
+    """The exact text to agree to; shown again, with the reason, when an answer is refused.
+
+    After `changed` (the owner edited the message meanwhile), the supporter's own wording, if
+    they wrote one, stays in the box: the new message is shown above it for reference.
+    """
     return page(
         request,
         "consent.html",
@@ -360,7 +377,7 @@ def _consent_page(
         platform_label=platform_label(attempt.platform),
         problems=problems or [],
         changed=changed,
-        **consent_fields(campaign, personal_text=personal_text),
+        **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),
     )
 
 
@@ -409,13 +426,22 @@ def confirm(
                     text_rules=text_rules(rt, session, attempt.platform, attempt.instance_url),
                 )
             except MessageChanged:
-                return _consent_page(request, campaign, attempt, 409, changed=True)
+                return _consent_page(
+                    request,
+                    campaign,
+                    attempt,
+                    409,
+                    limit=_attempt_limit(rt, session, campaign, attempt),
+                    personal_text=_own_wording(campaign, personal_text, version, message_digest),
+                    changed=True,
+                )
             except PersonalTextRefused as exc:
                 return _consent_page(
                     request,
                     campaign,
                     attempt,
                     422,
+                    limit=_attempt_limit(rt, session, campaign, attempt),
                     personal_text=personal_text,
                     problems=exc.problems,
                 )
@@ -436,6 +462,22 @@ def confirm(
         pledge=pledge,
         manage_url=rt.settings.public_url.rstrip("/") + manage_path(rt, pledge.id),
     )
+
+
+def _own_wording(
+    campaign: Campaign, personal_text: str | None, version: str, digest: str
+) -> str | None:
+    """What to put back in the box after the message changed under the supporter: their own
+    wording if they wrote one (retyping it would be a loss), else None, so the box shows the new
+    message. A box left as the form showed it matches the form's digest of the old message."""
+    if not campaign.personalisation_allowed or personal_text is None:
+        return None
+    text = normalise(personal_text)
+    if not text or text == campaign.post_text():
+        return None
+    if is_shown_text(shown_version(version), digest, personal_text):
+        return None
+    return personal_text
 
 
 def _signed_pledge(session: Session, rt: Runtime, raw_id: str, signature: str) -> Pledge:
@@ -470,12 +512,13 @@ def manage(
 ) -> HTMLResponse:
     pledge = _signed_pledge(session, rt, pledge_id, signature)
     campaign = _pledge_campaign(session, pledge)
-    return _manage_page(request, session, pledge, campaign, action=request.url.path)
+    return _manage_page(request, session, rt, pledge, campaign, action=request.url.path)
 
 
 def _manage_page(
     request: Request,
     session: Session,
+    rt: Runtime,
     pledge: Pledge,
     campaign: Campaign,
     status_code: int = 200,
@@ -487,6 +530,12 @@ def _manage_page(
 ) -> HTMLResponse:
     """The pledge's page; after an edit it asks for consent to the new text (old beside new)."""
     delivery = session.exec(select(Delivery).where(Delivery.pledge_id == pledge.id)).first()
+    reconsent_needed = needs_reconsent(pledge, campaign) and campaign.status in EDITABLE
+    limit = (
+        platform_limit(rt, session, campaign, pledge.platform, pledge.instance_url)
+        if reconsent_needed  # the only form with a text box: nothing else needs the server
+        else None
+    )
     return page(
         request,
         "manage.html",
@@ -499,11 +548,12 @@ def _manage_page(
         and campaign.status in (CampaignStatus.OPEN, CampaignStatus.ARMED),
         action=action,
         campaign_url=campaign_path(campaign.slug),
-        reconsent_needed=needs_reconsent(pledge, campaign) and campaign.status in EDITABLE,
+        reconsent_needed=reconsent_needed,
         reconsent_action=f"{action}/reconsent",
+        suspended=is_suspended(campaign) and campaign.status in LIVE_STATUSES,
         problems=problems or [],
         changed=changed,
-        **consent_fields(campaign, personal_text=personal_text),
+        **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),
     )
 
 
@@ -535,12 +585,21 @@ def reconsent_pledge(
         except MessageChanged:
             session.refresh(campaign)
             return _manage_page(
-                request, session, pledge, campaign, 409, action=manage_url, changed=True
+                request,
+                session,
+                rt,
+                pledge,
+                campaign,
+                409,
+                action=manage_url,
+                personal_text=_own_wording(campaign, personal_text, version, message_digest),
+                changed=True,
             )
         except PersonalTextRefused as exc:
             return _manage_page(
                 request,
                 session,
+                rt,
                 pledge,
                 campaign,
                 422,

@@ -15,6 +15,7 @@ import pytest
 import requests
 from sqlmodel import select
 
+from amplifier import moderation
 from amplifier.consent import MessageLocked, edit_message
 from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge
@@ -266,3 +267,35 @@ def test_a_pledge_whose_text_is_not_its_versions_text_is_not_posted(
         assert row is not None
         (line,) = build_report(session, row).posts
     assert line.status == "failed" and line.error and "not consented" in line.error
+
+
+def _suspend(rt: Runtime, campaign_id: int | None, status: CampaignStatus | None = None) -> None:
+    assert campaign_id is not None
+    with rt.db.session() as session:
+        moderation.suspend(
+            session, campaign_id=campaign_id, admin_id=None, reason="Secret reason.", now=utcnow()
+        )
+        if status is not None:
+            row = session.get(Campaign, campaign_id)
+            assert row is not None
+            row.status = status
+            session.add(row)
+
+
+@pytest.mark.parametrize("status", [None, CampaignStatus.ARMED])
+def test_the_manage_page_says_a_suspended_campaign_posts_nothing(
+    runtime: Runtime, web: LiveWeb, status: CampaignStatus | None
+) -> None:
+    """A supporter must not read "your post goes out at …" while moderators hold the release."""
+    campaign, _ = _campaign(runtime)
+    manage = pledge(web.url, campaign.slug, Supporter("sus", "x", 5))
+    before = requests.get(manage, timeout=5).text
+    assert "your post goes out at" in before and 'id="suspended"' not in before
+    _suspend(runtime, campaign.id, status)
+    page = unescape(requests.get(manage, timeout=5).text)
+    assert (
+        "This campaign has been suspended by the service's moderators; your pledge is kept, "
+        "and nothing is posted unless it is reinstated."
+    ) in page
+    assert "goes out at" not in page and "Secret reason" not in page
+    assert "Withdraw my pledge" in page  # still theirs to withdraw

@@ -113,3 +113,30 @@ def test_too_late_is_409_and_another_owners_campaign_is_refused(
     with runtime.db.session() as session:
         row = session.get(Campaign, ids[0])
         assert row is not None and row.message_text == "Protect our river today #River"
+
+
+def test_an_omitted_link_is_kept_and_an_explicit_null_or_empty_removes_it(
+    runtime: Runtime, client: TestClient
+) -> None:
+    """PATCH semantics, as the CLI's edit-message: leaving `link` out must not drop it."""
+    _, auth = _owner(runtime)
+    campaign_id = _create(client, auth)
+    url = f"/api/campaigns/{campaign_id}/message"
+    kept = client.patch(url, json={"message_text": "Save our river #River"}, headers=auth)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["link"] == "https://example.org/river"
+    assert kept.json()["post_text"] == "Save our river #River https://example.org/river"
+    for removal in (None, ""):
+        client.patch(url, json={"message_text": "x", "link": "https://e.org/a"}, headers=auth)
+        removed = client.patch(
+            url, json={"message_text": "Save our river #River", "link": removal}, headers=auth
+        )
+        assert removed.status_code == 200, removed.text
+        assert removed.json()["link"] is None
+        assert removed.json()["post_text"] == "Save our river #River"
+
+
+def test_the_openapi_schema_documents_the_link_semantics(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    link = schema["components"]["schemas"]["MessageEdit"]["properties"]["link"]
+    assert "Omitted" in link["description"] and "removed" in link["description"]

@@ -160,3 +160,143 @@ def test_reconsent_accepts_a_personal_text_and_refuses_a_broken_one(
         True,
         2,
     )
+
+
+# --- the consent page's wording, the box's limit, and wording kept across an edit -------------
+
+_BOX = re.compile(r'<textarea id="personal-text"[^>]*maxlength="(\d+)"[^>]*>(.*?)</textarea>', re.S)
+
+
+def _box(page: requests.Response) -> tuple[int, str]:
+    """(the box's maxlength, the text it is prefilled with)."""
+    found = _BOX.search(page.text)
+    assert found is not None, page.text
+    return int(found.group(1)), unescape(found.group(2))
+
+
+def _consent_page(web: LiveWeb, slug: str, who: Supporter) -> tuple[requests.Session, Any]:
+    browser = requests.Session()
+    consent = authorize(browser, web.url, slug, who)
+    assert consent.status_code == 200, consent.text
+    return browser, consent
+
+
+def test_the_consent_page_says_the_text_in_the_box_is_what_is_posted(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """With personalisation, "exactly this" above a text the supporter may then rewrite misled."""
+    free = _campaign(runtime)
+    fixed = _campaign(runtime, personalisation_allowed=False)
+    own_page = unescape(_consent_page(web, free.slug, Supporter("pia", "x", 5))[1].text)
+    exact_page = unescape(_consent_page(web, fixed.slug, Supporter("quo", "x", 5))[1].text)
+    assert "post exactly this" not in own_page
+    assert "You may put it in your own words" not in own_page
+    assert "the text in the box below" in own_page and "you may reword it" in own_page
+    assert "post exactly this" in exact_page and "the text in the box" not in exact_page
+
+
+def test_the_box_takes_the_owners_maximum(runtime: Runtime, web: LiveWeb) -> None:
+    campaign = _campaign(runtime, personal_max_length=120)
+    _, consent = _consent_page(web, campaign.slug, Supporter("rui", "x", 5))
+    assert _box(consent) == (120, DEFAULT)
+    assert "at most 120 characters" in consent.text
+
+
+def test_without_an_owners_maximum_the_box_takes_the_platforms_limit(
+    runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
+) -> None:
+    """Not the service's 5,000: the platform's limit, widened by the link's characters beyond
+    the 23 the platform counts for it, so a text that fits the platform is never cut."""
+    campaign = _campaign(runtime, personal_max_length=None)
+    _, on_x = _consent_page(web, campaign.slug, Supporter("sol", "x", 5))
+    assert _box(on_x)[0] == 280 + len(LINK) - 23
+    assert "within your platform's limit of 280 characters" in on_x.text
+    server = sandbox.mastodon_urls[1]
+    requests.post(f"{server}/_sandbox/faults", json={"max_characters": 90}, timeout=5)
+    who = Supporter("tea", "mastodon", 5, instance=server)
+    _, on_mastodon = _consent_page(web, campaign.slug, who)
+    assert _box(on_mastodon)[0] == 90 + len(LINK) - 23
+
+
+def test_the_box_has_a_live_character_count_from_a_static_script(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = _campaign(runtime)
+    _, consent = _consent_page(web, campaign.slug, Supporter("uma", "x", 5))
+    assert 'id="personal-count"' in consent.text
+    assert '<script src="/static/personal-text.js" defer></script>' in consent.text
+    script = requests.get(f"{web.url}/static/personal-text.js", timeout=5)
+    assert script.status_code == 200 and "personal-count" in script.text
+    fixed = _campaign(runtime, personalisation_allowed=False)
+    _, plain = _consent_page(web, fixed.slug, Supporter("vic", "x", 5))
+    assert "personal-text.js" not in plain.text
+
+
+def _edit_now(rt: Runtime, campaign_id: int | None, text: str) -> None:
+    with rt.db.session() as session:
+        row = session.get(Campaign, campaign_id)
+        assert row is not None
+        edit_message(session, row, text, LINK, prepare_lead_s=60)
+
+
+def test_own_wording_survives_an_edit_made_while_the_supporter_wrote_it(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = _campaign(runtime)
+    browser, consent = _consent_page(web, campaign.slug, Supporter("wes", "x", 5))
+    mine = f"I swim there every summer #River {LINK}"
+    _edit_now(runtime, campaign.id, "Protect our river this week #River")
+    with browser:
+        answer = browser.post(
+            f"{web.url}/pledge/confirm", data=consent_form(consent, personal_text=mine), timeout=10
+        )
+        assert answer.status_code == 409
+        assert _box(answer)[1] == mine  # their words, not lost
+        assert 'id="wording-kept"' in answer.text
+        new = f"Protect our river this week #River {LINK}"
+        shown = re.search(r'id="post-text">(.*?)</div>', answer.text, re.S)
+        assert shown is not None and unescape(shown.group(1)) == new  # for reference
+        assert _pledges(runtime) == []
+        done = browser.post(f"{web.url}/pledge/confirm", data=consent_form(answer), timeout=10)
+        assert done.status_code == 200, done.text
+    (row,) = _pledges(runtime)
+    assert (row.post_text, row.personalised) == (mine, True)
+
+
+def test_an_untouched_box_shows_the_new_message_after_an_edit(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """A supporter who did not reword must not be handed the old message to consent to."""
+    campaign = _campaign(runtime)
+    browser, consent = _consent_page(web, campaign.slug, Supporter("xia", "x", 5))
+    _edit_now(runtime, campaign.id, "Protect our river this week #River")
+    with browser:
+        form = consent_form(consent)
+        form["personal_text"] = form["personal_text"].replace("\n", "\r\n") + "\r\n"
+        answer = browser.post(f"{web.url}/pledge/confirm", data=form, timeout=10)
+    assert answer.status_code == 409
+    assert _box(answer)[1] == f"Protect our river this week #River {LINK}"
+    assert 'id="wording-kept"' not in answer.text
+
+
+def test_reconsent_keeps_own_wording_when_the_message_changes_again(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = _campaign(runtime)
+    manage = pledge(web.url, campaign.slug, Supporter("yan", "x", 5))
+    _edit_now(runtime, campaign.id, "Protect our river now #River")
+    with requests.Session() as browser:
+        page = browser.get(manage, timeout=5)
+        action = re.search(r'action="([^"]+/reconsent)"', page.text)
+        assert action is not None
+        assert _box(page)[0] == 200
+        _edit_now(runtime, campaign.id, "Protect our river tonight #River")
+        mine = f"My own words for the river #River {LINK}"
+        answer = browser.post(
+            f"{web.url}{unescape(action.group(1))}",
+            data=consent_form(page, personal_text=mine),
+            timeout=5,
+        )
+    assert answer.status_code == 409
+    assert _box(answer)[1] == mine and 'id="wording-kept"' in answer.text
+    assert f"Protect our river tonight #River {LINK}" in unescape(answer.text)

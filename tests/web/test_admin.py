@@ -9,9 +9,11 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
+from amplifier import moderation
 from amplifier.accounts import start_session
 from amplifier.models import Campaign, ReviewStatus
 from amplifier.owners import NewOwner
+from amplifier.personalise import MAX_PERSONAL_LENGTH
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import session_cookie_name
@@ -35,11 +37,11 @@ def _owner(rt: Runtime, *, admin: bool, name: str = "Someone") -> NewOwner:
         return created
 
 
-def _pending(rt: Runtime, title: str = "Save the river") -> Campaign:
+def _pending(rt: Runtime, title: str = "Save the river", **overrides: object) -> Campaign:
     with rt.db.session() as session:
         owner = factories.owner(session, name="Campaigner")
         assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, approved=False, title=title)
+        return factories.campaign(session, owner.owner.id, approved=False, title=title, **overrides)
 
 
 def _bearer(created: NewOwner) -> dict[str, str]:
@@ -202,7 +204,7 @@ def test_an_admin_reviews_on_the_page_and_every_form_needs_its_token(
     assert done.status_code == 303 and done.headers["location"].startswith("/admin?")
     assert _review(runtime, campaign.id)[0] == ReviewStatus.APPROVED
     after = client.get(done.headers["location"])
-    assert f"Campaign {campaign.id} approved" in after.text
+    assert f"“Clean the beach” (campaign {campaign.id}) approved" in unescape(after.text)
 
     no_reason = client.post(
         f"/admin/campaigns/{other.id}/reject", data={"csrf": token, "reason": " "}
@@ -219,3 +221,84 @@ def test_an_admin_reviews_on_the_page_and_every_form_needs_its_token(
     assert _review(runtime, campaign.id)[2] is False
     unknown = client.post("/admin/campaigns/abc/reinstate", data={"csrf": token})
     assert unknown.status_code == 404
+
+
+def _admin_page(make_client: ClientFactory, runtime: Runtime, query: str = "") -> str:
+    client = _logged_in(make_client, runtime, _owner(runtime, admin=True))
+    answer = client.get("/admin" + query)
+    assert answer.status_code == 200, answer.text
+    return unescape(answer.text)
+
+
+def test_a_personalised_campaign_shows_what_supporters_must_keep(
+    make_client: ClientFactory, runtime: Runtime
+) -> None:
+    """An admin must not be told "the exact post" when every supporter may reword it."""
+    fixed = _pending(runtime, "Fixed words")
+    free = _pending(
+        runtime,
+        "Own words",
+        personalisation_allowed=True,
+        personal_required=["#River", "@council"],
+        personal_max_length=240,
+        message_text="Protect our river today #River @council",
+    )
+    text = _admin_page(make_client, runtime)
+    fixed_part = text.split(f'id="pending-{fixed.id}"')[1].split("</article>")[0]
+    free_part = text.split(f'id="pending-{free.id}"')[1].split("</article>")[0]
+    assert "The exact post every supporter would share" in fixed_part
+    assert "rewrite" not in fixed_part
+    assert "The exact post" not in free_part
+    assert "supporters may rewrite it" in free_part
+    for fragment in ("<code>#River</code>", "<code>@council</code>"):
+        assert fragment in free_part
+    assert "<code>https://example.org/river</code> (the link)" in free_part
+    assert "At most 240 characters" in free_part
+
+
+def test_a_personalised_campaign_without_a_maximum_shows_the_services_limit(
+    make_client: ClientFactory, runtime: Runtime
+) -> None:
+    free = _pending(runtime, "Own words", personalisation_allowed=True)
+    text = _admin_page(make_client, runtime)
+    free_part = text.split(f'id="pending-{free.id}"')[1].split("</article>")[0]
+    assert f"At most {MAX_PERSONAL_LENGTH} characters" in free_part
+
+
+def test_the_admin_page_links_to_the_owner_pages_live_campaigns_and_logout(
+    make_client: ClientFactory, runtime: Runtime
+) -> None:
+    live = _pending(runtime, "Live one")
+    assert live.id is not None
+    with runtime.db.session() as session:
+        moderation.approve(session, campaign_id=live.id, admin_id=None, now=utcnow())
+    client = _logged_in(make_client, runtime, _owner(runtime, admin=True))
+    text = client.get("/admin").text
+    assert 'href="/owner"' in text
+    assert 'class="public-page"' in text and f'href="/c/{live.slug}"' in text
+    logout = re.search(r'<form method="post" action="/logout"[^>]*>\s*(.*?)</form>', text, re.S)
+    assert logout is not None and 'name="csrf"' in logout.group(1)
+    field = _CSRF.search(logout.group(1))
+    assert field is not None
+    token = unescape(field.group(1))
+    out = client.post("/logout", data={"csrf": token}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/admin", follow_redirects=False).status_code == 303  # logged out
+
+
+@pytest.mark.parametrize("raw_id", ["999999", "abc", "", "-1", "1e3"])
+def test_the_banner_shows_nothing_for_an_unknown_or_malformed_id(
+    make_client: ClientFactory, runtime: Runtime, raw_id: str
+) -> None:
+    text = _admin_page(make_client, runtime, f"?done=approve&id={raw_id}")
+    assert 'id="done"' not in text and "approved: it is public" not in text
+
+
+def test_the_banner_names_the_campaign_from_the_database(
+    make_client: ClientFactory, runtime: Runtime
+) -> None:
+    campaign = _pending(runtime, "<b>Clean</b> the beach")
+    text = _admin_page(make_client, runtime, f"?done=reject&id={campaign.id}")
+    assert f"“<b>Clean</b> the beach” (campaign {campaign.id}) rejected" in text
+    unknown_action = _admin_page(make_client, runtime, f"?done=delete&id={campaign.id}")
+    assert 'id="done"' not in unknown_action
