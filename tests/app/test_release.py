@@ -229,3 +229,16 @@ def test_a_claim_takes_one_page_and_no_more(runtime: Runtime) -> None:
     with runtime.db.session() as session:
         statuses = Counter(d.status for d in session.exec(select(Delivery)))
     assert statuses == {"sending": 6, "pending": 2}
+
+
+def test_delivery_rows_are_made_once_however_often_asked(runtime: Runtime) -> None:
+    from amplifier.prepare import create_deliveries
+
+    campaign_id, pledge_ids = _armed_campaign(runtime, PEOPLE[:3])
+    for _ in range(2):  # a second call (a re-run after a crash) adds nothing
+        with runtime.db.session() as session:
+            create_deliveries(session, campaign_id=campaign_id, now=utcnow())
+    with runtime.db.session() as session:
+        rows = session.exec(select(Delivery).where(Delivery.campaign_id == campaign_id)).all()
+    assert sorted(d.pledge_id for d in rows) == sorted(pledge_ids)
+    assert {d.status for d in rows} == {"pending"}
