@@ -37,6 +37,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from aiohttp import web
@@ -536,7 +537,19 @@ def _tweet_json(post: Post, fields: set[str]) -> dict[str, Any]:
     return data
 
 
-async def users_me(request: web.Request) -> web.StreamResponse:
+@dataclass
+class ReadCall:
+    """A read request that passed the platform's gates: who asked, and the rate-limit headers."""
+
+    state: HostState
+    token: AccessToken
+    user: User
+    headers: dict[str, str]
+
+
+async def admit_read(request: web.Request, bucket: str) -> ReadCall | web.Response:
+    """What every read endpoint does first, in X's order: latency, injected failure, the bearer
+    token (401), then the per-user 15-minute window (429 with the rate-limit headers)."""
     state = host_state(request)
     await apply_latency(state)
     failure = injected_failure(state, is_post=False)
@@ -545,16 +558,22 @@ async def users_me(request: web.Request) -> web.StreamResponse:
     auth = authenticate(state, request)
     if auth is None:
         return unauthorized()
-    token_, user = auth
-    ok, headers = consume_read(state, "users_me", user)
+    ok, headers = consume_read(state, bucket, auth[1])
     if not ok:
         return problem(429, headers=headers)
-    if "users.read" not in token_.scopes:
-        return problem(403, "Missing required scope: users.read", headers=headers)
+    return ReadCall(state, auth[0], auth[1], headers)
+
+
+async def users_me(request: web.Request) -> web.StreamResponse:
+    call = await admit_read(request, "users_me")
+    if isinstance(call, web.Response):
+        return call
+    if "users.read" not in call.token.scopes:
+        return problem(403, "Missing required scope: users.read", headers=call.headers)
     fields = _fields(request, "user.fields", USER_FIELDS)
     if isinstance(fields, web.Response):
         return fields
-    return json_response({"data": _user_json(state, user, fields)}, 200, headers)
+    return json_response({"data": _user_json(call.state, call.user, fields)}, 200, call.headers)
 
 
 async def create_tweet(request: web.Request) -> web.StreamResponse:
@@ -625,17 +644,10 @@ async def create_tweet(request: web.Request) -> web.StreamResponse:
 
 
 async def get_tweet(request: web.Request) -> web.StreamResponse:
-    state = host_state(request)
-    await apply_latency(state)
-    failure = injected_failure(state, is_post=False)
-    if failure is not None:
-        return failure
-    auth = authenticate(state, request)
-    if auth is None:
-        return unauthorized()
-    ok, headers = consume_read(state, "tweet_lookup", auth[1])
-    if not ok:
-        return problem(429, headers=headers)
+    call = await admit_read(request, "tweet_lookup")
+    if isinstance(call, web.Response):
+        return call
+    state, headers = call.state, call.headers
     fields = _fields(request, "tweet.fields", TWEET_FIELDS)
     if isinstance(fields, web.Response):
         return fields
@@ -659,17 +671,10 @@ def _not_found(resource: str, parameter: str, value: str) -> dict[str, str]:
 
 
 async def user_tweets(request: web.Request) -> web.StreamResponse:
-    state = host_state(request)
-    await apply_latency(state)
-    failure = injected_failure(state, is_post=False)
-    if failure is not None:
-        return failure
-    auth = authenticate(state, request)
-    if auth is None:
-        return unauthorized()
-    ok, headers = consume_read(state, "user_tweets", auth[1])
-    if not ok:
-        return problem(429, headers=headers)
+    call = await admit_read(request, "user_tweets")
+    if isinstance(call, web.Response):
+        return call
+    state, headers = call.state, call.headers
     fields = _fields(request, "tweet.fields", TWEET_FIELDS)
     if isinstance(fields, web.Response):
         return fields

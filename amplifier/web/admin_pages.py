@@ -91,14 +91,16 @@ def _act(
     request: Request,
     session: SessionDep,
     raw_id: str,
-    action: str,
-    change: Callable[[int], Campaign],
+    admin: Owner,
+    change: Callable[..., Campaign],
+    **reason: str,
 ) -> Response:
+    """Run one review change as this admin, then back to /admin (a reload repeats nothing)."""
     campaign_id = path_id(raw_id)
     try:
         if campaign_id is None:
             raise moderation.CampaignNotFound(f"no campaign with id {raw_id[:20]}")
-        change(campaign_id)
+        change(session, campaign_id=campaign_id, admin_id=admin.id, now=utcnow(), **reason)
     except moderation.ModerationError as exc:
         code = {moderation.CampaignNotFound: 404, moderation.InvalidReason: 422}.get(type(exc), 409)
         return message_page(
@@ -109,65 +111,32 @@ def _act(
             back_url=ADMIN_PATH,
             back_label="Back to the admin page",
         )
-    query = urlencode({"done": action, "id": campaign_id})
+    query = urlencode({"done": change.__name__, "id": campaign_id})
     return RedirectResponse(f"{ADMIN_PATH}?{query}", status_code=303)
+
+
+_Reason = Annotated[str, Form(max_length=moderation.MAX_REASON)]
 
 
 @router.post(ADMIN_PATH + "/campaigns/{campaign_id}/approve")
 def approve(request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin) -> Response:
-    return _act(
-        request,
-        session,
-        campaign_id,
-        "approve",
-        lambda cid: moderation.approve(session, campaign_id=cid, admin_id=admin.id, now=utcnow()),
-    )
+    return _act(request, session, campaign_id, admin, moderation.approve)
 
 
 @router.post(ADMIN_PATH + "/campaigns/{campaign_id}/reject")
 def reject(
-    request: Request,
-    campaign_id: str,
-    session: SessionDep,
-    admin: WebAdmin,
-    reason: Annotated[str, Form(max_length=moderation.MAX_REASON)] = "",
+    request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin, reason: _Reason = ""
 ) -> Response:
-    return _act(
-        request,
-        session,
-        campaign_id,
-        "reject",
-        lambda cid: moderation.reject(
-            session, campaign_id=cid, admin_id=admin.id, reason=reason, now=utcnow()
-        ),
-    )
+    return _act(request, session, campaign_id, admin, moderation.reject, reason=reason)
 
 
 @router.post(ADMIN_PATH + "/campaigns/{campaign_id}/suspend")
 def suspend(
-    request: Request,
-    campaign_id: str,
-    session: SessionDep,
-    admin: WebAdmin,
-    reason: Annotated[str, Form(max_length=moderation.MAX_REASON)] = "",
+    request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin, reason: _Reason = ""
 ) -> Response:
-    return _act(
-        request,
-        session,
-        campaign_id,
-        "suspend",
-        lambda cid: moderation.suspend(
-            session, campaign_id=cid, admin_id=admin.id, reason=reason, now=utcnow()
-        ),
-    )
+    return _act(request, session, campaign_id, admin, moderation.suspend, reason=reason)
 
 
 @router.post(ADMIN_PATH + "/campaigns/{campaign_id}/reinstate")
 def reinstate(request: Request, campaign_id: str, session: SessionDep, admin: WebAdmin) -> Response:
-    return _act(
-        request,
-        session,
-        campaign_id,
-        "reinstate",
-        lambda cid: moderation.reinstate(session, campaign_id=cid, admin_id=admin.id, now=utcnow()),
-    )
+    return _act(request, session, campaign_id, admin, moderation.reinstate)
