@@ -21,7 +21,9 @@ def make_celery() -> Celery:
             "AMPLIFIER_REDIS_URL is not set: workers and beat need the same Redis as the web app "
             "(`amplifier up` starts an embedded one and sets it for them)"
         )
-    app = Celery("amplifier", broker=settings.redis_url, include=["workers.tasks"])
+    app = Celery(
+        "amplifier", broker=settings.redis_url, include=["workers.tasks", "workers.mail_tasks"]
+    )
     app.conf.update(
         task_ignore_result=True,
         task_acks_late=True,
@@ -33,7 +35,7 @@ def make_celery() -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
-        beat_schedule=beat_schedule(settings.release_tick_s),
+        beat_schedule=beat_schedule(settings.release_tick_s, settings.mail_tick_s),
         beat_max_loop_interval=settings.release_tick_s,
         worker_hijack_root_logger=False,
     )
