@@ -97,3 +97,6 @@ def body(message: EmailMessage, subtype: str = "plain") -> str:
     content = part.get_content()
     assert isinstance(content, str)
     return content
+
+
+from tests.web.conftest import make_client  # noqa: E402, F401 (browsers on the app)
