@@ -69,10 +69,12 @@ def enqueue(
         if session.get_bind().dialect.name == "postgresql"
         else sqlite.insert(OutboxMessage)
     )
-    done = session.execute(
-        insert.values(**values).on_conflict_do_nothing(index_elements=["recipient", "dedup_key"])
-    )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    made = session.execute(
+        insert.values(**values)
+        .on_conflict_do_nothing(index_elements=["recipient", "dedup_key"])
+        .returning(col(OutboxMessage.id))
+    ).first()
+    return made is not None
 
 
 def claim(db: Database, worker: str, *, now: datetime, limit: int) -> list[Claimed]:

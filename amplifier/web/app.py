@@ -33,6 +33,7 @@ from amplifier.web import (
     owner_pages,
     pages,
     security,
+    updates_api,
 )
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
@@ -94,6 +95,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(mail_pages.router)
     app.include_router(mail_pages.api_router)
     app.include_router(account_mail_pages.router)
+    app.include_router(updates_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/docs", include_in_schema=False)
