@@ -31,15 +31,20 @@ from amplifier.report import CampaignReport, build_report
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
-owner_app = typer.Typer(no_args_is_help=True, help="Campaign owners and their API tokens.")
+owner_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Campaign owners and their API tokens."
+)
 campaign_app = typer.Typer(
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Schedule, inspect and cancel campaigns. With --token (or AMPLIFIER_API_TOKEN) a "
     "command acts as that owner and sees only their campaigns; without one it is the "
     "operator's tool and sees every campaign.",
 )
 keys_app = typer.Typer(
-    no_args_is_help=True, help="Keys for production configuration, and their rotation."
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Keys for production configuration, and their rotation.",
 )
 console = Console(width=None if sys.stdout.isatty() else 150)
 
