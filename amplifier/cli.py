@@ -16,13 +16,31 @@ from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
 from config.settings import Settings, SettingsError, get_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False, help=__doc__)
+db_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Database schema (Alembic migrations)."
+)
+
+
+def _schema_first() -> None:
+    """Commands that read or write the database say how to fix a missing schema, not a trace."""
+    if "--help" in sys.argv[1:]:  # click runs this before a subcommand's own --help
+        return
+    from amplifier.db import check_migrated
+    from amplifier.runtime import get_runtime
+
+    try:
+        check_migrated(get_runtime().db)
+    except DatabaseNotMigrated as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
 app.add_typer(db_app, name="db")
-app.add_typer(cli_admin.owner_app, name="owner")
-app.add_typer(cli_admin.campaign_app, name="campaign")
+app.add_typer(cli_admin.owner_app, name="owner", callback=_schema_first)
+app.add_typer(cli_admin.campaign_app, name="campaign", callback=_schema_first)
 app.add_typer(cli_admin.keys_app, name="keys")
-app.add_typer(cli_moderation.admin_app, name="admin")
+app.add_typer(cli_moderation.admin_app, name="admin", callback=_schema_first)
 app.command("watch")(watch.watch_command)
 console = Console(width=None if sys.stdout.isatty() else 150)
 

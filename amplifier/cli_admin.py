@@ -31,15 +31,20 @@ from amplifier.report import CampaignReport, build_report
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
-owner_app = typer.Typer(no_args_is_help=True, help="Campaign owners and their API tokens.")
+owner_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Campaign owners and their API tokens."
+)
 campaign_app = typer.Typer(
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Schedule, inspect and cancel campaigns. With --token (or AMPLIFIER_API_TOKEN) a "
     "command acts as that owner and sees only their campaigns; without one it is the "
     "operator's tool and sees every campaign.",
 )
 keys_app = typer.Typer(
-    no_args_is_help=True, help="Keys for production configuration, and their rotation."
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Keys for production configuration, and their rotation.",
 )
 console = Console(width=None if sys.stdout.isatty() else 150)
 
@@ -209,20 +214,22 @@ def summary_line(report: CampaignReport) -> str:
     if not report.posts:
         people = "supporter" if report.supporters == 1 else "supporters"
         return (
-            f"no posts yet · {report.supporters} {people} · "
-            f"{report.pledged_reach} followers pledged"
+            f"no posts yet · {report.supporters:,} {people} · "
+            f"{report.pledged_reach:,} followers pledged"
         )
     ordered = sorted(
         report.counts.items(),
         key=lambda kv: (_OUTCOME_ORDER.index(kv[0]) if kv[0] in _OUTCOME_ORDER else 99, kv[0]),
     )
-    counts = ", ".join(f"{k}: {v}" for k, v in ordered)
+    counts = ", ".join(f"{k}: {v:,}" for k, v in ordered)
     line = (
-        f"{counts} · reach {report.reached} followers posted to (of {report.pledged_reach} pledged)"
+        f"{counts} · reach {report.reached:,} followers posted to "
+        f"(of {report.pledged_reach:,} pledged)"
     )
     if report.first_offset_ms is not None and report.last_offset_ms is not None:
         line += (
-            f" · first {report.first_offset_ms:.0f} ms, last {report.last_offset_ms:.0f} ms after T"
+            f" · first {report.first_offset_ms:,.0f} ms, "
+            f"last {report.last_offset_ms:,.0f} ms after T"
         )
     return line
 
@@ -236,13 +243,17 @@ def print_report(out: Console, report: CampaignReport) -> None:
             Column("link or reason", overflow="fold"),
             Column("offset from T (ms)", justify="right"),
         )
-        for post in report.posts:
+        # in the order the posts went out; those with no time (not posted) last
+        by_offset = sorted(
+            report.posts, key=lambda p: (p.offset_ms is None, p.offset_ms or 0.0, p.handle)
+        )
+        for post in by_offset:
             table.add_row(
                 post.handle,
                 post.platform,
                 post.status,
                 post.url or post.error or "",
-                "" if post.offset_ms is None else f"{post.offset_ms:.0f}",
+                "" if post.offset_ms is None else f"{post.offset_ms:,.0f}",
             )
         out.print(table)
     out.print(summary_line(report), soft_wrap=True)

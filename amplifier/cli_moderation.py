@@ -22,6 +22,7 @@ from amplifier.runtime import get_runtime
 from amplifier.timeutil import utcnow
 
 admin_app = typer.Typer(
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Admins, and campaign review: pending, approve, reject, suspend, reinstate.",
 )
@@ -29,7 +30,8 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
+    """Prompt twice on a terminal; otherwise (a pipe, a script, --password-stdin) read a line."""
+    if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     first: str = typer.prompt("Password", hide_input=True)
     second: str = typer.prompt("Password again", hide_input=True)
@@ -45,7 +47,10 @@ def admin_create(
     name: Annotated[str, typer.Option(help="shown as the reviewer's name")],
     password_stdin: Annotated[
         bool,
-        typer.Option("--password-stdin", help="read the password from the first line of stdin"),
+        typer.Option(
+            "--password-stdin",
+            help="read the password from the first line of stdin (the default without a terminal)",
+        ),
     ] = False,
 ) -> None:
     """Create an admin who logs in at /login and reviews at /admin; prints an API token once."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import Celery
 
 from config.settings import get_settings
+from workers import quiet_tick
 from workers.schedule import beat_schedule
 
 
@@ -21,6 +22,8 @@ def make_celery() -> Celery:
             "AMPLIFIER_REDIS_URL is not set: workers and beat need the same Redis as the web app "
             "(`amplifier up` starts an embedded one and sets it for them)"
         )
+    # beat keeps its schedule in the data dir; on a fresh machine that dir does not exist yet
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery(
         "amplifier", broker=settings.redis_url, include=["workers.tasks", "workers.mail_tasks"]
     )
@@ -37,9 +40,11 @@ def make_celery() -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         beat_schedule=beat_schedule(settings.release_tick_s, settings.mail_tick_s),
         beat_max_loop_interval=settings.release_tick_s,
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
     )
     return app
 
 
+quiet_tick.install()
 app = make_celery()

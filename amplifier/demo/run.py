@@ -12,8 +12,9 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,28 @@ def approve_as_admin(stack: LocalStack, campaign_id: int) -> dict[str, Any]:
     return approved
 
 
+def local_time(at: datetime | str) -> str:
+    """'18:00:05 CET (in 20 s)': the clock on the wall where the demo runs, and how far off."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    shown = moment.astimezone()
+    seconds = (moment - utcnow()).total_seconds()
+    ago = f"in {seconds:,.0f} s" if seconds >= 0.5 else f"{-seconds:,.0f} s ago"
+    zone = f" {shown.tzname()}" if shown.tzname() else ""
+    return f"{shown:%H:%M:%S}{zone} ({ago})"
+
+
 def wait_for_report(
-    stack: LocalStack, token: str, campaign_id: int, *, until_s: float
+    stack: LocalStack,
+    token: str,
+    campaign_id: int,
+    *,
+    until_s: float,
+    on_status: Callable[[str, CampaignReport], None] = lambda _before, _now: None,
 ) -> CampaignReport:
+    """Poll the owner's report until the campaign is over; `on_status(before, report)` hears
+    each change of status."""
     deadline = time.monotonic() + until_s
+    last = ""
     while True:
         answer = requests.get(
             f"{stack.web_url}/api/campaigns/{campaign_id}/report",
@@ -103,6 +122,9 @@ def wait_for_report(
         )
         answer.raise_for_status()
         report = CampaignReport.model_validate(answer.json())
+        if report.status != last:
+            on_status(last, report)
+            last = report.status
         if report.status in ("released", "failed", "cancelled") or time.monotonic() > deadline:
             return report
         for proc in stack.processes.processes:
@@ -117,6 +139,29 @@ def sandbox_posts(stack: LocalStack) -> list[dict[str, Any]]:
         answer.raise_for_status()
         posts.extend(answer.json()["posts"])
     return posts
+
+
+def status_news(before: str, report: CampaignReport) -> list[str]:
+    """The lines to print when the campaign moves from `before` to `report.status`."""
+    support = f"{report.supporters:,} of {report.goal:,} supporters"
+    lines = []
+    if before in ("", "open") and report.status in ("armed", "releasing", "released"):
+        lines.append(f"deadline passed: judged, goal met ({support}); the posts are armed")
+    news = {
+        "open": f"pledging is open: {support} so far",
+        "releasing": (
+            f"preparing: one delivery per pledge, tokens checked, "
+            f"posts queued for T {local_time(report.release_at)}…"
+        ),
+        "released": "released: every post has an outcome",
+        "failed": f"deadline passed: judged, goal missed ({support}); nothing will be posted",
+        "cancelled": "the campaign was cancelled",
+    }
+    if report.status in news:
+        lines.append(news[report.status])
+    elif report.status != "armed":
+        lines.append(f"campaign is {report.status}")
+    return lines
 
 
 def check_exactly_once(
@@ -144,13 +189,22 @@ def run_demo(
 ) -> bool:
     data_dir = keep or Path(tempfile.mkdtemp(prefix="amplifier-demo-"))
     database_url = os.environ.get("AMPLIFIER_DATABASE_URL")
+    console.print(
+        "[bold]amplifier demo[/]: starting Redis, the platform sandbox, the web app, "
+        "a Celery worker and Celery beat on free local ports…"
+    )
     try:
         with local_stack(
             data_dir, database_url=database_url, redis_url=os.environ.get("AMPLIFIER_REDIS_URL")
         ) as stack:
+            logs = (
+                f"logs in {data_dir / 'logs'}"
+                if keep
+                else "logs are deleted at exit (--keep DIR keeps them)"
+            )
             console.print(
-                f"[bold]amplifier demo[/] · web {stack.web_url} · sandbox X {stack.x_url}"
-                f" · Mastodon {stack.mastodon_urls[0]} · logs {data_dir / 'logs'}"
+                f"running · web {stack.web_url} · sandbox X {stack.x_url}"
+                f" · Mastodon {stack.mastodon_urls[0]} · {logs}"
             )
             with stack.runtime.db.session() as session:
                 token = create_owner(session, name="Demo owner").token
@@ -167,17 +221,26 @@ def run_demo(
                 f"review {approved['review_status']}, the signup page is public now"
             )
             console.print(
-                f"release at {campaign['release_at']} (T); {supporters} supporters pledging…"
+                f"pledge deadline {local_time(campaign['pledge_deadline'])}, "
+                f"release (T) {local_time(campaign['release_at'])}; "
+                f"{supporters:,} supporters pledging…"
             )
             people = make_supporters(supporters, platforms, stack.mastodon_urls[0])
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))
             console.print(
-                f"{supporters} pledges recorded in {time.monotonic() - started:.1f}s; "
+                f"{supporters:,} pledges recorded in {time.monotonic() - started:.1f} s; "
                 "waiting for the deadline and the release…"
             )
-            report = wait_for_report(stack, token, campaign["id"], until_s=release_in + 90)
+
+            def tell(before: str, now: CampaignReport) -> None:
+                for line in status_news(before, now):
+                    console.print(line)
+
+            report = wait_for_report(
+                stack, token, campaign["id"], until_s=release_in + 90, on_status=tell
+            )
             print_report(console, report)
             problems = check_exactly_once(people, sandbox_posts(stack), campaign["post_text"])
             if report.status != "released":
@@ -189,9 +252,9 @@ def run_demo(
                     console.print(f"[red]✗ {problem}[/]")
                 return False
             console.print(
-                f"[green]✓ {supporters} pledges, {supporters} posts on the sandbox, "
+                f"[green]✓ {supporters:,} pledges, {supporters:,} posts on the sandbox, "
                 "each exactly once; "
-                f"reach {report.reached} followers[/]"
+                f"reach {report.reached:,} followers[/]"
             )
             return True
     finally:

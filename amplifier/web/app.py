@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
@@ -37,6 +38,7 @@ from amplifier.web import (
 )
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
+from amplifier.web.security.headers import SWAGGER_ASSETS
 from amplifier.web.security.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(account_mail_pages.router)
     app.include_router(updates_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -16,7 +16,22 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 PLATFORM_LABELS = {"x": "X", "mastodon": "Mastodon"}
 PLEDGE_STATUS_WORDS = {"active": "pledged", "withdrawn": "withdrawn"}
+# Once the release has made a delivery row, its state is what the supporter wants to know.
+DELIVERY_STATUS_WORDS = {
+    "pending": "waiting to be sent",
+    "sending": "being sent",
+    "posted": "posted",
+    "failed": "could not be posted",
+    "unconfirmed": "not confirmed by the platform",
+}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n+")
+
+
+def supporter_status(pledge_status: str, delivery_status: str | None) -> str:
+    """The one status word a supporter sees: the post's fate once it has one, else the pledge's."""
+    if delivery_status is not None and pledge_status == "active":
+        return DELIVERY_STATUS_WORDS.get(delivery_status, delivery_status)
+    return PLEDGE_STATUS_WORDS.get(pledge_status, pledge_status)
 
 
 def platform_label(name: str) -> str:
@@ -62,6 +77,7 @@ templates.env.filters["platform_labels"] = platform_labels
 templates.env.filters["utc"] = utc_text
 templates.env.globals["time_tag"] = time_tag
 templates.env.globals["pledge_status_words"] = PLEDGE_STATUS_WORDS
+templates.env.globals["supporter_status"] = supporter_status
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -99,8 +99,8 @@ def _report(posts: list[PostLine], counts: dict[str, int]) -> CampaignReport:
 
 
 def test_report_summary_reads_sensibly() -> None:
-    assert summary_line(_report([], {})) == "no posts yet · 3 supporters · 4087 followers pledged"
+    assert summary_line(_report([], {})) == "no posts yet · 3 supporters · 4,087 followers pledged"
     posts = [_line("posted", 12.0), _line("posted", 845.0), _line("failed")]
     line = summary_line(_report(posts, {"failed": 1, "posted": 2}))
-    assert line.startswith("posted: 2, failed: 1 · reach 20 followers posted to (of 4087")
+    assert line.startswith("posted: 2, failed: 1 · reach 20 followers posted to (of 4,087")
     assert line.endswith("first 12 ms, last 845 ms after T")

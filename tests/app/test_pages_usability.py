@@ -281,8 +281,11 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
     page = manage(posted)
     assert "Your post went out" in page
     assert 'href="https://x.example/person0/status/1"' in page
+    assert 'id="pledge-status">posted<' in page  # not "pledged" once the post is out
     assert "could not be published: the account is suspended" in manage(failed)
+    assert 'id="pledge-status">could not be posted<' in manage(failed)
     assert "waiting to be sent" in manage(waiting)
+    assert 'id="pledge-status">waiting to be sent<' in manage(waiting)
     assert "javascript:" not in manage(odd)
     assert "No post was made" in manage(none)
 

@@ -19,7 +19,6 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.datastructures import MutableHeaders
@@ -29,20 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from amplifier.web.security._refusal import is_api
 from config.settings import Settings
 
-SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
-SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
-SWAGGER_FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
+# Swagger UI's files are served from the installed swagger-ui-bundle-v2 package (see app.py), so
+# /docs works on a machine with no internet and the CSP names only this origin.
+SWAGGER_ASSETS = "/docs/assets"
+SWAGGER_JS = f"{SWAGGER_ASSETS}/swagger-ui-bundle.js"
+SWAGGER_CSS = f"{SWAGGER_ASSETS}/swagger-ui.css"
+SWAGGER_FAVICON = f"{SWAGGER_ASSETS}/favicon-32x32.png"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 _SECRET_PATHS = ("/p/", "/oauth/", "/pledge/")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _directory(url: str) -> str:
-    return url.rsplit("/", 1)[0] + "/"
 
 
 @dataclass(frozen=True)
@@ -125,9 +118,9 @@ def docs_page(openapi_url: str, title: str) -> HTMLResponse:
     html = bytes(page.body).decode("utf-8")
     hashes = " ".join(_script_hash(s) for s in _INLINE_SCRIPT.findall(html))
     csp = (
-        f"default-src 'none'; script-src {_directory(SWAGGER_JS)} {hashes}; "
-        f"style-src {_directory(SWAGGER_CSS)} 'unsafe-inline'; "
-        f"img-src 'self' data: {_origin(SWAGGER_FAVICON)}; connect-src 'self'; "
+        f"default-src 'none'; script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
