@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select, update
 from amplifier.limits import LimitKey, capacity_warnings, policy_for
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
 from amplifier.moderation import is_suspended, may_arm, review_status_at_creation
+from amplifier.notify import events as notify_events
 from amplifier.personalise import (
     MAX_FRAGMENTS,
     MAX_PERSONAL_LENGTH,
@@ -371,6 +372,7 @@ def cancel_campaign(session: Session, *, campaign: Campaign, now: datetime | Non
     session.add(campaign)
     assert campaign.id is not None
     forget_tokens(session, campaign_id=campaign.id)
+    notify_events.cancelled(session, campaign.id)
 
 
 def judge_due_campaigns(session: Session, *, now: datetime) -> list[tuple[int, str]]:
@@ -400,6 +402,7 @@ def judge_due_campaigns(session: Session, *, now: datetime) -> list[tuple[int, s
         if verdict == CampaignStatus.FAILED:
             forget_tokens(session, campaign_id=campaign.id)
         judged.append((campaign.id, verdict))
+        notify_events.judged(session, campaign.id, verdict, supporters, may_arm(campaign))
     session.expire_all()
     return judged
 
@@ -424,4 +427,5 @@ def finish_release(session: Session, *, campaign_id: int, now: datetime) -> bool
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         forget_tokens(session, campaign_id=campaign_id)
+        notify_events.released(session, campaign_id)
     return True

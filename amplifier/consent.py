@@ -51,6 +51,7 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
+from amplifier.notify import events as notify_events
 from amplifier.personalise import (
     TextRules,
     decode_required,
@@ -204,6 +205,7 @@ def edit_message(
             f"{campaign.message_version}): read it again and retry"
         ) from exc
     session.refresh(campaign)
+    notify_events.message_changed(session, campaign)  # supporters with receipts are asked again
     return campaign
 
 

@@ -85,6 +85,8 @@ class Owner(SQLModel, table=True):
     password_changed_at: datetime | None = _utc()
     is_admin: bool = False
     created_at: datetime = _created()
+    email_verified_at: datetime | None = _utc()  # notices go only to a verified address
+    pending_email: str | None = Field(default=None, max_length=254)  # a change not yet verified
 
 
 class WebSession(SQLModel, table=True):
@@ -192,6 +194,13 @@ class Pledge(SQLModel, table=True):
     token_scope: str | None = Field(default=None, max_length=300)
     created_at: datetime = _created()
     withdrawn_at: datetime | None = _utc()
+    # optional, opt-in per kind (amplifier/notify/); cleared when the campaign is over
+    email: str | None = Field(default=None, max_length=254)
+    email_receipts: bool = False
+    email_updates: bool = False
+    # preflight (amplifier/notify/preflight.py): the last check of the connection found it dead
+    connection_problem: str | None = Field(default=None, max_length=500)
+    connection_checked_at: datetime | None = _utc()
 
 
 class Delivery(SQLModel, table=True):

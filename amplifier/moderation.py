@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from amplifier.models import Campaign, CampaignStatus, ReviewStatus
+from amplifier.notify import events as notify_events
 
 MAX_REASON = 2_000
 # `admin_id` of every change: the admin who made it, or None for an operator at the command line
@@ -141,6 +142,7 @@ def approve(session: Session, *, campaign_id: int, admin_id: int | None, now: da
         },
         why_not=lambda c: _why_not_approve(c, now),
     )
+    notify_events.reviewed(session, campaign_id, "approved", now)
     return _load(session, campaign_id)
 
 
@@ -164,6 +166,7 @@ def reject(
         },
         why_not=_why_not_reject,
     )
+    notify_events.reviewed(session, campaign_id, "rejected", now)
     return _load(session, campaign_id)
 
 
@@ -188,6 +191,7 @@ def suspend(
         },
         why_not=_why_not_suspend,
     )
+    notify_events.reviewed(session, campaign_id, "suspended", now)
     return _load(session, campaign_id)
 
 

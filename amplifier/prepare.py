@@ -21,6 +21,7 @@ from amplifier.consent import drop_unconsented
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
+from amplifier.notify import events as notify_events
 from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError
 from amplifier.pledges import store_tokens, tokens_of
@@ -96,6 +97,7 @@ def prepare(
         session.execute(
             update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)
         )
+        notify_events.prepared(session, campaign_id)  # the owner hears of the drops
     log.info(
         "campaign %s prepared: %s tokens refreshed, %s pledges dropped",
         campaign_id,

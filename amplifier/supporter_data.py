@@ -36,6 +36,7 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
+from amplifier.notify.receipts import forget_address
 from amplifier.pledges import withdraw
 
 ERASED_HANDLE = "deleted supporter"
@@ -82,6 +83,9 @@ class SupporterData:
     sign_in_records: int  # oauth_attempt rows tied to the pledge (purged a day after they expire)
     outcome: PostOutcome | None
     erased: bool
+    email: str | None = None  # optional; deleted when the campaign is over (notify/receipts.py)
+    email_receipts: bool = False
+    email_updates: bool = False
 
     @property
     def token_held(self) -> bool:
@@ -140,6 +144,9 @@ def describe(session: Session, pledge: Pledge) -> SupporterData:
         sign_in_records=int(attempts),
         outcome=outcome,
         erased=is_erased(pledge),
+        email=pledge.email,
+        email_receipts=pledge.email_receipts,
+        email_updates=pledge.email_updates,
     )
 
 
@@ -174,6 +181,8 @@ def delete_supporter_data(
     pledge.display_name = ""
     pledge.profile_url = ""
     pledge.followers = 0
+    forget_address(session, pledge.id)  # the address, and mails queued to it
+    pledge.email = None
     pledge.account_id = f"{ERASED_ACCOUNT_PREFIX}{pledge.id}"
     session.add(pledge)
     session.flush()

@@ -107,6 +107,32 @@ class Settings(BaseSettings):
     # owners are all trusted may approve every new campaign at creation instead.
     moderation_auto_approve: bool = False
 
+    # --- Mail (amplifier/notify/) ------------------------------------------------------------
+    # Where mail leaves: smtp://host:25 (plain, loopback only in production),
+    # smtp+starttls://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465
+    # (implicit TLS). Unset: development and tests keep every mail in <data dir>/mailbox, listed
+    # at /dev/mailbox; production keeps mail queued in the outbox and logs a warning.
+    smtp_url: str | None = None
+    # The From: of every mail, e.g. "Our campaigns <campaigns@example.org>".
+    mail_from: str = "amplifier <amplifier@localhost>"
+    # How often beat wakes the mail task (seconds): the outbox is the truth, this is the wake-up.
+    mail_tick_s: float = Field(default=5.0, gt=0)
+    # At most this many mails to one address per hour; more wait (never dropped).
+    mail_per_recipient_per_hour: int = Field(default=10, ge=1)
+    # A temporary SMTP failure is retried after this many seconds, doubling up to 1 h.
+    mail_retry_s: float = Field(default=30.0, gt=0)
+    # A mail claimed by a worker that died is handed out again after this many seconds.
+    mail_stale_s: float = Field(default=120.0, gt=0)
+    # Sent (and failed) outbox rows, with their addresses, are deleted after this many days.
+    mail_keep_days: int = Field(default=30, ge=1)
+    # Lifetime of an address-verification link and of a password-reset link (seconds).
+    mail_verify_ttl_s: int = Field(default=48 * 3600, ge=60)
+    mail_reset_ttl_s: int = Field(default=3600, ge=60)
+    # Owners' updates reach each supporter at most once per this many seconds per campaign.
+    mail_digest_interval_s: int = Field(default=24 * 3600, ge=60)
+    # Preflight: armed pledges' connections are checked this long before T (and at preparation).
+    preflight_lead_s: int = Field(default=24 * 3600, ge=0)
+
     # Reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
     # (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the client address is the TCP peer's and the header
     # is ignored, since anyone can send it. Behind a proxy, set this or every supporter shares
@@ -137,6 +163,11 @@ class Settings(BaseSettings):
                 )
             if not self.public_url.startswith("https://"):
                 raise SettingsError("production mode needs AMPLIFIER_PUBLIC_URL to be https://…")
+            if self.smtp_url and _plain_smtp_off_loopback(self.smtp_url):
+                raise SettingsError(
+                    "AMPLIFIER_SMTP_URL: smtp:// sends passwords and mail in clear; use "
+                    "smtp+starttls:// or smtps:// in production (plain smtp:// only to localhost)"
+                )
             if self.mastodon_allow_http:
                 raise SettingsError(
                     "AMPLIFIER_MASTODON_ALLOW_HTTP lets supporters point the app at hosts inside "
@@ -158,6 +189,13 @@ class Settings(BaseSettings):
     def signing_secret(self) -> bytes:
         raw = self.signing_key or _dev_keys(self.data_dir)["signing_key"]
         return raw.encode()
+
+
+def _plain_smtp_off_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme == "smtp" and parts.hostname not in ("127.0.0.1", "::1", "localhost")
 
 
 def _dev_keys(data_dir: Path) -> dict[str, str]:

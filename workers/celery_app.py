@@ -24,7 +24,9 @@ def make_celery() -> Celery:
         )
     # beat keeps its schedule in the data dir; on a fresh machine that dir does not exist yet
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = Celery("amplifier", broker=settings.redis_url, include=["workers.tasks"])
+    app = Celery(
+        "amplifier", broker=settings.redis_url, include=["workers.tasks", "workers.mail_tasks"]
+    )
     app.conf.update(
         task_ignore_result=True,
         task_acks_late=True,
@@ -36,7 +38,7 @@ def make_celery() -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
-        beat_schedule=beat_schedule(settings.release_tick_s),
+        beat_schedule=beat_schedule(settings.release_tick_s, settings.mail_tick_s),
         beat_max_loop_interval=settings.release_tick_s,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         worker_hijack_root_logger=False,

@@ -1,4 +1,4 @@
-"""Keep the once-a-second tick out of the INFO log.
+"""Keep the once-a-second tick (and the mail outbox's wake-up) out of the INFO log.
 
 Beat wakes the tick every second, and Celery logs each wake-up three times at INFO (beat's
 "Sending due task", the worker's "Received task" and "Task … succeeded"): 250,000 lines a day
@@ -12,17 +12,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-TICK_TASK = "workers.tasks.tick"
-TICK_ENTRY = "amplifier-tick"
+# beat's routine wake-ups: (schedule entry, task name)
+ROUTINE = {
+    ("amplifier-tick", "workers.tasks.tick"),
+    ("amplifier-mail", "workers.mail_tasks.send_mail"),
+}
+_TASKS = {task for _, task in ROUTINE}
+_ENTRIES = {entry for entry, _ in ROUTINE}
 _CELERY_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
 
 
 def _about_tick(record: logging.LogRecord) -> bool:
     args = record.args
     if isinstance(args, Mapping):  # the worker's records: one dict of context
-        return args.get("name") == TICK_TASK
+        return args.get("name") in _TASKS
     if isinstance(args, tuple):  # beat's record: (entry name, task name)
-        return TICK_TASK in args or TICK_ENTRY in args
+        return any(a in _TASKS or a in _ENTRIES for a in args if isinstance(a, str))
     return False
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import amplifier.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import amplifier.models
+import amplifier.notify.tables  # noqa: F401
 from amplifier.db import make_engine
 
 config = context.config

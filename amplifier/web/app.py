@@ -25,7 +25,17 @@ from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
-from amplifier.web import admin, api, api_tokens, owner_pages, pages, security
+from amplifier.web import (
+    account_mail_pages,
+    admin,
+    api,
+    api_tokens,
+    mail_pages,
+    owner_pages,
+    pages,
+    security,
+    updates_api,
+)
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
@@ -84,6 +94,10 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(pages.router)
     app.include_router(owner_pages.router)
     app.include_router(admin.pages_router)
+    app.include_router(mail_pages.router)
+    app.include_router(mail_pages.api_router)
+    app.include_router(account_mail_pages.router)
+    app.include_router(updates_api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 

@@ -24,6 +24,7 @@ from amplifier.accounts import (
 )
 from amplifier.accounts import start_session as start_login_session
 from amplifier.models import Owner
+from amplifier.notify.account_mail import request_verification
 from amplifier.owners import (
     TokenNameError,
     create_token,
@@ -95,6 +96,7 @@ def signup(
     except AccountError as exc:
         return again(str(exc), 409 if isinstance(exc, EmailTaken) else 400)
     assert owner.id is not None
+    request_verification(session, owner, settings=rt.settings, now=now)  # mails the link
     end_session(session, session_token(request, rt))  # whoever was logged in here before
     token = start_login_session(
         session, owner_id=owner.id, now=now, ttl_s=rt.settings.web_session_ttl_s

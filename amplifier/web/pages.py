@@ -71,6 +71,7 @@ from amplifier.web.rendering import (
     platform_label,
     platform_labels,
 )
+from amplifier.web.supporter_contact import SupporterContactDep, record_contact
 
 router = APIRouter(include_in_schema=False)
 BROWSER_COOKIE = "amp_browser"
@@ -403,6 +404,7 @@ def confirm(
     state: Annotated[str, Form(max_length=100)],
     session: SessionDep,
     rt: RuntimeDep,
+    contact: SupporterContactDep,
     amp_browser: Annotated[str | None, Cookie()] = None,
     version: Annotated[str, Form(max_length=20)] = "",
     message_digest: Annotated[str, Form(max_length=100)] = "",
@@ -418,6 +420,7 @@ def confirm(
         if attempt.status == "authorized":  # a repeated submission just finds its pledge
             ensure_open(campaign, now)
             try:
+                contact.check()
                 consented = consented_text(
                     campaign,
                     version=shown_version(version),
@@ -454,6 +457,7 @@ def confirm(
             version=consented.version if consented else None,
             personalised=consented.personalised if consented else False,
         )
+        record_contact(session, pledge, campaign, contact, now)
     assert pledge.id is not None
     return page(
         request,

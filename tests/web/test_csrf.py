@@ -172,6 +172,7 @@ def test_every_page_route_taking_a_post_refuses_it_without_a_token(
     for path in page_posts:  # new form routes are covered without editing this test
         url = path.replace("/p/{pledge_id}/{signature}", manage).replace("{slug}", campaign.slug)
         url = url.replace("{campaign_id}", str(campaign.id)).replace("{token_id}", "1")
+        url = url.replace("{token}", "unsub.1.receipts.0.0")  # mail links (notify)
         assert "{" not in url, f"teach this test the parameters of {path}"
         _refused(client.post(url, data={"platform": "x", "state": "s", "confirm": "yes"}))
     with runtime.db.session() as session:
