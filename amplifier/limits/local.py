@@ -13,6 +13,7 @@ from amplifier.limits.policy import LimitKey, LimitPolicy
 class Grant:
     count: int  # tokens or places granted (both, when both were asked for)
     members: list[str]  # lease ids of the places granted, empty when the key has no cap
+    seq: int | None = None  # the first token grant's number (lua.py), None without tokens
 
 
 @dataclass(slots=True)
@@ -53,9 +54,9 @@ class KeyState:
     def __init__(self, key: LimitKey, policy: LimitPolicy, prefix: str) -> None:
         self.key = key
         self.policy = policy
-        # One hash tag per key keeps its three Redis keys in one Cluster slot.
+        # One hash tag per key keeps its Redis keys in one Cluster slot.
         base = f"{prefix}:{{{key.platform}|{key.scope}}}"
-        self.redis_keys = [f"{base}:bucket", f"{base}:leases", f"{base}:pause"]
+        self.redis_keys = [f"{base}:bucket", f"{base}:leases", f"{base}:pause", f"{base}:window"]
         self.leases = self.redis_keys[1]
         self.queues: dict[tuple[bool, bool], Queue] = {}
         self.wake = asyncio.Event()  # set when this process gives places back

@@ -6,10 +6,9 @@ import asyncio
 import itertools
 import logging
 import math
-import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
@@ -17,7 +16,9 @@ import redis.asyncio as aioredis
 
 from amplifier.limits import lua
 from amplifier.limits.local import Grant, KeyState, Queue, Request
+from amplifier.limits.places import PlaceKeeper
 from amplifier.limits.policy import LimitKey, LimitPolicy, LimitStatus, policy_for
+from amplifier.platforms.ratewindows import RateWindow, collecting_rate_windows
 from config.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,16 @@ class RedisLimiter:
             raise ValueError("a lease shorter than 0.1 s would expire under a live holder")
         self._poll_s = poll_s
         self._max_wait_s = max_wait_s
-        self._max_hold_s = max_hold_s
         self._acquire = redis.register_script(lua.ACQUIRE)
-        self._renew = redis.register_script(lua.RENEW)
         self._pause = redis.register_script(lua.PAUSE)
         self._peek = redis.register_script(lua.PEEK)
+        self._observe = redis.register_script(lua.OBSERVE)
         self._id = uuid.uuid4().hex[:16]
         self._seq = itertools.count(1)
         self._states: dict[LimitKey, KeyState] = {}
-        self._renewer: asyncio.Task[None] | None = None
+        self._places = PlaceKeeper(
+            redis, self._states, lease_ms=self._lease_ms, max_hold_s=max_hold_s
+        )
 
     # --- public face --------------------------------------------------------------------------
 
@@ -80,19 +82,22 @@ class RedisLimiter:
         """Wait for one token and one concurrency place, hold the place until exit.
 
         `prepaid=True` skips the token: the caller took it earlier with `acquire_many`.
-        Raises TimeoutError if `timeout` seconds pass first.
+        Raises TimeoutError if `timeout` seconds pass first. The rate-limit windows announced
+        to the calls made inside (platforms/ratewindows.py) are learnt on exit (`observe`).
         """
         st = self._state(key)
         use_places = st.policy.concurrency is not None
-        if prepaid and not use_places:
-            yield
-            return
-        grant = await self._request(st, 1, not prepaid, use_places, timeout)
+        grant = Grant(1, [], None)
+        if not prepaid or use_places:
+            grant = await self._request(st, 1, not prepaid, use_places, timeout)
         try:
-            yield
+            with collecting_rate_windows() as seen:
+                yield
         finally:
+            if seen:  # learnt before the place is given back: the next grant knows it
+                await self.observe(key, seen, seq=grant.seq)
             if grant.members:
-                await self._release(st, grant.members)
+                await self._places.release(st, grant.members)
 
     async def acquire_many(self, key: LimitKey, n: int, *, timeout: float | None = None) -> int:
         """Take up to `n` tokens in one round trip, waiting until at least one is available.
@@ -127,7 +132,7 @@ class RedisLimiter:
         try:
             yield grant.count
         finally:
-            await self._release(st, grant.members)
+            await self._places.release(st, grant.members)
 
     async def pause(self, key: LimitKey, until: datetime) -> datetime | None:
         """Stop every worker from using `key` until `until` (a platform's rate-limit reset).
@@ -142,6 +147,39 @@ class RedisLimiter:
             await self._pause(keys=[st.redis_keys[2]], args=[math.ceil(until.timestamp() * 1000)])
         )
         return datetime.fromtimestamp(ms / 1000, UTC) if ms else None
+
+    async def observe(
+        self, key: LimitKey, windows: Iterable[RateWindow], *, seq: int | None = None
+    ) -> float:
+        """Learn what the platform announced about `key`'s shared window (its headers).
+
+        From then on no more calls are granted in that window than it has left (counting those
+        granted since the call the answer was for: `seq`, None if unknown), and once it ran out
+        the calls after its reset leave at its limit per its length, not all at once. Windows
+        not shared by the key (one account's own) are ignored. Returns the seconds before the
+        next call may leave (0: now). A Redis failure is logged, not raised: the call happened.
+        """
+        shared = [w for w in windows if w.shared]
+        if not shared:
+            return 0.0
+        # The tightest: the least left, then the latest reset.
+        w = min(shared, key=lambda w: (w.remaining, -w.reset.timestamp()))
+        st = self._state(key)
+        try:
+            wait_ms = await self._observe(
+                keys=[st.redis_keys[3]],
+                args=[
+                    w.limit,
+                    w.remaining,
+                    math.ceil(w.reset.timestamp() * 1000),
+                    -1 if seq is None else seq,
+                    1 if w.exhausted else 0,
+                ],
+            )
+        except Exception as exc:
+            log.warning("limit %s: could not record the announced window: %s", key, exc)
+            return 0.0
+        return int(wait_ms) / 1000
 
     async def resume(self, key: LimitKey) -> None:
         """Lift a pause early (an operator who knows better than the reset header)."""
@@ -175,9 +213,7 @@ class RedisLimiter:
             if st.release_task is not None:
                 with suppress(Exception):
                     await asyncio.shield(st.release_task)
-        if self._renewer is not None:
-            self._renewer.cancel()
-            self._renewer = None
+        self._places.stop()
         if self._owns_client:
             await self._redis.aclose()
 
@@ -212,7 +248,7 @@ class RedisLimiter:
             if future.done() and not future.cancelled() and future.exception() is None:
                 members = future.result().members
                 if members:
-                    self._release_soon(st, members)
+                    self._places.release_soon(st, members)
             raise
 
     async def _flush(self, st: KeyState, queue: Queue, use_tokens: bool, use_places: bool) -> None:
@@ -250,9 +286,10 @@ class RedisLimiter:
                         if not request.future.done():
                             request.future.set_exception(exc)
                     return
-                granted, wait_ms, reason = (int(v) for v in raw)
+                granted, wait_ms, reason, first_seq = (int(v) for v in raw)
                 if granted:
-                    self._hand_out(st, pending, granted, holder, bool(cap))
+                    seq = first_seq if use_tokens else None
+                    self._hand_out(st, pending, granted, holder, bool(cap), seq)
                     continue
                 wait_s = wait_ms / 1000
                 if reason == lua.FULL:
@@ -268,10 +305,18 @@ class RedisLimiter:
             queue.flusher = None
 
     def _hand_out(
-        self, st: KeyState, pending: deque[Request], granted: int, holder: str, places: bool
+        self,
+        st: KeyState,
+        pending: deque[Request],
+        granted: int,
+        holder: str,
+        places: bool,
+        seq: int | None,
     ) -> None:
-        """First come, first served; whatever a vanished caller would have had goes back."""
-        index, left, now = 1, granted, time.monotonic()
+        """First come, first served; whatever a vanished caller would have had goes back.
+
+        Token grants are numbered from `seq` in the order handed out (see `observe`)."""
+        index, left = 1, granted
         while left and pending:
             request = pending[0]
             if request.future.done():
@@ -282,86 +327,11 @@ class RedisLimiter:
             index += count
             left -= count
             pending.popleft()
-            for member in members:
-                st.held[member] = now
-            request.future.set_result(Grant(count, members))
+            self._places.held(st, members)
+            number = None if seq is None else seq + index - 1 - count
+            request.future.set_result(Grant(count, members, number))
         if members_left := [f"{holder}:{i}" for i in range(index, index + left)] if places else []:
-            self._release_soon(st, members_left)
-        if st.held and self._renewer is None:
-            self._renewer = asyncio.get_running_loop().create_task(self._renew_loop())
-
-    async def _release(self, st: KeyState, members: list[str]) -> None:
-        # Shielded: a caller cancelled on its way out must not undo the others' batch.
-        await asyncio.shield(self._release_soon(st, members))
-
-    def _release_soon(self, st: KeyState, members: list[str]) -> asyncio.Future[None]:
-        """Queue places for the next ZREM; everyone leaving in the same instant shares it."""
-        loop = asyncio.get_running_loop()
-        for member in members:
-            st.held.pop(member, None)
-        st.release_members.extend(members)
-        if st.release_done is None:
-            st.release_done = loop.create_future()
-        done = st.release_done
-        if st.release_task is None:
-            st.release_task = loop.create_task(self._flush_releases(st))
-        return done
-
-    async def _flush_releases(self, st: KeyState) -> None:
-        try:
-            while st.release_members:
-                batch, st.release_members = st.release_members, []
-                done, st.release_done = st.release_done, None
-                try:
-                    await self._redis.zrem(st.leases, *batch)
-                except Exception as exc:
-                    # The post has happened; failing its caller now would hide that. The
-                    # leases run out on their own.
-                    log.warning(
-                        "limit %s: could not give %d places back: %s", st.key, len(batch), exc
-                    )
-                if done is not None and not done.done():
-                    done.set_result(None)
-                st.wake.set()
-        finally:
-            st.release_task = None
-
-    async def _renew_loop(self) -> None:
-        """Keeps this process's leases alive while it holds any; one call per key per round."""
-        try:
-            while any(st.held for st in self._states.values()):
-                await asyncio.sleep(self._lease_ms / 3000)
-                now = time.monotonic()
-                for st in list(self._states.values()):
-                    for member, since in list(st.held.items()):
-                        if now - since > self._max_hold_s:
-                            del st.held[member]
-                            log.warning(
-                                "limit %s: place held %.0f s, letting it expire",
-                                st.key,
-                                now - since,
-                            )
-                    members = list(st.held)
-                    if not members:
-                        continue
-                    try:
-                        renewed = int(
-                            await self._renew(keys=[st.leases], args=[self._lease_ms, *members])
-                        )
-                    except Exception as exc:
-                        log.warning("limit %s: could not renew leases: %s", st.key, exc)
-                        continue
-                    if renewed < len(members):
-                        log.warning(
-                            "limit %s: %d of %d leases had run out before renewal "
-                            "(was this process stalled?)",
-                            st.key,
-                            len(members) - renewed,
-                            len(members),
-                        )
-        finally:
-            if self._renewer is asyncio.current_task():
-                self._renewer = None
+            self._places.release_soon(st, members_left)
 
     async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int]:
         raw = await self._peek(

@@ -17,7 +17,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from amplifier.sandbox import admin, mastodon_api, x_api
+from amplifier.sandbox import admin, mastodon_api, stats, x_api
 from amplifier.sandbox.state import HostConfig, HostState, Platform
 from amplifier.sandbox.web_util import STATE_KEY
 
@@ -73,6 +73,7 @@ def build_app(state: HostState) -> web.Application:
     else:
         mastodon_api.add_routes(app)
     admin.add_routes(app)
+    stats.install(app)
     return app
 
 
