@@ -7,9 +7,10 @@ from __future__ import annotations
 # way, or not yet sent): R - (seq - obs) may still leave. The window hash (KEYS[4]) holds what
 # the platform last announced for the key's shared window: L (limit), R (remaining), Z (no call
 # before, epoch ms), W (the window's length as far as seen), obs (the seq the announcement is
-# charged from), Zr (the last announced reset; Z differs once a window is only estimated) and
-# paced (1 once the window ran out: from then on calls leave at L per W, not all at once; pt/pts
-# are that pace's bucket, one second's share deep). Forgotten two quiet windows later.
+# charged from), Zr (the last announced reset; Z differs once a window is only estimated), ex
+# (this window ran out) and paced (the window before ran out: calls leave at L per W, not all
+# at once at the reset; pt/pts are that pace's bucket, one second's share deep). A window that
+# does not run out ends the pacing. Forgotten two quiet windows later.
 _WINDOW_GATE = """
 local win_L, win_R, win_Z, win_W, win_obs, win_seq, win_paced, win_pt, win_rate
 if use_tokens then
@@ -19,14 +20,17 @@ if use_tokens then
     win_L, win_R, win_Z, win_W = tonumber(h[1]), tonumber(h[2]), tonumber(h[3]), tonumber(h[4])
     win_obs, win_paced = tonumber(h[5]), h[7] == '1'
     if now >= win_Z then
-      -- the announced window is over: the next one holds the same budget until answers tell
+      -- the announced window is over: the next one holds the same budget until answers tell,
+      -- and is paced if the one before ran out (a backlog waits), else not
       win_R, win_obs, win_Z = win_L, win_seq, now + win_W
-      redis.call('HSET', KEYS[4], 'R', win_R, 'obs', win_obs, 'Z', win_Z)
+      win_paced = redis.call('HGET', KEYS[4], 'ex') == '1'
+      redis.call('HSET', KEYS[4], 'R', win_R, 'obs', win_obs, 'Z', win_Z, 'ex', 0,
+        'paced', win_paced and 1 or 0)
       redis.call('PEXPIRE', KEYS[4], 3 * win_W)
     end
     local avail = win_R - (win_seq - win_obs)
     if avail < need then
-      redis.call('HSET', KEYS[4], 'paced', 1)
+      redis.call('HSET', KEYS[4], 'ex', 1)
       return {0, win_Z - now, 1, 0}
     end
     give = math.min(give, avail)
@@ -138,7 +142,7 @@ elseif Z >= Zr - 500 then
 else
   return 0
 end
-if ex then redis.call('HSET', KEYS[1], 'paced', 1) end
+if ex then redis.call('HSET', KEYS[1], 'ex', 1) end
 redis.call('PEXPIRE', KEYS[1], math.max(0, Z - now) + 2 * W)
 if R <= 0 and Z > now then return Z - now end
 return 0

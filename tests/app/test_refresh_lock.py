@@ -150,3 +150,46 @@ def test_a_dead_refreshers_lock_is_free_after_its_lease(
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         client.close()
+
+
+def test_a_pair_refreshed_after_the_tokens_were_deleted_is_not_written_back(
+    runtime: Runtime, sandbox: RunningSandbox
+) -> None:
+    """The supporter deletes their data while their refresh is on the wire: the rotated pair
+    the platform sends back is dropped, not stored again (SECURITY.md, token lifetime)."""
+    (pledge_id,) = _pledges(runtime, 1)
+    _faults(sandbox, {"latency_ms": 1000})
+    outcome: list[BaseException | Refreshed] = []
+
+    def refresh() -> None:
+        try:
+            outcome.append(
+                refresh_pledge(
+                    runtime.db,
+                    runtime.cipher,
+                    runtime.connectors.x(),
+                    pledge_id,
+                    locks=RefreshLocks(None, lease_s=10, wait_s=1),
+                    fresh_until=utcnow() + timedelta(minutes=30),
+                )
+            )
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    time.sleep(0.4)  # the refresh is on the wire
+    with runtime.db.session() as session:  # as "Delete my data" does
+        session.execute(
+            update(Pledge)
+            .where(col(Pledge.id) == pledge_id)
+            .values(access_token_enc=None, refresh_token_enc=None, token_expires_at=None)
+        )
+    worker.join(30)
+    _faults(sandbox, {"latency_ms": 0})
+    assert _token_answers(sandbox).get("200", 0) == 2  # the exchange, then the refresh
+    assert len(outcome) == 1 and isinstance(outcome[0], ValueError)
+    with runtime.db.session() as session:
+        row = session.get(Pledge, pledge_id)
+        assert row is not None
+        assert (row.access_token_enc, row.refresh_token_enc) == (None, None)

@@ -194,3 +194,43 @@ def test_an_exhausted_window_holds_every_worker_until_its_reset(
     # The window is 20 per ~1 s (as long as the reset was away): 20 per second, burst 20.
     # 30 calls need at least the 10 beyond the first burst at 20/s.
     assert stamps[-1] - stamps[0] >= 10 / 20 - 0.1
+
+
+def test_pacing_ends_with_the_backlog(redis_url: str, prefix: str) -> None:
+    """A window after the exhausted one is paced; once a window does not run out (the backlog
+    is gone), the next one's budget may leave at once again — a campaign the next day must not
+    be spread over the day because an earlier one ran out."""
+    from amplifier.platforms.ratewindows import RateWindow
+
+    policy = LimitPolicy(rate=10_000, per_s=1.0)
+
+    async def main() -> tuple[float, float]:
+        client = aioredis.Redis.from_url(redis_url)
+        limiter = RedisLimiter(client, lambda _k: policy, prefix=prefix)
+        try:
+            sec, usec = await client.time()
+            now = datetime.fromtimestamp(sec + usec / 1e6, UTC)
+            # 20 per ~3 s, spent: paced after the reset at 20 / 3 s, 6 at once at most
+            await limiter.observe(
+                X_APP, [RateWindow("app", 20, 0, now + timedelta(seconds=3), True, True)]
+            )
+
+            async def burst(n: int) -> float:
+                t0 = time.monotonic()
+                for _ in range(n):
+                    async with limiter.slot(X_APP):
+                        pass
+                return time.monotonic() - t0
+
+            await burst(1)  # waits for the reset
+            paced = await burst(14)  # 6 at once, then ~6.7/s: >= 1.2 s; the window keeps 5
+            await asyncio.sleep(3.2)  # that window ends without running out
+            free = await burst(20)
+            return paced, free
+        finally:
+            await limiter.aclose()
+            await client.aclose()
+
+    paced, free = run(main())
+    assert paced >= (14 - 6) / (20 / 3.0) - 0.2
+    assert free < paced  # not spread any more: the whole budget may leave at once
