@@ -29,6 +29,7 @@ from sqlmodel import col, select, update
 
 from amplifier.campaigns import finish_release
 from amplifier.connectors import Connectors, PlatformUnavailable
+from amplifier.credentials import refresh_locks, refresh_pledge
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.limits import LimitKey, RedisLimiter
@@ -368,13 +369,22 @@ class Firer:
                 await slot.__aexit__(None, None, None)
 
     async def _fresh_tokens(self, adapter: PlatformAdapter, item: Claimed) -> TokenSet:
-        """Prepare refreshed what it could; a token still expiring is refreshed here."""
+        """Prepare refreshed what it could; a token still expiring is refreshed here, under the
+        pledge's refresh lock like every refresh (credentials.py): a pair another worker stored
+        meanwhile is used, and a rotated pair is stored at once. RefreshBusy is Transient."""
         tokens = item.tokens
         if tokens.expires_at is None or tokens.expires_at - REFRESH_AHEAD > self.clock.now():
             return tokens
-        fresh = await asyncio.to_thread(adapter.refresh, tokens)
-        await asyncio.to_thread(self._store_tokens, item.pledge_id, fresh)
-        return fresh
+        refreshed = await asyncio.to_thread(
+            refresh_pledge,
+            self.db,
+            self.cipher,
+            adapter,
+            item.pledge_id,
+            locks=refresh_locks(self.connectors.settings),
+            fresh_until=self.clock.now() + REFRESH_AHEAD,
+        )
+        return refreshed.tokens
 
     def _store_tokens(self, pledge_id: int, tokens: TokenSet) -> None:
         with self.db.session() as session:

@@ -1,14 +1,19 @@
 """Before T: make the delivery rows, refresh tokens that would expire, drop what cannot be posted.
 
-Nothing slow is left for the release instant. Runs once per campaign under its lease (a second
-run is harmless: rows are made only when the campaign leaves `armed`, refreshes only touch tokens
-still expiring, and failures only land on pending rows).
+Nothing slow is left for the release instant. Runs once per campaign under its lease, which a
+heartbeat keeps alive for as long as the preparation lasts (pages of refreshes against a slow
+token endpoint may outlast it). A second run is harmless all the same: rows are made only when
+the campaign leaves `armed`, each refresh happens under its pledge's lock and skips a pair
+another worker already refreshed (credentials.py), and failures only land on pending rows.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,13 +23,13 @@ from sqlmodel import Session, col, select, update
 
 from amplifier.connectors import Connectors, PlatformUnavailable
 from amplifier.consent import drop_unconsented
+from amplifier.credentials import RefreshLocks, refresh_locks, refresh_pledge
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
 from amplifier.notify import events as notify_events
 from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError
-from amplifier.pledges import store_tokens, tokens_of
 
 log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=10)
@@ -73,12 +78,76 @@ def prepare(
     campaign_id: int,
     now: datetime,
     lease_s: float = 60.0,
+    locks: RefreshLocks | None = None,
 ) -> Preparation:
+    """`locks`: the pledges' refresh locks (default: this deployment's, from settings)."""
     result = Preparation()
+    with _lease_kept(db, campaign_id, lease_s, now):
+        _prepare(
+            db,
+            connectors,
+            cipher,
+            locks or refresh_locks(connectors.settings),
+            campaign_id=campaign_id,
+            now=now,
+            lease_s=lease_s,
+            result=result,
+        )
+    log.info(
+        "campaign %s prepared: %s tokens refreshed, %s pledges dropped",
+        campaign_id,
+        result.refreshed,
+        result.dropped,
+    )
+    return result
+
+
+@contextmanager
+def _lease_kept(db: Database, campaign_id: int, lease_s: float, now: datetime) -> Iterator[None]:
+    """Renew the campaign's lease every third of it while the block runs, so that no tick
+    hands the campaign to a second preparer while this one is still at work."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(lease_s / 3):
+            try:
+                _renew_lease(db, campaign_id, lease_s, now)
+            except Exception as exc:  # a database blip: the next beat tries again
+                log.warning("campaign %s: could not renew the lease: %s", campaign_id, exc)
+
+    heart = threading.Thread(target=beat, name=f"prepare-lease-{campaign_id}", daemon=True)
+    heart.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        heart.join()
+
+
+def _renew_lease(db: Database, campaign_id: int, lease_s: float, now: datetime) -> None:
+    with db.session() as session:
+        session.execute(
+            update(Campaign)
+            .where(col(Campaign.id) == campaign_id)
+            .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
+        )
+
+
+def _prepare(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    locks: RefreshLocks,
+    *,
+    campaign_id: int,
+    now: datetime,
+    lease_s: float,
+    result: Preparation,
+) -> None:
     with db.session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            return result
+            return
         release_at = campaign.release_at
         # only a text its supporter agreed to, in the current version, may leave (consent.py)
         result.dropped += drop_unconsented(session, campaign_id=campaign_id, now=now)
@@ -87,6 +156,7 @@ def prepare(
         db,
         connectors,
         cipher,
+        locks,
         campaign_id,
         before=release_at + REFRESH_MARGIN,
         now=now,
@@ -98,13 +168,6 @@ def prepare(
             update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)
         )
         notify_events.prepared(session, campaign_id)  # the owner hears of the drops
-    log.info(
-        "campaign %s prepared: %s tokens refreshed, %s pledges dropped",
-        campaign_id,
-        result.refreshed,
-        result.dropped,
-    )
-    return result
 
 
 def _fail_pending(session: Session, delivery_ids: list[int], reason: str, now: datetime) -> int:
@@ -162,23 +225,22 @@ def _refresh_expiring(
     db: Database,
     connectors: Connectors,
     cipher: TokenCipher,
+    locks: RefreshLocks,
     campaign_id: int,
     *,
     before: datetime,
     now: datetime,
     lease_s: float,
 ) -> tuple[int, int]:
-    """Refresh, in pages and in parallel, every token that would expire before T + margin."""
+    """Refresh, in pages and in parallel, every token that would expire before T + margin.
+
+    Each rotated pair is stored as soon as the platform answers, in its own transaction."""
     refreshed = dropped = 0
     last_id = 0
     with ThreadPoolExecutor(max_workers=16) as pool:
         while True:
+            _renew_lease(db, campaign_id, lease_s, now)  # still working on it
             with db.session() as session:
-                session.execute(  # still working on it: keep the lease
-                    update(Campaign)
-                    .where(col(Campaign.id) == campaign_id)
-                    .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
-                )
                 rows = session.exec(
                     select(Pledge, Delivery.id)
                     .join(Delivery, col(Delivery.pledge_id) == col(Pledge.id))
@@ -195,7 +257,10 @@ def _refresh_expiring(
                 return refreshed, dropped
             last_id = max(p.id or 0 for p, _ in rows)
             for ok in pool.map(
-                lambda row: _refresh_one(db, connectors, cipher, row[0], row[1], now), rows
+                lambda row: _refresh_one(
+                    db, connectors, cipher, locks, row[0], row[1], before=before, now=now
+                ),
+                rows,
             ):
                 refreshed += ok == "refreshed"
                 dropped += ok == "dropped"
@@ -205,15 +270,18 @@ def _refresh_one(
     db: Database,
     connectors: Connectors,
     cipher: TokenCipher,
+    locks: RefreshLocks,
     pledge: Pledge,
     delivery_id: int | None,
+    *,
+    before: datetime,
     now: datetime,
 ) -> str:
     assert pledge.id is not None and delivery_id is not None
     try:
         with db.session() as session:
             adapter = connectors.for_platform(session, pledge.platform, pledge.instance_url)
-        fresh = adapter.refresh(tokens_of(pledge, cipher))
+        refreshed = refresh_pledge(db, cipher, adapter, pledge.id, locks=locks, fresh_until=before)
     except AuthExpired as exc:
         with db.session() as session:
             _fail_pending(session, [delivery_id], describe(exc), now)
@@ -223,9 +291,4 @@ def _refresh_one(
             "pledge %s: refresh postponed to the release (%s)", pledge.id, type(exc).__name__
         )
         return "later"
-    with db.session() as session:
-        row = session.get(Pledge, pledge.id)
-        assert row is not None
-        store_tokens(row, fresh, cipher)
-        session.add(row)
-    return "refreshed"
+    return "refreshed" if refreshed.by_us else "fresh"

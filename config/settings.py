@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     oauth_attempt_ttl_s: int = 900
     log_level: str = "INFO"
 
-    # Per-platform limits shared by every worker through Redis (amplifier/limits.py).
+    # Per-platform limits shared by every worker through Redis (amplifier/limits/).
     # X documents POST /2/tweets at 10,000 requests per 24 h per app (Pro access; Basic
     # access documents far less, e.g. 1,667): set this to what the app's tier allows, since
     # the owner's capacity warnings and the release pacing both read it.

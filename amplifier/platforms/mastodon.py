@@ -48,6 +48,7 @@ from .base import (
 )
 from .egress import PublicOnlyResolver
 from .logging_guard import silence_token_loggers
+from .ratewindows import mastodon_rate_windows, observe_rate_windows
 from .text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 
 silence_token_loggers()
@@ -398,7 +399,11 @@ class MastodonAdapter:
             limit_per_host=limit,
             resolver=PublicOnlyResolver() if self.public_only else None,
         )
-        return aiohttp.ClientSession(connector=connector, timeout=_call_timeout(self.timeout))
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=_call_timeout(self.timeout),
+            middlewares=(observe_rate_windows(mastodon_rate_windows),),  # read by the limiter
+        )
 
     async def publish_async(
         self,

@@ -57,6 +57,7 @@ from .base import (
     Transient,
 )
 from .logging_guard import silence_token_loggers
+from .ratewindows import observe_rate_windows, x_rate_windows
 from .text import x_text_problems
 
 silence_token_loggers()
@@ -258,9 +259,12 @@ class XAdapter:
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`, routed to `api_base` like the sync session."""
-        middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = ()
+        # the release's limiter paces the app to the windows X announces (ratewindows.py)
+        middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = (
+            observe_rate_windows(x_rate_windows),
+        )
         if self.api_base not in _REAL_API_BASES:
-            middlewares = (routing_middleware(_REAL_API_BASES, self.api_base),)
+            middlewares += (routing_middleware(_REAL_API_BASES, self.api_base),)
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit),
             timeout=_call_timeout(self.timeout),

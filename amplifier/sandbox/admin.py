@@ -15,6 +15,7 @@ POST /_sandbox/revoke          {"username"} -> {"revoked": n}   access and refre
 GET  /_sandbox/faults          the current faults
 POST /_sandbox/faults          any subset of the faults -> the faults after the change
 POST /_sandbox/reset           forget users, tokens, posts, faults -> {"reset": true}
+GET  /_sandbox/stats           answers by route and status (stats.py)
 """
 
 from __future__ import annotations

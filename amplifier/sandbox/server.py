@@ -17,7 +17,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from amplifier.sandbox import admin, mastodon_api, post_pages, x_api
+from amplifier.sandbox import admin, mastodon_api, post_pages, stats, x_api
 from amplifier.sandbox.state import HostConfig, HostState, Platform
 from amplifier.sandbox.web_util import STATE_KEY
 
@@ -74,6 +74,7 @@ def build_app(state: HostState) -> web.Application:
         mastodon_api.add_routes(app)
     admin.add_routes(app)
     post_pages.add_routes(app, state.platform)
+    stats.install(app)
     return app
 
 
