@@ -30,9 +30,11 @@ MAX_TCO_SLUG_LENGTH = 40
 
 _GRAPHEME = regex.compile(r"\X")
 # Account::MENTION_RE (Mastodon 4): @username, optionally @domain.
-_MENTION = re.compile(
+# Account::MENTION_RE (Mastodon 4): @username, optionally @domain. Ruby's [[:word:]] takes
+# letters, marks, digits and connectors: the `regex` library's \w, not `re`'s (no marks).
+_MENTION = regex.compile(
     r"(?<![=/\w])@(?P<name>(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(?:@[\w.-]+\w+)?)",
-    re.IGNORECASE,
+    regex.IGNORECASE,
 )
 _MENTION_END = re.compile(f"[@\uff20{url_grammar.LATIN_ACCENTS}]|://")
 
