@@ -75,6 +75,8 @@ class Connectors:
             client_id=app.client_id,
             client_secret=self.cipher.decrypt(app.client_secret_enc),
             max_characters=app.max_characters,
+            characters_reserved_per_url=app.characters_reserved_per_url,
+            account_domain=app.domain,
             timeout=self.settings.platform_timeout_s,
             public_only=self.public_only,
         )
@@ -104,7 +106,7 @@ class Connectors:
                 timeout=self.settings.platform_timeout_s,
                 public_only=self.public_only,
             )
-            max_characters = mastodon_platform.fetch_max_characters(
+            facts = mastodon_platform.fetch_instance_facts(
                 instance_url,
                 timeout=self.settings.platform_timeout_s,
                 public_only=self.public_only,
@@ -120,13 +122,14 @@ class Connectors:
                 redirect_uri=redirect_uri,
                 client_id=credentials.client_id,
                 client_secret_enc=secret,
-                max_characters=max_characters,
             )
         else:
             app.redirect_uri = redirect_uri
             app.client_id = credentials.client_id
             app.client_secret_enc = secret
-            app.max_characters = max_characters
+        app.max_characters = facts.max_characters
+        app.characters_reserved_per_url = facts.characters_reserved_per_url
+        app.domain = facts.domain
         try:
             with session.begin_nested():
                 session.add(app)

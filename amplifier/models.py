@@ -233,6 +233,8 @@ class MastodonApp(SQLModel, table=True):
     client_id: str = Field(max_length=200)
     client_secret_enc: str
     max_characters: int = 500
+    characters_reserved_per_url: int = 23  # the server's own URL length (/api/v2/instance)
+    domain: str | None = Field(default=None, max_length=253)  # its accounts' domain, if it said
     created_at: datetime = _created()
 
 

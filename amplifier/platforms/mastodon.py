@@ -27,7 +27,6 @@ from ._http import (
     DEFAULT_TIMEOUT,
     RoutingAdapter,
     async_network_error,
-    iso_time,
     json_or_empty,
     network_error,
 )
@@ -48,6 +47,7 @@ from .base import (
 )
 from .egress import PublicOnlyResolver
 from .logging_guard import silence_token_loggers
+from .mastodon_instance import InstanceFacts, parse_instance, rate_limit_reset
 from .ratewindows import mastodon_rate_windows, observe_rate_windows
 from .text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 
@@ -157,7 +157,7 @@ def _raise_for_answer(
     if status == 401:
         raise AuthExpired(f"{host} no longer accepts this token ({text}): reconnect", status=status)
     if status == 429:
-        reset = iso_time(headers.get("X-RateLimit-Reset"))
+        reset = rate_limit_reset(headers)  # X-RateLimit-Reset or Retry-After, the later
         raise RateLimited(f"{host} rate limit reached: {text}", status=status, retry_at=reset)
     if status == 503:
         raise Transient(f"{host} is unavailable (503): {text}", status=status)
@@ -207,14 +207,11 @@ def register_app(
     )
 
 
-def fetch_instance_limits(
+def fetch_instance_facts(
     instance_url: str, *, timeout: float = DEFAULT_TIMEOUT, public_only: bool = True
-) -> tuple[int, int]:
-    """(max_characters, characters_reserved_per_url) from `/api/v2/instance`, else `/api/v1`.
-
-    Falls back to (500, 23) when the server answers without saying; raises Transient when it
-    cannot be reached at all.
-    """
+) -> InstanceFacts:
+    """The server's limits and domain (`/api/v2/instance`, else v1; parse_instance), else the
+    defaults (500, 23, no domain); raises Transient when it cannot be reached at all."""
     base = instance_url.rstrip("/")
     host = urlsplit(base).netloc
     with _session(timeout, public_only=public_only) as session:
@@ -225,20 +222,19 @@ def fetch_instance_limits(
                 raise network_error(exc, write=False, platform=host) from None
             if response.status_code != 200:
                 continue
-            body = json_or_empty(response)
-            statuses = (body.get("configuration") or {}).get("statuses") or {}
-            max_chars = statuses.get("max_characters", body.get("max_toot_chars"))
-            if isinstance(max_chars, int) and max_chars > 0:
-                per_url = statuses.get("characters_reserved_per_url", MASTODON_URL_LENGTH)
-                return max_chars, per_url if isinstance(per_url, int) else MASTODON_URL_LENGTH
-    return MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH
+            facts = parse_instance(json_or_empty(response))
+            if facts is not None:
+                return facts
+    return InstanceFacts()
 
 
 def fetch_max_characters(
     instance_url: str, *, timeout: float = DEFAULT_TIMEOUT, public_only: bool = True
 ) -> int:
     """The instance's status length limit (`configuration.statuses.max_characters`), or 500."""
-    return fetch_instance_limits(instance_url, timeout=timeout, public_only=public_only)[0]
+    return fetch_instance_facts(
+        instance_url, timeout=timeout, public_only=public_only
+    ).max_characters
 
 
 class MastodonAdapter:
@@ -256,9 +252,12 @@ class MastodonAdapter:
         timeout: float = DEFAULT_TIMEOUT,
         characters_reserved_per_url: int = MASTODON_URL_LENGTH,
         public_only: bool = True,
+        account_domain: str | None = None,
     ) -> None:
         self.instance_url = instance_url.rstrip("/")
         self.domain = urlsplit(self.instance_url).netloc
+        # the server's own `domain` names its accounts; the host is only a fallback
+        self.account_domain = account_domain or self.domain
         self.client_id = client_id
         self._client_secret = client_secret
         self.max_characters = max_characters
@@ -365,7 +364,7 @@ class MastodonAdapter:
             raise Transient(f"{self.domain} returned no account for this token")
         return Profile(
             account_id=str(account["id"]),
-            handle=f"@{username}@{self.domain}",
+            handle=f"@{username}@{self.account_domain}",
             display_name=str(account.get("display_name") or username),
             followers=int(account.get("followers_count") or 0),
             profile_url=str(account.get("url") or f"{self.instance_url}/@{username}"),
@@ -472,7 +471,7 @@ def _token_set(body: Mapping[str, Any], previous: TokenSet | None = None) -> Tok
 __all__ = [
     "SCOPES",
     "MastodonAdapter",
-    "fetch_instance_limits",
+    "fetch_instance_facts",
     "fetch_max_characters",
     "normalise_instance",
     "register_app",

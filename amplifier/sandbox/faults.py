@@ -19,8 +19,10 @@ them (a reset time, a remaining count).
 
 from __future__ import annotations
 
+import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -53,6 +55,12 @@ class Faults:
     hang_s: float = 60.0
     scope: FaultScope = "posts"
     max_characters: int = 500
+    # Mastodon instance facts (/api/v2/instance): URL length, account domain ("" = the host),
+    # and which header says when to retry on a 429 ("reset": X-RateLimit-Reset as Mastodon
+    # sends it, "retry-after": Retry-After seconds only, as a proxy in front may, "both").
+    characters_reserved_per_url: int = 23
+    instance_domain: str = ""
+    rate_limit_header: Literal["reset", "retry-after", "both"] = "reset"
     duplicate_window_s: float = 86_400.0
     rate_limit: RateLimits = field(default_factory=lambda: default_rate_limits("x"))
 
@@ -77,6 +85,7 @@ class Faults:
             "timeout_after_accept_next": int,
             "hang_s": float,
             "max_characters": int,
+            "characters_reserved_per_url": int,
             "duplicate_window_s": float,
         }
         for key, value in body.items():
@@ -86,6 +95,14 @@ class Faults:
                 if value < 0:
                     raise ValueError(f"{key} must not be negative")
                 setattr(self, key, numeric[key](value))
+            elif key == "instance_domain":
+                if not isinstance(value, str) or any(c in value for c in "/@ "):
+                    raise ValueError("instance_domain must be a domain name (or empty)")
+                self.instance_domain = value
+            elif key == "rate_limit_header":
+                if value not in ("reset", "retry-after", "both"):
+                    raise ValueError("rate_limit_header must be 'reset', 'retry-after' or 'both'")
+                self.rate_limit_header = value
             elif key == "scope":
                 if value not in ("posts", "all"):
                     raise ValueError("scope must be 'posts' or 'all'")
@@ -141,6 +158,16 @@ class Window:
     @property
     def exhausted(self) -> bool:
         return self.count >= self.limit
+
+
+def mastodon_rate_headers(faults: Faults, w: Window, iso: Callable[[float], str]) -> dict[str, str]:
+    """The rate-limit headers of a Mastodon answer, as `faults.rate_limit_header` says."""
+    headers = {"X-RateLimit-Limit": str(w.limit), "X-RateLimit-Remaining": str(w.remaining)}
+    if faults.rate_limit_header in ("reset", "both"):
+        headers["X-RateLimit-Reset"] = iso(w.reset_at)
+    if faults.rate_limit_header in ("retry-after", "both") and w.exhausted:
+        headers["Retry-After"] = str(max(0, math.ceil(w.reset_at - time.time())))
+    return headers
 
 
 class RateLimiter:

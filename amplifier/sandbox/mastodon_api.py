@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from amplifier.sandbox import authorize_page
+from amplifier.sandbox.faults import mastodon_rate_headers
 from amplifier.sandbox.state import (
     USERNAME_RE,
     AccessToken,
@@ -55,7 +56,7 @@ from amplifier.sandbox.state import (
     iso,
     now,
 )
-from amplifier.sandbox.textlen import URL_WEIGHT, mastodon_length
+from amplifier.sandbox.textlen import mastodon_length
 from amplifier.sandbox.web_util import (
     apply_latency,
     basic_credentials,
@@ -235,12 +236,7 @@ def consume(state: HostState, user: User) -> tuple[bool, dict[str, str]]:
     ok = not w.exhausted
     if ok:
         w.count += 1
-    headers = {
-        "X-RateLimit-Limit": str(w.limit),
-        "X-RateLimit-Remaining": str(w.remaining),
-        "X-RateLimit-Reset": iso(w.reset_at),
-    }
-    return ok, headers
+    return ok, mastodon_rate_headers(state.faults, w, iso)
 
 
 # ---- apps and OAuth --------------------------------------------------------------------------
@@ -574,8 +570,8 @@ async def create_status(request: web.Request) -> web.StreamResponse:
     spoiler = str(params.get("spoiler_text") or "")
     if not text.strip():
         return error(422, "Validation failed: Text can't be blank", headers)
-    limit = state.faults.max_characters
-    if mastodon_length(text) + len(spoiler) > limit:
+    limit, per_url = state.faults.max_characters, state.faults.characters_reserved_per_url
+    if mastodon_length(text, url_length=per_url, spoiler=spoiler) > limit:
         return error(422, f"Validation failed: Text character limit of {limit} exceeded", headers)
     visibility = str(params.get("visibility") or "public")
     if visibility not in VISIBILITIES:
@@ -662,7 +658,7 @@ def _instance_configuration(state: HostState) -> dict[str, Any]:
         "statuses": {
             "max_characters": state.faults.max_characters,
             "max_media_attachments": 4,
-            "characters_reserved_per_url": URL_WEIGHT,
+            "characters_reserved_per_url": state.faults.characters_reserved_per_url,
         },
         "media_attachments": {
             "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
@@ -685,7 +681,7 @@ def _instance_configuration(state: HostState) -> dict[str, Any]:
 async def instance_v2(request: web.Request) -> web.StreamResponse:
     state = host_state(request)
     await apply_latency(state)
-    domain = urlsplit(state.config.base_url).netloc
+    domain = state.faults.instance_domain or urlsplit(state.config.base_url).netloc
     return json_response(
         {
             "domain": domain,
@@ -708,7 +704,7 @@ async def instance_v2(request: web.Request) -> web.StreamResponse:
 async def instance_v1(request: web.Request) -> web.StreamResponse:
     state = host_state(request)
     await apply_latency(state)
-    domain = urlsplit(state.config.base_url).netloc
+    domain = state.faults.instance_domain or urlsplit(state.config.base_url).netloc
     return json_response(
         {
             "uri": domain,

@@ -17,6 +17,7 @@ from amplifier.platforms.text import (
     x_text_problems,
     x_weighted_length,
 )
+from amplifier.platforms.textdata import twemoji_sequences
 
 _props = settings(max_examples=150, deadline=None)  # per test: other modules keep their own
 
@@ -31,24 +32,20 @@ url_path = st.text(
     st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/=&%~"),
     max_size=60,
 )
+# A path ends in a letter: twitter-text and Mastodon both leave trailing punctuation such as
+# `&`, `=` or `.` out of a link (checked against the official twitter-text in test_x_text.py).
 url = st.builds(
-    lambda scheme, host, tld, path: f"{scheme}://{host}.{tld}/{path}",
+    lambda scheme, host, tld, path: f"{scheme}://{host}.{tld}/{path}x",
     st.sampled_from(["http", "https", "HTTPS"]),
     st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True),
     st.sampled_from(["com", "org", "social", "de", "io"]),
     url_path,
 )
-_EMOJI_BASES = [chr(c) for c in (*range(0x1F300, 0x1F3FB), *range(0x1F400, 0x1F650))]
-single_emoji = st.sampled_from(_EMOJI_BASES)
-skin_tone = st.sampled_from([chr(c) for c in range(0x1F3FB, 0x1F400)])
-regional = st.sampled_from([chr(c) for c in range(0x1F1E6, 0x1F200)])
-emoji = st.one_of(
-    single_emoji,
-    st.builds(str.__add__, single_emoji, skin_tone),  # 👍🏽
-    st.lists(single_emoji, min_size=2, max_size=4).map("\u200d".join),  # ZWJ sequences
-    st.builds(str.__add__, regional, regional),  # flags
-    st.sampled_from("0123456789#*").map(lambda d: d + "\ufe0f\u20e3"),  # keycaps
-    single_emoji.map(lambda e: e + "\ufe0f"),
+# Emoji sequences X counts as one (twitter-text's list), without those that start with a
+# modifier or joiner (which would attach to the character before them).
+_NON_STARTERS = {"\ufe0f", "\u200d", "\u20e3", *map(chr, range(0x1F3FB, 0x1F400))}
+emoji = st.sampled_from(
+    sorted(s.text for s in twemoji_sequences() if s.text[0] not in _NON_STARTERS)
 )
 
 
