@@ -88,8 +88,7 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> tuple[byte
     try:
         while size <= cap:
             chunk = await response.content.read(CHUNK)
-            if not chunk:
-                response.release()
+            if not chunk:  # at the end aiohttp hands the connection back to its pool itself
                 return b"".join(chunks), False
             chunks.append(chunk)
             size += len(chunk)
