@@ -24,7 +24,7 @@ from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
-from amplifier.web import admin, api, api_tokens, owner_pages, pages, security
+from amplifier.web import admin, api, api_tokens, outgoing, owner_pages, pages, security
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.ratelimit import RateLimiter
@@ -76,6 +76,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
         app, rt.settings, back_link=pages.page_of_refused_form
     )
     policy: security.HeaderPolicy = app.state.header_policy
+    outgoing.install(app, rt.settings.web_platform_calls)  # a slow platform cannot hold them all
     app.include_router(api.router)
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
