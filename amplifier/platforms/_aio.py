@@ -74,9 +74,20 @@ def bounding_middleware(policy: AnswerPolicy, seconds: float) -> aiohttp.ClientM
         finally:
             _PROGRESS.reset(token)
         response._body = body  # what `read()` returns from now on (the stream is consumed)
-        answer = Answer(response.status, response.headers, body, truncated)
-        if not 300 <= response.status < 400:
-            policy.check(answer, method=request.method, path=path)
+        if 300 <= response.status < 400:
+            # The API endpoints called here never redirect; following would give the hop a new
+            # deadline (and turn a POST into a GET on 301/302). Nothing was done at this URL.
+            raise Rejected(
+                f"{request.url.host} answered {request.url.path} with a redirect "
+                f"({response.status}) to {response.headers.get('Location', 'nowhere')[:200]!r}; "
+                "not followed",
+                status=response.status,
+            )
+        policy.check(
+            Answer(response.status, response.headers, body, truncated),
+            method=request.method,
+            path=path,
+        )
         return response
 
     return bounded

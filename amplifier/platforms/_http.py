@@ -33,6 +33,8 @@ from .egress import NotPublic, public_only_pools
 
 DEFAULT_TIMEOUT = 10.0
 CHUNK = 64 * KIB
+# Each hop has its own deadline: few hops, so a server redirecting to itself cannot multiply it.
+MAX_REDIRECTS = 3
 
 
 class AnswerPolicy(Protocol):
@@ -168,6 +170,7 @@ def mount_routing(
     still apply. A plain adapter (same deadline, cap and policy) is also mounted for
     `target_base` itself and for every other http(s) request the session makes.
     """
+    session.max_redirects = MAX_REDIRECTS
     bases = [b.rstrip("/") for b in real_bases]
     target = target_base.rstrip("/")
     rewrite = target not in bases

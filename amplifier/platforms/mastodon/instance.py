@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .._http import DEFAULT_TIMEOUT, RoutingAdapter, network_error
+from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import ClientCredentials, PlatformError, Rejected
 from ..text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH
 from .answers import MastodonAnswers
@@ -99,6 +99,7 @@ def session(instance_url: str, timeout: float, *, public_only: bool) -> requests
     http.mount("https://", adapter)
     http.mount("http://", adapter)
     http.headers["Accept"] = "application/json"
+    http.max_redirects = MAX_REDIRECTS
     return http
 
 
