@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     mastodon_suggested_instance: str = "mastodon.social"
     mastodon_client_name: str = "amplifier"
 
-    platform_timeout_s: float = 10.0
+    # Total seconds for any one platform call: connecting and reading the whole answer.
+    platform_timeout_s: float = Field(default=10.0, gt=0)
+    # Outgoing platform calls the web app makes at once while visitors wait (pledge starts,
+    # OAuth callbacks); more answer 503 "try again". Keep it well below the web app's 40
+    # worker threads, so a slow platform server can never hold every page.
+    web_platform_calls: int = Field(default=10, ge=1, le=30)
     release_tick_s: float = 1.0
     release_concurrency: int = 500  # posts in flight at once in one firer
     release_lease_s: float = 30.0  # a releasing campaign whose firers all stopped is re-fired

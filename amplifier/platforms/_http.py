@@ -1,35 +1,75 @@
-"""HTTP plumbing shared by the adapters: timeouts, host routing, failure classification.
+"""The blocking HTTP transport every adapter's requests go through, and failure classification.
 
-Private to `amplifier.platforms`; nothing here knows a platform's payloads.
+Private to `amplifier.platforms`; nothing here knows a platform's payloads. `RoutingAdapter`
+(mounted on a `requests.Session`, so tweepy's and requests_oauthlib's calls pass through it too)
+gives every call:
+
+- a total deadline (`timeout` seconds for connect and all reads together, see `_deadline.py`),
+  failing with `CallTimedOut` — a server trickling one byte at a time is cut off;
+- a cap on the answer's size, by path (`AnswerPolicy.cap`): the body is streamed and reading
+  stops at the cap, so a 400 MB answer costs at most the cap in memory;
+- the platform's one translation of answers (`AnswerPolicy.check`), which raises the
+  `PlatformError` an answer means before any library parses it;
+- a place in the web app's share of outgoing calls (`budget.py`) when the caller shares one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
-from yarl import URL
 
+from . import budget
+from ._answers import DEFAULT_CAP, KIB, Answer
+from ._answers import iso_time as iso_time
+from ._answers import unix_time as unix_time
+from ._deadline import bound_pools, deadline
 from .base import OutcomeUnknown, PlatformError, Rejected, Transient
-from .egress import NotPublic, NotPublicAddress, public_only_pools
+from .egress import NotPublic, public_only_pools
 
 DEFAULT_TIMEOUT = 10.0
+CHUNK = 64 * KIB
+# Each hop has its own deadline: few hops, so a server redirecting to itself cannot multiply it.
+MAX_REDIRECTS = 3
+
+
+class AnswerPolicy(Protocol):
+    """One platform's reading of answers: how much to read, and what an answer means."""
+
+    def cap(self, path: str) -> int:
+        """The most bytes of body worth reading from an answer to `path`."""
+        ...
+
+    def check(self, answer: Answer, *, method: str, path: str) -> None:
+        """Raise the PlatformError `answer` means, unless it is a well-formed success."""
+        ...
+
+
+class AnyAnswer:
+    """No translation, the default cap: for callers that read answers themselves."""
+
+    def cap(self, path: str) -> int:
+        return DEFAULT_CAP
+
+    def check(self, answer: Answer, *, method: str, path: str) -> None:
+        return None
+
+
+class CallTimedOut(requests.ReadTimeout):
+    """The call's total deadline passed (connect and every read together)."""
 
 
 class RoutingAdapter(HTTPAdapter):
-    """A transport that applies a default timeout and can send a fixed host elsewhere.
+    """The transport: total deadline, answer cap and translation, and optional host routing.
 
-    Mounted on a `requests.Session` for the prefixes `from_bases` (e.g. tweepy's hard-coded
-    `https://api.twitter.com`), it rewrites scheme, host and port of each outgoing request to
-    those of `to_base` (a path prefix of `to_base` is kept too). Configuration only: no library
-    code is patched. With `to_base=None` it only enforces the timeout. With `public_only` it
-    connects to public addresses only (egress.py), for hosts a supporter named.
+    Mounted for the prefixes `from_bases` (e.g. tweepy's hard-coded `https://api.twitter.com`),
+    it rewrites scheme, host and port of each outgoing request to those of `to_base` (a path
+    prefix of `to_base` is kept too). Configuration only: no library code is patched. With
+    `public_only` it connects to public addresses only (egress.py), for hosts a supporter named.
     """
 
     def __init__(
@@ -40,26 +80,48 @@ class RoutingAdapter(HTTPAdapter):
         to_base: str | None = None,
         pool_maxsize: int = 32,
         public_only: bool = False,
+        policy: AnswerPolicy | None = None,
     ) -> None:
         self._public_only = public_only  # read by init_poolmanager, which __init__ calls
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize)
         self._timeout = timeout
         self._from = tuple(b.rstrip("/") for b in from_bases)
         self._to = to_base.rstrip("/") if to_base else None
+        self.policy: AnswerPolicy = policy or AnyAnswer()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         if self._public_only:
             public_only_pools(self.poolmanager)
+        bound_pools(self.poolmanager)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
         if request.url:
             request.url = self._route(request.url)
-        return super().send(request, **kwargs)
+        path = urlsplit(request.url or "").path
+        kwargs["stream"] = True
+        with budget.place(), deadline(self._timeout) as call:
+            kwargs["timeout"] = (max(0.001, call.remaining()), self._timeout)
+            try:
+                response = super().send(request, **kwargs)
+                body, truncated = _read_capped(response, self.policy.cap(path))
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                if call.expired:
+                    raise CallTimedOut(_late(self._timeout), request=request) from None
+                if isinstance(exc, requests.RequestException):
+                    raise
+                raise requests.ConnectionError(exc, request=request) from None
+            if call.expired:
+                response.close()
+                raise CallTimedOut(_late(self._timeout), request=request)
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        if not response.is_redirect:
+            answer = Answer(response.status_code, response.headers, body, truncated)
+            self.policy.check(answer, method=request.method or "GET", path=path)
+        return response
 
     def _route(self, url: str) -> str:
         if self._to is None:
@@ -73,24 +135,49 @@ class RoutingAdapter(HTTPAdapter):
         return url
 
 
+def _late(seconds: float) -> str:
+    return f"no complete answer within {seconds:g} s"
+
+
+def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, bool]:
+    """Read at most `cap` bytes of the (decoded) body; drop the connection if there is more."""
+    raw = response.raw
+    chunks: list[bytes] = []
+    size = 0
+    while size <= cap:
+        chunk = raw.read(CHUNK, decode_content=True)
+        if not chunk:
+            raw.release_conn()
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    raw.close()  # the rest is never read: this connection cannot be reused
+    raw.release_conn()
+    return b"".join(chunks)[:cap], True
+
+
 def mount_routing(
     session: requests.Session,
     *,
     timeout: float,
     real_bases: Iterable[str],
     target_base: str,
+    policy: AnswerPolicy | None = None,
 ) -> None:
     """Mount a RoutingAdapter on `session` for every base in `real_bases`.
 
-    When `target_base` is one of the real bases nothing is rewritten; the timeout still applies.
-    A plain timeout-only adapter is also mounted for `target_base` itself and for every other
-    http(s) request the session makes.
+    When `target_base` is one of the real bases nothing is rewritten; deadline, cap and `policy`
+    still apply. A plain adapter (same deadline, cap and policy) is also mounted for
+    `target_base` itself and for every other http(s) request the session makes.
     """
+    session.max_redirects = MAX_REDIRECTS
     bases = [b.rstrip("/") for b in real_bases]
     target = target_base.rstrip("/")
     rewrite = target not in bases
-    adapter = RoutingAdapter(timeout=timeout, from_bases=bases, to_base=target if rewrite else None)
-    plain = RoutingAdapter(timeout=timeout)
+    adapter = RoutingAdapter(
+        timeout=timeout, from_bases=bases, to_base=target if rewrite else None, policy=policy
+    )
+    plain = RoutingAdapter(timeout=timeout, policy=policy)
     session.mount("https://", plain)
     session.mount("http://", plain)
     for base in bases:
@@ -124,79 +211,10 @@ def network_error(exc: requests.RequestException, *, write: bool, platform: str)
         return Rejected(f"{platform}: {str(inner).split(': ', 1)[-1]}")
     if is_before_sending(exc):
         return Transient(f"could not reach {platform}: {type(exc).__name__}")
+    why = str(exc) if isinstance(exc, CallTimedOut) else type(exc).__name__
     if write:
         return OutcomeUnknown(
-            f"{platform} did not answer after the post was sent ({type(exc).__name__}); "
+            f"{platform} did not answer after the post was sent ({why}); "
             "it may or may not have been published"
         )
-    return Transient(f"{platform} did not answer in time ({type(exc).__name__})")
-
-
-def call_timeout(seconds: float) -> aiohttp.ClientTimeout:
-    """Time the connection and each read, not the wait for a pooled connection: a request
-    still queued behind hung ones was never sent, and must not be taken for "outcome unknown"."""
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=seconds, sock_read=seconds)
-
-
-def async_network_error(exc: BaseException, *, write: bool, platform: str) -> PlatformError:
-    """`network_error` for aiohttp: a refused or unresolved connection never reached the server."""
-    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, NotPublicAddress):
-        return Rejected(str(exc.os_error))
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return Transient(f"could not reach {platform}: {type(exc).__name__}")
-    if write:
-        return OutcomeUnknown(
-            f"{platform} did not answer after the post was sent ({type(exc).__name__}); "
-            "it may or may not have been published"
-        )
-    return Transient(f"{platform} did not answer in time ({type(exc).__name__})")
-
-
-def routing_middleware(real_bases: Iterable[str], target_base: str) -> aiohttp.ClientMiddlewareType:
-    """The aiohttp counterpart of RoutingAdapter: sends a library's fixed host elsewhere.
-
-    tweepy's AsyncClient hard-codes `https://api.twitter.com`; a session carrying this
-    middleware delivers its requests to `target_base` (the sandbox) without patching tweepy.
-    """
-    hosts = {URL(b).host for b in real_bases}
-    target = URL(target_base.rstrip("/"))
-
-    async def route(
-        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-    ) -> aiohttp.ClientResponse:
-        if request.url.host in hosts:
-            request.url = (
-                request.url.with_scheme(target.scheme)
-                .with_host(target.host or "")
-                .with_port(target.port)
-            )
-        return await handler(request)
-
-    return route
-
-
-def unix_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromtimestamp(int(float(value)), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
-def iso_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def json_or_empty(response: requests.Response) -> Mapping[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+    return Transient(f"{platform} did not answer in time ({why})")

@@ -13,7 +13,14 @@ POST /_sandbox/tokens           {"users": [{"username", "followers"?}, ...], "cl
 POST /_sandbox/expire-tokens   {"username"} -> {"expired": n}   access tokens expire now
 POST /_sandbox/revoke          {"username"} -> {"revoked": n}   access and refresh tokens
 GET  /_sandbox/faults          the current faults
-POST /_sandbox/faults          any subset of the faults -> the faults after the change
+POST /_sandbox/faults          any subset of the faults -> the faults after the change:
+                               latency_ms, error_rate, error_status, fail_next,
+                               timeout_after_accept_next + hang_s, scope ("posts" | "all"),
+                               max_characters, duplicate_window_s, rate_limit {...}, and the
+                               hostile answers (hostile.py): answer_fault (html_error,
+                               plain_text_error, html_as_json, drop_before, truncated_json,
+                               trickle, huge, drop_after) for the next answer_fault_next
+                               requests, with trickle_interval_s, huge_bytes, retry_after_s
 POST /_sandbox/reset           forget users, tokens, posts, faults -> {"reset": true}
 GET  /_sandbox/stats           answers by route and status (stats.py)
 """

@@ -27,6 +27,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 FaultScope = Literal["posts", "all"]
+# Answers a hostile or broken server gives (see hostile.py). "before" kinds answer without doing
+# anything; "after" kinds do the work (a post is stored) and then spoil the answer.
+ANSWER_FAULTS_BEFORE = ("html_error", "plain_text_error", "html_as_json", "drop_before")
+ANSWER_FAULTS_AFTER = ("truncated_json", "trickle", "huge", "drop_after")
+ANSWER_FAULTS = ("none", *ANSWER_FAULTS_BEFORE, *ANSWER_FAULTS_AFTER)
 
 
 @dataclass
@@ -63,6 +68,11 @@ class Faults:
     rate_limit_header: Literal["reset", "retry-after", "both"] = "reset"
     duplicate_window_s: float = 86_400.0
     rate_limit: RateLimits = field(default_factory=lambda: default_rate_limits("x"))
+    answer_fault: str = "none"  # one of ANSWER_FAULTS, for the next answer_fault_next requests
+    answer_fault_next: int = 0
+    trickle_interval_s: float = 5.0  # "trickle": one byte of the answer every this many seconds
+    huge_bytes: int = 400 * 1024 * 1024  # "huge": the answer's size, padding included
+    retry_after_s: int = 0  # >0: "Retry-After" on the answers of the "before" kinds
 
     @classmethod
     def defaults(cls, platform: str, latency_ms: int, max_characters: int) -> Faults:
@@ -87,6 +97,10 @@ class Faults:
             "max_characters": int,
             "characters_reserved_per_url": int,
             "duplicate_window_s": float,
+            "answer_fault_next": int,
+            "trickle_interval_s": float,
+            "huge_bytes": int,
+            "retry_after_s": int,
         }
         for key, value in body.items():
             if key in numeric:
@@ -107,6 +121,10 @@ class Faults:
                 if value not in ("posts", "all"):
                     raise ValueError("scope must be 'posts' or 'all'")
                 self.scope = value
+            elif key == "answer_fault":
+                if value not in ANSWER_FAULTS:
+                    raise ValueError(f"answer_fault must be one of {', '.join(ANSWER_FAULTS)}")
+                self.answer_fault = value
             elif key == "rate_limit":
                 if not isinstance(value, dict):
                     raise ValueError("rate_limit must be an object")
@@ -132,6 +150,15 @@ class Faults:
             self.fail_next -= 1
             return True
         return self.error_rate > 0.0 and random.random() < self.error_rate
+
+    def take_answer_fault(self, is_post: bool) -> str | None:
+        """The answer fault this request gets, if any (consumes ``answer_fault_next``)."""
+        if self.answer_fault == "none" or self.answer_fault_next <= 0:
+            return None
+        if not (is_post or self.scope == "all"):
+            return None
+        self.answer_fault_next -= 1
+        return self.answer_fault
 
     def take_hang(self) -> bool:
         """Whether this accepted post must answer only after ``hang_s`` (outcome unknown)."""

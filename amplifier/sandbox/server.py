@@ -17,7 +17,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from amplifier.sandbox import admin, mastodon_api, post_pages, stats, x_api
+from amplifier.sandbox import admin, hostile, mastodon_api, post_pages, stats, x_api
 from amplifier.sandbox.state import HostConfig, HostState, Platform
 from amplifier.sandbox.web_util import STATE_KEY
 
@@ -66,7 +66,7 @@ def _base_url(host: str, sock: socket.socket) -> str:
 
 
 def build_app(state: HostState) -> web.Application:
-    app = web.Application(client_max_size=1024**2)
+    app = web.Application(client_max_size=1024**2, middlewares=[hostile.hostile_answers])
     app[STATE_KEY] = state
     if state.platform == "x":
         x_api.add_routes(app)

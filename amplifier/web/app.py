@@ -31,6 +31,7 @@ from amplifier.web import (
     api,
     api_tokens,
     mail_pages,
+    outgoing,
     owner_pages,
     pages,
     security,
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
         app, rt.settings, back_link=pages.page_of_refused_form
     )
     policy: security.HeaderPolicy = app.state.header_policy
+    outgoing.install(app, rt.settings.web_platform_calls)  # a slow platform cannot hold them all
     app.include_router(api.router)
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)

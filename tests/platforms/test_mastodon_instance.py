@@ -18,7 +18,7 @@ from amplifier.db import Database, upgrade
 from amplifier.models import MastodonApp
 from amplifier.platforms.base import RateLimited
 from amplifier.platforms.mastodon import MastodonAdapter, fetch_instance_facts
-from amplifier.platforms.mastodon_instance import (
+from amplifier.platforms.mastodon.facts import (
     InstanceFacts,
     parse_instance,
     rate_limit_reset,

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
-from ._http import iso_time
-from .mastodon_text import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH
+from .._answers import iso_time, retry_after
+from ..mastodon_text import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH
 
 # Bounds on what a server may claim: beyond these the answer is ignored as malformed.
 MAX_CHARACTERS_CEILING = 1_000_000
@@ -72,22 +71,6 @@ def parse_instance(body: Mapping[str, Any]) -> InstanceFacts | None:
         characters_reserved_per_url=DEFAULT_URL_LENGTH if per_url is None else per_url,
         domain=_domain(body.get("domain")) or _domain(body.get("uri")),
     )
-
-
-def retry_after(value: str | None, *, now: datetime | None = None) -> datetime | None:
-    """When a `Retry-After` header allows the next call: delta-seconds or an HTTP date."""
-    if value is None:
-        return None
-    value = value.strip()
-    now = now or datetime.now(UTC)
-    if value.isascii() and value.isdigit():
-        seconds = int(value[:9])  # more than ~31 years is as good as never: cap the parse
-        return now + timedelta(seconds=seconds)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def rate_limit_reset(headers: Mapping[str, str], *, now: datetime | None = None) -> datetime | None:
