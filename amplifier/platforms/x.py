@@ -47,6 +47,7 @@ from ._http import (
 from .base import (
     AuthExpired,
     AuthorizationRequest,
+    Duplicate,
     OutcomeUnknown,
     PlatformError,
     Profile,
@@ -243,8 +244,9 @@ class XAdapter:
     def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost:
         """Create a post. X's API has no idempotency key, so `idempotency_key` is unused.
 
-        A timeout or a 5xx other than 503 after sending raises OutcomeUnknown: settle it with
-        `find_recent_post` before trying again, never by retrying blindly.
+        A timeout or a 5xx after sending raises OutcomeUnknown (X has answered 503 to a post it
+        had created): settle it with `find_recent_post` before trying again, never by retrying
+        blindly. A refusal as a duplicate raises Duplicate.
         """
         del idempotency_key  # X offers no such header; settle doubts with find_recent_post
         response = self._call(
@@ -351,11 +353,11 @@ def _api_error(exc: tweepy.HTTPException, *, write: bool) -> PlatformError:
         reset = _exhausted_reset(exc.response.headers)
         return RateLimited(f"X rate limit reached: {detail}", status=status, retry_at=reset)
     if isinstance(exc, tweepy.Forbidden) and _DUPLICATE.search(detail):
-        return Rejected(
+        return Duplicate(
             f"X refused a duplicate: this account already posted the same text (X said: {detail})",
             status=status,
         )
-    if status == 503:
+    if status == 503 and not write:
         return Transient(f"X is unavailable (503): {detail}", status=status)
     if status >= 500:
         if write:
