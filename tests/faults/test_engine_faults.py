@@ -30,8 +30,8 @@ NO_DUPLICATE_REFUSAL = {"duplicate_window_s": 0}
 TWO_FIRERS = {
     "AMPLIFIER_RELEASE_STALE_S": "5",
     "AMPLIFIER_PLATFORM_TIMEOUT_S": "3",
-    "AMPLIFIER_RELEASE_CONCURRENCY": "20",
-    "AMPLIFIER_RELEASE_PAGE_SIZE": "20",
+    "AMPLIFIER_RELEASE_CONCURRENCY": "60",
+    "AMPLIFIER_RELEASE_PAGE_SIZE": "60",
 }
 
 
@@ -63,7 +63,7 @@ def test_one_of_two_workers_killed_at_t(tmp_path: Path, database_url: str | None
     """12. kill -9 of one of two workers at T+0.3 s: every post out or settled by T+15 s."""
     with scenario(
         tmp_path, "12 kill -9 one of two", run, database_url, worker=False,
-        extra_env=TWO_FIRERS, supporters=120, release_in=24,
+        extra_env=TWO_FIRERS, supporters=200, release_in=30,
     ) as rel:  # fmt: skip
         start_single_slot_workers(rel, ["worker-a", "worker-b"])
         rel.set_faults(NO_DUPLICATE_REFUSAL, platform="x")
