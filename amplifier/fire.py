@@ -114,6 +114,7 @@ class Firer:
             firer_id=self.id,
             stale_s=self.stale_s,
             lookup_grace_s=self.fresh_s + 2 * self.platform_timeout_s,
+            first_look_s=max(1.0, self.platform_timeout_s),
             retry_window=timedelta(seconds=self.retry_window_s),
             adapter=adapter,
             add=self._results.append,

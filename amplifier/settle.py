@@ -11,7 +11,9 @@ Every live firer runs a settler beside its sending, so rows keep flowing while d
 A look-up waits until any send the stopped firer may have made is visible: a fenced send leaves
 within `fresh_s` of the claim's last confirmation, may spend one platform timeout connecting and
 one more being answered, so the look-up is made no earlier than the last renewal plus
-`fresh_s + 2 * platform timeout` (`lookup_grace_s`). Look-ups run concurrently (LOOKUPS at a
+`fresh_s + 2 * platform timeout` (`lookup_grace_s`); after an unknown outcome of the firer's
+own, one more platform timeout (`first_look_s`), so a platform slow to answer has had twice our
+timeout to create the post before we decide it did not. Look-ups run concurrently (LOOKUPS at a
 time, in threads: the adapters' look-up is synchronous). Found → `posted` with its link; not found
 → back to `pending` to be sent again; the look-up itself failing is retried with backoff until
 the row's retry window ends, and only then is the row reported `unconfirmed`.
@@ -46,7 +48,6 @@ from amplifier.send import Claimed
 log = logging.getLogger(__name__)
 LOOKUPS = 16  # look-ups in flight at once per firer
 TAKE_BATCH = 200  # stale rows taken per statement
-FIRST_LOOK_DELAY_S = 1.0  # an unknown outcome of our own: let the platform finish first
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Settler:
     firer_id: str
     stale_s: float
     lookup_grace_s: float
+    first_look_s: float  # after an unknown outcome of our own, let the platform finish first
     retry_window: timedelta
     adapter: Callable[[str, str], Awaitable[PlatformAdapter]]
     add: Callable[[Outcome], None]
@@ -72,7 +74,7 @@ class Settler:
 
     def look_for(self, item: Claimed, reason: PlatformError) -> None:
         """Settle a doubt of this firer's own (the row stays claimed under its token)."""
-        look_at = self.clock.now() + timedelta(seconds=FIRST_LOOK_DELAY_S)
+        look_at = self.clock.now() + timedelta(seconds=self.first_look_s)
         self._spawn(item, reason, look_at)
 
     async def scan(self, campaign_id: int) -> None:

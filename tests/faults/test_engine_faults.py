@@ -81,7 +81,7 @@ def test_database_stopped_for_three_seconds_at_t(tmp_path: Path, run: int) -> No
     env = {"AMPLIFIER_RELEASE_CONCURRENCY": "10"}
     with throwaway_postgres() as pg, scenario(
         tmp_path, "13 database down 3s at T", run, pg.url, extra_env=env, supporters=80,
-        release_in=20,
+        release_in=26,
     ) as rel:  # fmt: skip
         rel.set_faults(NO_DUPLICATE_REFUSAL, platform="x")
         rel.sleep_until_t(0.3)
