@@ -11,12 +11,13 @@ Every live firer runs a settler beside its sending, so rows keep flowing while d
 A look-up waits until any send the stopped firer may have made is visible: a fenced send leaves
 within `fresh_s` of the claim's last confirmation, may spend one platform timeout connecting and
 one more being answered, so the look-up is made no earlier than the last renewal plus
-`fresh_s + 2 * platform timeout` (`lookup_grace_s`); after an unknown outcome of the firer's
-own, one more platform timeout (`first_look_s`), so a platform slow to answer has had twice our
-timeout to create the post before we decide it did not. Look-ups run concurrently (LOOKUPS at a
-time, in threads: the adapters' look-up is synchronous). Found → `posted` with its link; not found
-→ back to `pending` to be sent again; the look-up itself failing is retried with backoff until
-the row's retry window ends, and only then is the row reported `unconfirmed`.
+`fresh_s + 2 * platform timeout` (`lookup_grace_s`); after a call of the firer's own that got no
+answer, one more platform timeout (`first_look_s`), so a platform slow to answer has had twice our
+timeout to create the post before we decide it did not (after an error answer, 1 s). Look-ups
+run concurrently (LOOKUPS at a time, in threads: the adapters' look-up is synchronous). Found →
+`posted` with its link; not found → back to `pending` to be sent again; the look-up itself
+failing is retried with backoff until the row's retry window ends, and only then is the row
+reported `unconfirmed`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from amplifier.send import Claimed
 log = logging.getLogger(__name__)
 LOOKUPS = 16  # look-ups in flight at once per firer
 TAKE_BATCH = 200  # stale rows taken per statement
+ANSWERED_LOOK_S = 1.0  # after an error answer (a 5xx on a write) the look-up waits this long
 
 
 @dataclass
@@ -74,7 +76,9 @@ class Settler:
 
     def look_for(self, item: Claimed, reason: PlatformError) -> None:
         """Settle a doubt of this firer's own (the row stays claimed under its token)."""
-        look_at = self.clock.now() + timedelta(seconds=self.first_look_s)
+        answered = reason.status is not None  # a 5xx came back: the platform is done with it
+        delay = ANSWERED_LOOK_S if answered else self.first_look_s
+        look_at = self.clock.now() + timedelta(seconds=delay)
         self._spawn(item, reason, look_at)
 
     async def scan(self, campaign_id: int) -> None:
