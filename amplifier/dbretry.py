@@ -37,9 +37,7 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
 
 
-async def call_db(
-    fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
-) -> T:  # pragma: no branch - the loop ends by return or raise
+async def call_db(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run the blocking `fn(*args, **kwargs)` in a thread; retry connection failures.
 
     Raises the last error once DB_RETRY_WINDOW_S has passed since the first failure. `fn` must
