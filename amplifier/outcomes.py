@@ -1,17 +1,25 @@
 """What a platform's answer means for a delivery row, decided from the error class alone.
 
-    posted           → `posted`, remote id and URL stored (always wins: the post exists)
-    Transient, RateLimited          → `pending` again, not before the platform's reset
-    OutcomeUnknown on Mastodon      → `pending` again: the same Idempotency-Key makes it safe
-    OutcomeUnknown on X             → the firer looks for the post first (see fire.py)
+    posted                          → `posted`, remote id and URL stored (always wins: it exists)
+    Deferred (nothing was sent)     → `pending` again, no attempt spent
+    RateLimited with a reset time   → `pending` until the reset, no attempt spent, never final
+    Transient, RateLimited without  → `pending` again after a backoff (1 s doubling to 30 s,
+      a reset, OutcomeUnknown where   ±20 %), for as long as the row's retry window lasts
+      a resend is safe (idempotency   (`release_retry_window_s` from its first send), then
+      key still remembered)           `failed` (or `unconfirmed` for an unknown outcome)
+    OutcomeUnknown elsewhere        → settled by a look-up first (settle.py); `unconfirmed` when
+                                      the look-up kept failing for the whole window
     AuthExpired, Rejected           → `failed`, with the reason, for the owner's report
-Retries stop after MAX_ATTEMPTS; an unknown outcome that could not be settled ends `unconfirmed`.
+
+A failure is written only onto a row its claim token still holds (another firer or a settler may
+have taken it meanwhile); a post is written whoever holds the row, since the post exists.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -26,8 +34,29 @@ from amplifier.platforms.base import (
     Transient,
 )
 
-MAX_ATTEMPTS = 3
+# How long each platform remembers an idempotency key: a resend within it returns the original
+# post instead of making a second one. Mastodon keeps keys about an hour ("Idempotency-Key",
+# https://docs.joinmastodon.org/methods/statuses/#create); stay well inside it. A platform
+# missing here has no such key (X): an unknown outcome is settled by looking for the post.
+IDEMPOTENCY_MEMORY: dict[str, timedelta] = {"mastodon": timedelta(minutes=50)}
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 30.0
 _table = Delivery.__table__  # type: ignore[attr-defined]
+
+
+def resend_is_safe(platform: str, first_sent_at: datetime | None, now: datetime) -> bool:
+    """True while the platform still remembers the idempotency key of the row's first send."""
+    memory = IDEMPOTENCY_MEMORY.get(platform)
+    if memory is None:
+        return False
+    return first_sent_at is None or now - first_sent_at < memory
+
+
+def backoff_s(attempts: int) -> float:
+    """Seconds before try number `attempts + 1`: 1 s doubling to 30 s, jittered ±20 % so that
+    rows failed together by one outage do not all come back in the same millisecond."""
+    base: float = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2.0 ** min(16, max(0, attempts - 1)))
+    return base * random.uniform(0.8, 1.2)
 
 
 class Deferred(Transient):
@@ -41,12 +70,13 @@ class Deferred(Transient):
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: int
-    claimed_by: str
-    attempts: int
+    claimed_by: str  # the claim token the answer belongs to
+    attempts: int  # the row's attempts once this answer is written
     platform: str
     post: PublishedPost | None = None
     error: PlatformError | None = None
     at: datetime | None = None  # when the platform's answer arrived
+    retry_until: datetime | None = None  # a retryable error after this is final
 
 
 def describe(exc: PlatformError) -> str:
@@ -59,16 +89,28 @@ def describe(exc: PlatformError) -> str:
     return f"{kind}: {exc.message}"[:2000]
 
 
-def retry_allowed(exc: PlatformError, *, attempts: int, platform: str) -> bool:
-    if attempts >= MAX_ATTEMPTS:
-        return False
-    if isinstance(exc, Transient | RateLimited):
-        return True
-    return isinstance(exc, OutcomeUnknown) and platform == "mastodon"
+def _retryable(exc: PlatformError) -> bool:
+    return isinstance(exc, Transient | RateLimited | OutcomeUnknown)
+
+
+def _decide(o: Outcome, now: datetime) -> tuple[str, datetime | None, int]:
+    """(status, not_before, attempts) for an error outcome."""
+    exc = o.error
+    assert exc is not None
+    if isinstance(exc, Deferred):
+        return DeliveryStatus.PENDING, max(now, exc.until or now), max(0, o.attempts - 1)
+    if isinstance(exc, RateLimited) and exc.retry_at is not None:
+        return DeliveryStatus.PENDING, max(now, exc.retry_at), max(0, o.attempts - 1)
+    if _retryable(exc) and o.retry_until is not None and now < o.retry_until:
+        retry_at = now + timedelta(seconds=backoff_s(o.attempts))
+        return DeliveryStatus.PENDING, retry_at, o.attempts
+    if isinstance(exc, OutcomeUnknown):
+        return DeliveryStatus.UNCONFIRMED, None, o.attempts
+    return DeliveryStatus.FAILED, None, o.attempts
 
 
 def record(session: Session, outcomes: list[Outcome], *, now: datetime) -> None:
-    """Write a batch of answers; a failure only lands on a row its firer still holds."""
+    """Write a batch of answers; a failure only lands on a row its claim token still holds."""
     posted = [
         {
             "b_id": o.delivery_id,
@@ -98,18 +140,8 @@ def record(session: Session, outcomes: list[Outcome], *, now: datetime) -> None:
     for o in outcomes:
         if o.error is None:
             continue
-        again = retry_allowed(o.error, attempts=o.attempts, platform=o.platform)
-        if isinstance(o.error, OutcomeUnknown) and not again:
-            status = DeliveryStatus.UNCONFIRMED
-        else:
-            status = DeliveryStatus.PENDING if again else DeliveryStatus.FAILED
-        not_before = now
-        attempts = o.attempts
-        if isinstance(o.error, RateLimited) and o.error.retry_at is not None:
-            not_before = max(now, o.error.retry_at)
-        if isinstance(o.error, Deferred):
-            again, status, attempts = True, DeliveryStatus.PENDING, max(0, o.attempts - 1)
-            not_before = max(now, o.error.until) if o.error.until else now
+        status, not_before, attempts = _decide(o, now)
+        final = status != DeliveryStatus.PENDING
         failed.append(
             {
                 "b_id": o.delivery_id,
@@ -117,8 +149,8 @@ def record(session: Session, outcomes: list[Outcome], *, now: datetime) -> None:
                 "b_status": status,
                 "b_error": describe(o.error),
                 "b_retryable": o.error.retryable,
-                "b_finished": None if again else now,
-                "b_not_before": not_before if again else None,
+                "b_finished": now if final else None,
+                "b_not_before": not_before,
                 "b_attempts": attempts,
             }
         )

@@ -68,6 +68,8 @@ class Runtime:
             page_size=self.settings.release_page_size,
             lease_s=self.settings.release_lease_s,
             stale_s=self.settings.release_stale_s,
+            retry_window_s=self.settings.release_retry_window_s,
+            platform_timeout_s=self.settings.platform_timeout_s,
             limiter_factory=self._limiter if self.settings.redis_url else None,
         )
 

@@ -61,7 +61,13 @@ class Settings(BaseSettings):
     release_prepare_lead_s: float = 60.0  # tokens refreshed and rows made this long before T
     release_fire_tasks: int = 2  # firer tasks queued per campaign (one per worker slot to use)
     release_page_size: int = 500  # rows one firer claims at a time
-    release_stale_s: float = 120.0  # a claim not renewed this long is settled, not resent
+    # A claim not renewed this long belongs to a firer that stopped: its rows are settled (an
+    # idempotent resend, or a look-up first), never resent blindly. Live firers renew every
+    # second or so, so a dead worker's rows are picked up within seconds.
+    release_stale_s: float = 10.0
+    # Transient failures and unknown outcomes are retried with backoff (1 s doubling to 30 s)
+    # for this long after a row's first send before it is reported failed or unconfirmed.
+    release_retry_window_s: float = 300.0
     oauth_attempt_ttl_s: int = 900
     log_level: str = "INFO"
 

@@ -7,7 +7,9 @@ decide what to do from the class alone.
     PlatformError            anything a platform call can end in, other than success
     ├── RateLimited          over a limit; `retry_at` says when the platform allows the next call
     ├── AuthExpired          the token is revoked or expired and cannot be refreshed: reconnect
-    ├── Rejected             the platform refused this request for good (too long, duplicate, …)
+    ├── Rejected             the platform refused this request for good (too long, …)
+    │   └── Duplicate        refused as the account's duplicate of a recent post: after an
+    │                        ambiguous earlier try of ours, that post may be ours (look for it)
     ├── Transient            nothing was done (connection refused, 503 before processing): retry
     └── OutcomeUnknown       the request may have been acted upon (timeout after sending, 5xx on
                              a write): never retry blindly, settle it first
@@ -50,6 +52,10 @@ class AuthExpired(PlatformError):
 
 class Rejected(PlatformError):
     retryable = False
+
+
+class Duplicate(Rejected):
+    """The platform refused the text as a repeat of one of the account's recent posts."""
 
 
 class Transient(PlatformError):

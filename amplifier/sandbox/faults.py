@@ -57,6 +57,7 @@ class Faults:
     error_status: int = 503
     fail_next: int = 0
     timeout_after_accept_next: int = 0
+    fail_after_accept_next: int = 0  # posts stored, then answered `error_status` anyway
     hang_s: float = 60.0
     scope: FaultScope = "posts"
     max_characters: int = 500
@@ -93,6 +94,7 @@ class Faults:
             "error_status": int,
             "fail_next": int,
             "timeout_after_accept_next": int,
+            "fail_after_accept_next": int,
             "hang_s": float,
             "max_characters": int,
             "characters_reserved_per_url": int,
@@ -159,6 +161,13 @@ class Faults:
             return None
         self.answer_fault_next -= 1
         return self.answer_fault
+
+    def take_failure_after_accept(self) -> bool:
+        """Whether this stored post must be answered with ``error_status`` (a 503 that lies)."""
+        if self.fail_after_accept_next > 0:
+            self.fail_after_accept_next -= 1
+            return True
+        return False
 
     def take_hang(self) -> bool:
         """Whether this accepted post must answer only after ``hang_s`` (outcome unknown)."""

@@ -590,6 +590,8 @@ async def create_status(request: web.Request) -> web.StreamResponse:
     state.add_post(post)
     if key is not None:
         state.idempotency[(user.id, key)] = (post.id, t)
+    if state.faults.take_failure_after_accept():
+        return error(state.faults.error_status, "Sandbox: injected failure after storing", headers)
     if state.faults.take_hang():
         await asyncio.sleep(state.faults.hang_s)
     return json_response(status_json(state, post), 200, headers)

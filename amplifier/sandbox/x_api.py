@@ -637,6 +637,8 @@ async def create_tweet(request: web.Request) -> web.StreamResponse:
     )
     state.add_post(post)
     state.recent_texts[key] = t
+    if state.faults.take_failure_after_accept():
+        return problem(state.faults.error_status, headers=headers)
     if state.faults.take_hang():
         await asyncio.sleep(state.faults.hang_s)
     data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}

@@ -222,8 +222,8 @@ def test_a_claim_takes_one_page_and_no_more(runtime: Runtime) -> None:
     assert runtime.collect_due_work().releases == [campaign_id]
     runtime.prepare(campaign_id)
     firer = runtime.firer()
-    first = firer._claim_page(campaign_id, 3)
-    second = firer._claim_page(campaign_id, 3)
+    first, _ = firer._claim_page(campaign_id, 3)
+    second, _ = firer._claim_page(campaign_id, 3)
     assert (len(first), len(second)) == (3, 3)
     assert not {c.delivery_id for c in first} & {c.delivery_id for c in second}
     with runtime.db.session() as session:

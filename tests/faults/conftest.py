@@ -1,6 +1,8 @@
 """Fixtures of the fault-injection suite and the table it prints at the end of the session.
 
-Run: `.venv/bin/pytest -m faults tests/faults` (about 6 minutes for one run of each scenario).
+Run: `.venv/bin/pytest -m faults tests/faults` (about 6 minutes for one run of each scenario of
+test_faults.py, 6 more for the release engine's own faults in test_engine_faults.py; the database
+outage there runs a PostgreSQL cluster of its own and skips without the server binaries).
 SQLite and an embedded redis-server by default; AMPLIFIER_TEST_POSTGRES_URL (its schema `public`
 is dropped and recreated for every run) and AMPLIFIER_TEST_REDIS_URL (flushed) as in tests/e2e;
 the Redis-restart scenario always uses its own embedded redis-server. The clock scenario needs

@@ -32,13 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy as sa
 
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.owners import create_owner
 from amplifier.services import ManagedProcess, beat_argv, wait_for_redis, worker_argv
+from tests.faults.pg import empty_postgres, terminate_postgres_backends
+
+__all__ = ["empty_postgres", "terminate_postgres_backends"]  # used by test_faults.py
 
 SUPPORTERS = int(os.environ.get("AMPLIFIER_FAULT_SUPPORTERS", "40"))
 RUNS = max(1, int(os.environ.get("AMPLIFIER_FAULT_RUNS", "1")))
@@ -101,33 +103,6 @@ class Verdict:
 
 
 RESULTS: list[Verdict] = []
-
-
-def empty_postgres(url: str) -> str:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
-def terminate_postgres_backends(url: str) -> int:
-    """Drop every other connection to this database, as a failover or a DBA would."""
-    engine = sa.create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool
-    )
-    try:
-        with engine.begin() as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).all()
-        return len(rows)
-    finally:
-        engine.dispose()
 
 
 def _iso(text: str) -> datetime:
@@ -419,8 +394,10 @@ def scenario(
     beat: bool = True,
     extra_env: dict[str, str] | None = None,
     sandbox_args: tuple[str, ...] = (),
+    supporters: int = SUPPORTERS,
+    release_in: float = RELEASE_IN_S,
 ) -> Iterator[Release]:
-    """A fresh stack with ~SUPPORTERS pledges in; records the verdict the body leaves behind.
+    """A fresh stack with `supporters` pledges in; records the verdict the body leaves behind.
 
     `own_redis` insists on the embedded redis-server (a scenario that restarts it); otherwise
     AMPLIFIER_TEST_REDIS_URL is used when set, flushed first.
@@ -446,7 +423,7 @@ def scenario(
         ) as stack:
             rel = Release(stack, name, run, tmp_path)
             try:
-                rel.pledge_all()
+                rel.pledge_all(supporters, release_in)
                 yield rel
             finally:
                 for cron in rel.crons:

@@ -111,6 +111,27 @@ def test_timeout_after_accept_stores_the_post(sandbox: RunningSandbox) -> None:
     assert tweet(sandbox.x_url, x_token, "unknown outcome").status_code == 403  # it was stored
 
 
+def test_failure_after_accept_stores_the_post_and_answers_the_error(
+    sandbox: RunningSandbox,
+) -> None:
+    """X has answered 503 to a post it had created (issue 7): the sandbox can do the same."""
+    x_token = x_login(sandbox.x_url, "cid")["access_token"]
+    body = {"fail_after_accept_next": 1, "error_status": 503, "duplicate_window_s": 0}
+    requests.post(f"{sandbox.x_url}/_sandbox/faults", json=body, timeout=5)
+    assert tweet(sandbox.x_url, x_token, "stored anyway").status_code == 503
+    posts = requests.get(f"{sandbox.x_url}/_sandbox/posts", timeout=5).json()["posts"]
+    assert [p["text"] for p in posts] == ["stored anyway"]
+    assert tweet(sandbox.x_url, x_token, "stored anyway").status_code == 201  # no refusal now
+
+    base = sandbox.mastodon_urls[0]
+    _, token = masto_login(base, "cid")
+    requests.post(f"{base}/_sandbox/faults", json=body, timeout=5)
+    assert toot(base, token, "stored too", key="idem-2").status_code == 503
+    retry = toot(base, token, "stored too", key="idem-2")
+    masto_posts = requests.get(f"{base}/_sandbox/posts", timeout=5).json()["posts"]
+    assert retry.status_code == 200 and [p["id"] for p in masto_posts] == [retry.json()["id"]]
+
+
 def test_latency(sandbox: RunningSandbox) -> None:
     base = sandbox.mastodon_urls[0]
     requests.post(f"{base}/_sandbox/faults", json={"latency_ms": 200}, timeout=5)

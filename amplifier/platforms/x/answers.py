@@ -12,10 +12,11 @@ https://docs.x.com/x-api/fundamentals/rate-limits):
     401 (JSON or not)                 AuthExpired: the token is dead, reconnect
     429 (JSON or not)                 RateLimited, `retry_at` from the exhausted x-*-reset header,
                                       else Retry-After
-    403 with X's JSON                 Rejected (a duplicate says so)
+    403 with X's JSON                 Rejected (Duplicate when X says the text repeats a post)
     403 not from X's API (HTML…)      Transient: something in front of the API refused it, the
                                       API itself did nothing
-    408, 503                          Transient: not processed
+    503 with X's JSON to a post       OutcomeUnknown: X has answered 503 to a post it had created
+    408, other 503                    Transient: not processed
     other 5xx                         a post: OutcomeUnknown; a read: Transient
     other 4xx                         Rejected, with X's words or a description of the body
 
@@ -31,7 +32,15 @@ from datetime import datetime
 from typing import Any
 
 from .._answers import LOOKUP_CAP, POST_CAP, PROFILE_CAP, TOKEN_CAP, Answer, first_text, unix_time
-from ..base import AuthExpired, OutcomeUnknown, PlatformError, RateLimited, Rejected, Transient
+from ..base import (
+    AuthExpired,
+    Duplicate,
+    OutcomeUnknown,
+    PlatformError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
 
 _DUPLICATE = re.compile(r"duplicate", re.IGNORECASE)
 TOKEN_PATH = "/2/oauth2/token"
@@ -113,8 +122,14 @@ def api_error(answer: Answer, *, write: bool) -> PlatformError | None:
             status=status,
         )
     if status == 403 and _DUPLICATE.search(said):
-        return Rejected(
+        return Duplicate(
             f"X refused a duplicate: this account already posted the same text (X said: {said})",
+            status=status,
+        )
+    if status == 503 and write and body is not None:
+        # X's own 503 to a post has come after the post was created: look before resending
+        return OutcomeUnknown(
+            f"X answered 503 after receiving the post ({said}); it may have been published",
             status=status,
         )
     if status in (408, 503):
