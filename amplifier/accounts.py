@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from amplifier.crypto import hash_secret, new_secret
+from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.models import Owner, WebSession
 
 MIN_PASSWORD = 10
@@ -212,7 +212,7 @@ def start_session(session: Session, *, owner_id: int, now: datetime, ttl_s: int)
 
 def owner_for_session(session: Session, token: str, *, now: datetime) -> Owner | None:
     """The owner logged in with this cookie value, or None if it is unknown or expired."""
-    if not token or len(token) > 200:
+    if not plausible_secret(token):
         return None
     row = session.exec(
         select(WebSession).where(WebSession.token_hash == hash_secret(token))
@@ -224,7 +224,7 @@ def owner_for_session(session: Session, token: str, *, now: datetime) -> Owner |
 
 def end_session(session: Session, token: str) -> None:
     """Logout: this browser's session row goes; a stolen copy of the cookie dies with it."""
-    if not token or len(token) > 200:
+    if not plausible_secret(token):
         return
     row = session.exec(
         select(WebSession).where(WebSession.token_hash == hash_secret(token))

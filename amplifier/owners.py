@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from amplifier.crypto import hash_secret, new_secret
+from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.models import ApiToken, Owner
 from amplifier.timeutil import utcnow
 
@@ -92,8 +92,8 @@ def revoke_token(session: Session, *, token: ApiToken, now: datetime) -> None:
 
 
 def owner_for_token(session: Session, token: str, *, now: datetime | None = None) -> Owner | None:
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
-        return None
+    if not plausible_secret(token, prefix=TOKEN_PREFIX, max_length=_MAX_TOKEN_LENGTH):
+        return None  # not a token we could have issued: unknown, whatever it holds
     row = session.exec(
         select(ApiToken).where(
             ApiToken.token_hash == hash_secret(token),

@@ -32,7 +32,7 @@ from amplifier.consent import (
     needs_reconsent,
     reconsent,
 )
-from amplifier.crypto import new_secret, sign, verify
+from amplifier.crypto import new_secret, plausible_secret, sign, verify
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -127,7 +127,7 @@ def _campaign_or_404(session: Session, slug: str) -> Campaign:
 
 
 def _slug_for_state(session: Session, state: str) -> str | None:
-    if not state:
+    if not plausible_secret(state):
         return None
     return session.exec(
         select(Campaign.slug)
@@ -265,7 +265,7 @@ def _start_pledge(
         ) from exc
     except PlatformUnavailable as exc:
         raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
-    browser = amp_browser or new_secret(24)
+    browser = amp_browser if plausible_secret(amp_browser) else new_secret(24)  # ours only
     url = start_attempt(
         session,
         campaign=campaign,
