@@ -46,7 +46,7 @@ from .base import (
     TokenSet,
     Transient,
 )
-from .egress import PublicOnlyResolver
+from .egress import PublicOnlyResolver, is_public_address
 from .logging_guard import silence_token_loggers
 from .text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 
@@ -106,7 +106,7 @@ def _is_ip(host: str) -> bool:
 
 def _host_ok(host: str, *, allow_local: bool) -> bool:
     if _is_ip(host):
-        return allow_local or not ipaddress.ip_address(host).is_private
+        return allow_local or is_public_address(host)
     if allow_local and host == "localhost":
         return True
     try:
