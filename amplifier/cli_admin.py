@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Column, Table
+from rich.text import Text
 
 from amplifier.campaigns import (
     CampaignCreate,
@@ -237,11 +238,11 @@ def print_report(out: Console, report: CampaignReport) -> None:
             Column("offset from T (ms)", justify="right"),
         )
         for post in report.posts:
-            table.add_row(
-                post.handle,
+            table.add_row(  # Text: what platforms sent is shown as typed, never as rich markup
+                Text(post.handle),
                 post.platform,
                 post.status,
-                post.url or post.error or "",
+                Text(post.url or post.error or ""),
                 "" if post.offset_ms is None else f"{post.offset_ms:.0f}",
             )
         out.print(table)

@@ -33,6 +33,7 @@ from amplifier.consent import (
     reconsent,
 )
 from amplifier.crypto import new_secret, plausible_secret, sign, verify
+from amplifier.links import web_link
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -500,10 +501,9 @@ def _pledge_campaign(session: Session, pledge: Pledge) -> Campaign:
 
 
 def _safe_link(url: str | None) -> str | None:
-    """A platform's post URL, linked only if it is an http(s) address."""
-    if url and url.lower().startswith(("https://", "http://")):
-        return url
-    return None
+    """A platform's post URL, linked only if it is an http(s) address (amplifier.links)."""
+    link = web_link(url)
+    return link
 
 
 @router.get("/p/{pledge_id}/{signature}", response_class=HTMLResponse)
