@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -49,8 +50,12 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 def owner_create(name: str) -> None:
     """Create an owner and print their API token (shown once; only its hash is stored)."""
     rt = get_runtime()
-    with rt.db.session() as session:
-        created = create_owner(session, name=name)
+    try:
+        with rt.db.session() as session:
+            created = create_owner(session, name=name)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(1) from exc
     console.print(f"owner {created.owner.id} ({created.owner.name}) created")
     console.print("API token (shown once, keep it safe):")
     print(created.token)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from amplifier.characters import character_problem
 from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.models import ApiToken, Owner
 from amplifier.timeutil import utcnow
@@ -36,6 +37,9 @@ def create_owner(session: Session, *, name: str, token_name: str = "default") ->
     name = name.strip()
     if not name:
         raise ValueError("an owner needs a name")
+    problem = character_problem(name, multiline=False)
+    if problem is not None:
+        raise ValueError(f"name: {problem}")
     owner = Owner(name=name)
     session.add(owner)
     session.flush()
@@ -49,8 +53,9 @@ def check_token_name(raw: str) -> str:
         raise TokenNameError("name: give the token a name (e.g. the script that will use it)")
     if len(name) > MAX_TOKEN_NAME:
         raise TokenNameError(f"name: at most {MAX_TOKEN_NAME} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise TokenNameError("name: remove the control characters (line breaks, tabs…)")
+    problem = character_problem(name, multiline=False)
+    if problem is not None:
+        raise TokenNameError(f"name: {problem}")
     return name
 
 
