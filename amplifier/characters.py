@@ -106,6 +106,12 @@ def checked(text: str, *, multiline: bool) -> str:
     return text
 
 
+def harmless(text: str) -> str:
+    """`text` for a terminal or a log line: each refused character (line breaks too) shown as
+    U+FFFD, so text a platform sent cannot move the cursor, recolour or rewrite the screen."""
+    return "".join("\ufffd" if is_refused(ch, multiline=False) else ch for ch in text)
+
+
 def one_kind_of_line_break(text: str) -> str:
     """CR LF and lone CR become LF, as a multi-line field stores them."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

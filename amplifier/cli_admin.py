@@ -24,6 +24,7 @@ from amplifier.campaigns import (
     list_campaigns,
     to_public,
 )
+from amplifier.characters import harmless
 from amplifier.cli_scope import TokenOption, owner_scope, visible_campaign
 from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.keys import RotationReport, rotate_secrets
@@ -243,11 +244,11 @@ def print_report(out: Console, report: CampaignReport) -> None:
             Column("offset from T (ms)", justify="right"),
         )
         for post in report.posts:
-            table.add_row(  # Text: what platforms sent is shown as typed, never as rich markup
-                Text(post.handle),
+            table.add_row(  # what platforms sent: never rich markup, never terminal controls
+                Text(harmless(post.handle)),
                 post.platform,
                 post.status,
-                Text(post.url or post.error or ""),
+                Text(harmless(post.url or post.error or "")),
                 "" if post.offset_ms is None else f"{post.offset_ms:.0f}",
             )
         out.print(table)

@@ -148,6 +148,11 @@ def test_stored_hostile_urls_never_leave(web: LiveWeb, runtime: Runtime, tmp_pat
     good = "https://mastodon.example/@me/1"
     stored = [url for url in HOSTILE if len(url) <= 500]  # what the column could hold
     campaign_id, token, pledge_ids = _released_with(runtime, [*stored, good])
+    with runtime.db.session() as session:  # a hostile server's handle and error text, too
+        pledge = session.get(Pledge, pledge_ids[0])
+        assert pledge is not None
+        pledge.handle = "@me\x1b]0;owned\x07\x1b[2J"
+        session.add(pledge)
     report = requests.get(
         f"{web.url}/api/campaigns/{campaign_id}/report",
         headers={"Authorization": f"Bearer {token}"},
@@ -172,7 +177,7 @@ def test_stored_hostile_urls_never_leave(web: LiveWeb, runtime: Runtime, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert good in shown.stdout, shown.stdout
     assert "javascript" not in shown.stdout.lower() and "evil.example" not in shown.stdout
-    assert "\x1b[31m" not in shown.stdout
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
 
 
 # Addresses amplifier makes itself (from its settings or the request's own path).
