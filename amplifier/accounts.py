@@ -69,7 +69,7 @@ def check_name(raw: str) -> str:
         raise AccountError("name: enter the name supporters will see as the organiser")
     if len(name) > MAX_NAME:
         raise AccountError(f"name: at most {MAX_NAME} characters")
-    problem = character_problem(name, multiline=False)
+    problem = character_problem(raw, multiline=False)  # positions as typed
     if problem is not None:
         raise AccountError(f"name: {problem}")
     return name

@@ -215,15 +215,15 @@ def reinstate(
 
 
 def clean_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = one_kind_of_line_break(reason or "")  # positions as a textarea shows them
+    problem = character_problem(reason, multiline=True)
+    if problem is not None:
+        raise InvalidReason(f"reason: {problem}")
+    reason = reason.strip()
     if not reason:
         raise InvalidReason("reason: say why, in a few words (the owner will read it)")
     if len(reason) > MAX_REASON:
         raise InvalidReason(f"reason: at most {MAX_REASON} characters (this one has {len(reason)})")
-    reason = one_kind_of_line_break(reason)
-    problem = character_problem(reason, multiline=True)
-    if problem is not None:
-        raise InvalidReason(f"reason: {problem}")
     return reason
 
 

@@ -34,12 +34,12 @@ class TokenNameError(ValueError):
 
 
 def create_owner(session: Session, *, name: str, token_name: str = "default") -> NewOwner:
+    problem = character_problem(name, multiline=False)  # positions as typed
+    if problem is not None:
+        raise ValueError(f"name: {problem}")
     name = name.strip()
     if not name:
         raise ValueError("an owner needs a name")
-    problem = character_problem(name, multiline=False)
-    if problem is not None:
-        raise ValueError(f"name: {problem}")
     owner = Owner(name=name)
     session.add(owner)
     session.flush()
@@ -53,7 +53,7 @@ def check_token_name(raw: str) -> str:
         raise TokenNameError("name: give the token a name (e.g. the script that will use it)")
     if len(name) > MAX_TOKEN_NAME:
         raise TokenNameError(f"name: at most {MAX_TOKEN_NAME} characters")
-    problem = character_problem(name, multiline=False)
+    problem = character_problem(raw, multiline=False)  # positions as typed
     if problem is not None:
         raise TokenNameError(f"name: {problem}")
     return name

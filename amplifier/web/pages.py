@@ -502,8 +502,7 @@ def _pledge_campaign(session: Session, pledge: Pledge) -> Campaign:
 
 def _safe_link(url: str | None) -> str | None:
     """A platform's post URL, linked only if it is an http(s) address (amplifier.links)."""
-    link = web_link(url)
-    return link
+    return web_link(url)
 
 
 @router.get("/p/{pledge_id}/{signature}", response_class=HTMLResponse)
