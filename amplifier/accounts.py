@@ -14,7 +14,6 @@ Expired rows are purged whenever someone logs in.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -23,7 +22,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from amplifier.crypto import hash_secret, new_secret
+from amplifier.characters import character_problem, refused_characters
+from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.models import Owner, WebSession
 
 MIN_PASSWORD = 10
@@ -48,7 +48,7 @@ class WrongPassword(AccountError):
 
 
 def _has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return bool(refused_characters(text, multiline=False))
 
 
 def normalise_email(raw: str) -> str:
@@ -69,8 +69,9 @@ def check_name(raw: str) -> str:
         raise AccountError("name: enter the name supporters will see as the organiser")
     if len(name) > MAX_NAME:
         raise AccountError(f"name: at most {MAX_NAME} characters")
-    if _has_control_chars(name):
-        raise AccountError("name: remove the control characters (line breaks, tabs…)")
+    problem = character_problem(raw, multiline=False)  # positions as typed
+    if problem is not None:
+        raise AccountError(f"name: {problem}")
     return name
 
 
@@ -212,7 +213,7 @@ def start_session(session: Session, *, owner_id: int, now: datetime, ttl_s: int)
 
 def owner_for_session(session: Session, token: str, *, now: datetime) -> Owner | None:
     """The owner logged in with this cookie value, or None if it is unknown or expired."""
-    if not token or len(token) > 200:
+    if not plausible_secret(token):
         return None
     row = session.exec(
         select(WebSession).where(WebSession.token_hash == hash_secret(token))
@@ -224,7 +225,7 @@ def owner_for_session(session: Session, token: str, *, now: datetime) -> Owner |
 
 def end_session(session: Session, token: str) -> None:
     """Logout: this browser's session row goes; a stolen copy of the cookie dies with it."""
-    if not token or len(token) > 200:
+    if not plausible_secret(token):
         return
     row = session.exec(
         select(WebSession).where(WebSession.token_hash == hash_secret(token))

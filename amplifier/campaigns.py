@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from amplifier.fields import http_link, one_line, several_lines
 from amplifier.limits import LimitKey, capacity_warnings, policy_for
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
 from amplifier.moderation import is_suspended, may_arm, review_status_at_creation
@@ -34,7 +35,6 @@ from config.settings import Settings
 
 KNOWN_PLATFORMS = ("x", "mastodon")
 TEXT_RULES = {"x": x_text_problems, "mastodon": mastodon_text_problems}
-HTTP_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def _aware(value: datetime) -> datetime:
@@ -42,24 +42,6 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-
-
-def not_blank(value: str) -> str:
-    """A text field's rule at creation and at every edit: stripped, and not empty."""
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-def http_link(value: str | None) -> str | None:
-    """The message's optional link: blank means none, else an http(s) URL without spaces."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if not HTTP_URL.match(value):
-        raise ValueError("must be an http:// or https:// URL without spaces")
-    return value
 
 
 class CampaignCreate(BaseModel):
@@ -94,10 +76,15 @@ class CampaignCreate(BaseModel):
     def _stripped_fragments(cls, value: list[str]) -> list[str]:
         return [fragment.strip() for fragment in value]
 
-    @field_validator("title", "story", "message_text")
+    @field_validator("title")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        return not_blank(value)
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)
+
+    @field_validator("story", "message_text")
+    @classmethod
+    def _several_lines(cls, value: str) -> str:
+        return several_lines(value)
 
     @field_validator("link")
     @classmethod

@@ -91,9 +91,8 @@ def web(
     port: Annotated[int | None, typer.Option(help="default: AMPLIFIER_WEB_PORT")] = None,
 ) -> None:
     """Serve the web app (API, supporter pages) with uvicorn."""
-    import uvicorn
-
     from amplifier.web.app import create_app
+    from amplifier.web.serve import serve
 
     settings = get_settings()
     try:
@@ -101,12 +100,11 @@ def web(
     except DatabaseNotMigrated as exc:
         console.print(f"[red]refusing to start:[/] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
-    uvicorn.run(
+    serve(
         application,
         host=host or settings.web_host,
         port=port or settings.web_port,
         log_level=settings.log_level.lower(),
-        access_log=False,
     )
 
 

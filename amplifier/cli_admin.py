@@ -12,7 +12,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
 from amplifier.campaigns import (
     CampaignCreate,
@@ -22,6 +24,7 @@ from amplifier.campaigns import (
     list_campaigns,
     to_public,
 )
+from amplifier.characters import harmless
 from amplifier.cli_scope import TokenOption, owner_scope, visible_campaign
 from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.keys import RotationReport, rotate_secrets
@@ -53,8 +56,12 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 def owner_create(name: str) -> None:
     """Create an owner and print their API token (shown once; only its hash is stored)."""
     rt = get_runtime()
-    with rt.db.session() as session:
-        created = create_owner(session, name=name)
+    try:
+        with rt.db.session() as session:
+            created = create_owner(session, name=name)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
+        raise typer.Exit(1) from exc
     console.print(f"owner {created.owner.id} ({created.owner.name}) created")
     console.print("API token (shown once, keep it safe):")
     print(created.token)
@@ -248,11 +255,11 @@ def print_report(out: Console, report: CampaignReport) -> None:
             report.posts, key=lambda p: (p.offset_ms is None, p.offset_ms or 0.0, p.handle)
         )
         for post in by_offset:
-            table.add_row(
-                post.handle,
+            table.add_row(  # what platforms sent: never rich markup, never terminal controls
+                Text(harmless(post.handle)),
                 post.platform,
                 post.status,
-                post.url or post.error or "",
+                Text(harmless(post.url or post.error or "")),
                 "" if post.offset_ms is None else f"{post.offset_ms:,.0f}",
             )
         out.print(table)

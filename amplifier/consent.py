@@ -35,13 +35,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from amplifier.campaigns import (
-    TEXT_RULES,
-    CampaignRuleError,
-    http_link,
-    not_blank,
-    personalisation_problems,
-)
+from amplifier.campaigns import TEXT_RULES, CampaignRuleError, personalisation_problems
+from amplifier.fields import http_link, several_lines
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -84,8 +79,8 @@ class MessageEdit(BaseModel):
 
     @field_validator("message_text")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        return not_blank(value)
+    def _several_lines(cls, value: str) -> str:
+        return several_lines(value)
 
     @field_validator("link")
     @classmethod

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from amplifier.characters import character_problem, one_kind_of_line_break
 from amplifier.models import Campaign, CampaignStatus, ReviewStatus
 from amplifier.notify import events as notify_events
 
@@ -218,13 +219,15 @@ def reinstate(
 
 
 def clean_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = one_kind_of_line_break(reason or "")  # positions as a textarea shows them
+    problem = character_problem(reason, multiline=True)
+    if problem is not None:
+        raise InvalidReason(f"reason: {problem}")
+    reason = reason.strip()
     if not reason:
         raise InvalidReason("reason: say why, in a few words (the owner will read it)")
     if len(reason) > MAX_REASON:
         raise InvalidReason(f"reason: at most {MAX_REASON} characters (this one has {len(reason)})")
-    if "\x00" in reason:
-        raise InvalidReason("reason: remove the NUL character (\\u0000)")
     return reason
 
 

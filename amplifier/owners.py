@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from amplifier.crypto import hash_secret, new_secret
+from amplifier.characters import character_problem
+from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.models import ApiToken, Owner
 from amplifier.timeutil import utcnow
 
@@ -33,6 +34,9 @@ class TokenNameError(ValueError):
 
 
 def create_owner(session: Session, *, name: str, token_name: str = "default") -> NewOwner:
+    problem = character_problem(name, multiline=False)  # positions as typed
+    if problem is not None:
+        raise ValueError(f"name: {problem}")
     name = name.strip()
     if not name:
         raise ValueError("an owner needs a name")
@@ -49,8 +53,9 @@ def check_token_name(raw: str) -> str:
         raise TokenNameError("name: give the token a name (e.g. the script that will use it)")
     if len(name) > MAX_TOKEN_NAME:
         raise TokenNameError(f"name: at most {MAX_TOKEN_NAME} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise TokenNameError("name: remove the control characters (line breaks, tabs…)")
+    problem = character_problem(raw, multiline=False)  # positions as typed
+    if problem is not None:
+        raise TokenNameError(f"name: {problem}")
     return name
 
 
@@ -92,8 +97,8 @@ def revoke_token(session: Session, *, token: ApiToken, now: datetime) -> None:
 
 
 def owner_for_token(session: Session, token: str, *, now: datetime | None = None) -> Owner | None:
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
-        return None
+    if not plausible_secret(token, prefix=TOKEN_PREFIX, max_length=_MAX_TOKEN_LENGTH):
+        return None  # not a token we could have issued: unknown, whatever it holds
     row = session.exec(
         select(ApiToken).where(
             ApiToken.token_hash == hash_secret(token),

@@ -15,18 +15,15 @@ all call them, so a rule is written once.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 
+from amplifier.characters import character_problem, refused_characters
 from amplifier.models import Campaign
 
 MAX_FRAGMENTS = 10
 MAX_FRAGMENT_LENGTH = 200
 MAX_PERSONAL_LENGTH = 5_000  # Pledge.post_text's column
 STORED_REQUIRED_MAX = 1_000  # Campaign.personal_required's column: the fragments joined by \n
-
-# Bidirectional overrides and isolates can make a text read differently from what it says.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 TextRules = Callable[[str], list[str]]
 
@@ -53,13 +50,8 @@ def required_fragments(campaign: Campaign) -> list[str]:
 
 
 def control_characters(text: str) -> list[str]:
-    """The control characters in `text` (line breaks are allowed), as U+XXXX names."""
-    found = {
-        f"U+{ord(ch):04X}"
-        for ch in text
-        if (unicodedata.category(ch) in ("Cc", "Cs") and ch != "\n") or ch in _BIDI_CONTROLS
-    }
-    return sorted(found)
+    """The characters `amplifier.characters` refuses in a multi-line `text`, as U+XXXX names."""
+    return sorted({f"U+{ord(r.character):04X}" for r in refused_characters(text, multiline=True)})
 
 
 def fragment_problems(fragments: Sequence[str], default_text: str) -> list[str]:
@@ -77,8 +69,8 @@ def fragment_problems(fragments: Sequence[str], default_text: str) -> list[str]:
             )
         elif "\n" in fragment or "\r" in fragment:
             problems.append(f"the required fragment {fragment[:40]!r} spans lines: keep it on one")
-        elif control_characters(fragment):
-            problems.append(f"the required fragment {fragment[:40]!r} has control characters")
+        elif (bad := character_problem(fragment, multiline=False)) is not None:
+            problems.append(f"in the required fragment {fragment[:40]!r}, {bad}")
         elif fragment not in default_text:
             problems.append(
                 f"the required fragment {fragment!r} does not appear in the message or its link"
@@ -101,12 +93,9 @@ def personal_text_problems(
     if not text.strip():
         return ["Your text is empty: write your post, or keep the campaign's text."]
     problems: list[str] = []
-    bad = control_characters(text)
-    if bad:
-        problems.append(
-            f"Your text contains control characters ({', '.join(bad)}): remove them; "
-            "only ordinary characters and line breaks are allowed."
-        )
+    bad = character_problem(text, multiline=True)
+    if bad is not None:
+        problems.append(f"In your text, {bad}.")
     missing = [fragment for fragment in required if fragment not in text]
     if missing:
         problems.append(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from amplifier.crypto import TokenCipher, hash_secret, new_secret
+from amplifier.crypto import TokenCipher, hash_secret, new_secret, plausible_secret
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -101,7 +101,9 @@ def start_attempt(
 def load_attempt(
     session: Session, *, state: str, browser_nonce: str | None, now: datetime
 ) -> OAuthAttempt:
-    attempt = session.exec(select(OAuthAttempt).where(OAuthAttempt.state == state)).first()
+    attempt = None
+    if plausible_secret(state):  # else (non-ASCII, NUL, overlong…) no state of ours: unknown
+        attempt = session.exec(select(OAuthAttempt).where(OAuthAttempt.state == state)).first()
     if attempt is None:
         raise PledgeRefused(
             "This sign-in link is not valid",

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from amplifier.campaigns import support
+from amplifier.links import web_link
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
 
 
@@ -18,7 +19,7 @@ class PostLine(BaseModel):
     handle: str
     followers: int
     status: str
-    url: str | None
+    url: str | None  # the post on the platform: an http(s) URL, or None
     error: str | None
     retryable: bool
     attempts: int
@@ -62,7 +63,7 @@ def build_report(session: Session, campaign: Campaign) -> CampaignReport:
                 handle=pledge.handle,
                 followers=pledge.followers,
                 status=delivery.status,
-                url=delivery.remote_url,
+                url=web_link(delivery.remote_url),  # http(s) only, whatever was stored
                 error=delivery.error,
                 retryable=delivery.retryable,
                 attempts=delivery.attempts,

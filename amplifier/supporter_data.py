@@ -28,6 +28,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from amplifier.links import web_link
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -115,7 +116,7 @@ def describe(session: Session, pledge: Pledge) -> SupporterData:
     if delivery is not None:
         outcome = PostOutcome(
             status=delivery.status,
-            url=delivery.remote_url,
+            url=web_link(delivery.remote_url),
             remote_id=delivery.remote_id,
             error=delivery.error,
             sent_at=delivery.sent_at,
@@ -131,7 +132,7 @@ def describe(session: Session, pledge: Pledge) -> SupporterData:
         account_id=pledge.account_id,
         handle=pledge.handle,
         display_name=pledge.display_name,
-        profile_url=pledge.profile_url,
+        profile_url=web_link(pledge.profile_url) or "",
         followers=pledge.followers,
         post_text=pledge.post_text,
         status=pledge.status,

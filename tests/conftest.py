@@ -22,6 +22,7 @@ from amplifier.db import Database, upgrade
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox, run_in_thread
 from amplifier.services import Stack, free_port, start_embedded_redis
+from amplifier.web.serve import uvicorn_config
 from config.settings import Settings
 
 POSTGRES_URL = os.environ.get("AMPLIFIER_TEST_POSTGRES_URL")
@@ -155,7 +156,7 @@ class LiveWeb:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         rt.settings.public_url = self.url
-        config = uvicorn.Config(
+        config = uvicorn_config(
             create_app(rt), host="127.0.0.1", port=self.port, log_level="warning"
         )
         self.server = uvicorn.Server(config)

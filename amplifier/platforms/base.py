@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from amplifier.links import web_link
+
 
 class PlatformError(Exception):
     """Base of every error an adapter raises; `retryable` tells whether trying again is safe."""
@@ -99,13 +101,19 @@ class Profile:
     handle: str
     display_name: str
     followers: int
-    profile_url: str
+    profile_url: str  # "" when the platform's answer is no http(s) address (amplifier.links)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "profile_url", web_link(self.profile_url) or "")
 
 
 @dataclass(frozen=True)
 class PublishedPost:
     remote_id: str
-    url: str
+    url: str | None  # None when the platform's answer is no http(s) address (amplifier.links)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", web_link(self.url))
 
 
 class PlatformAdapter(Protocol):

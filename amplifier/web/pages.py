@@ -32,7 +32,8 @@ from amplifier.consent import (
     needs_reconsent,
     reconsent,
 )
-from amplifier.crypto import new_secret, sign, verify
+from amplifier.crypto import new_secret, plausible_secret, sign, verify
+from amplifier.links import web_link
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -128,7 +129,7 @@ def _campaign_or_404(session: Session, slug: str) -> Campaign:
 
 
 def _slug_for_state(session: Session, state: str) -> str | None:
-    if not state:
+    if not plausible_secret(state):
         return None
     return session.exec(
         select(Campaign.slug)
@@ -266,7 +267,7 @@ def _start_pledge(
         ) from exc
     except PlatformUnavailable as exc:
         raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
-    browser = amp_browser or new_secret(24)
+    browser = amp_browser if plausible_secret(amp_browser) else new_secret(24)  # ours only
     url = start_attempt(
         session,
         campaign=campaign,
@@ -504,10 +505,8 @@ def _pledge_campaign(session: Session, pledge: Pledge) -> Campaign:
 
 
 def _safe_link(url: str | None) -> str | None:
-    """A platform's post URL, linked only if it is an http(s) address."""
-    if url and url.lower().startswith(("https://", "http://")):
-        return url
-    return None
+    """A platform's post URL, linked only if it is an http(s) address (amplifier.links)."""
+    return web_link(url)
 
 
 @router.get("/p/{pledge_id}/{signature}", response_class=HTMLResponse)

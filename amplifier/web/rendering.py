@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from amplifier.links import web_link
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 PLATFORM_LABELS = {"x": "X", "mastodon": "Mastodon"}
@@ -64,6 +66,12 @@ def time_tag(moment: datetime) -> Markup:
     )
 
 
+def outside_href(url: str | None) -> str:
+    """An address from outside (a platform's post URL) as an href: http(s), else "" (no link).
+    Every href made from such an address goes through this filter (tests/web/test_links.py)."""
+    return web_link(url) or ""
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 supporter", "2 supporters": pages said "1 people" and "goal 1 supporters"."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
@@ -75,6 +83,7 @@ templates.env.filters["plural"] = plural
 templates.env.filters["platform_label"] = platform_label
 templates.env.filters["platform_labels"] = platform_labels
 templates.env.filters["utc"] = utc_text
+templates.env.filters["web_link"] = outside_href
 templates.env.globals["time_tag"] = time_tag
 templates.env.globals["pledge_status_words"] = PLEDGE_STATUS_WORDS
 templates.env.globals["supporter_status"] = supporter_status

@@ -98,8 +98,12 @@ REFUSALS = [
     ("missing link", "Please save it #River", f"“{LINK}”"),
     ("too long", f"#River {LINK} " + "a" * 200, "at most 200 characters"),
     ("X weighted too long", f"#River {LINK} " + "水" * 140, "X allows 280 weighted characters"),
-    ("control character", f"Please\x07 save it #River {LINK}", "control characters (U+0007)"),
-    ("bidi override", f"Please \u202esave it #River {LINK}", "control characters (U+202E)"),
+    ("control character", f"Please\x07 save it #River {LINK}", "character 7 is U+0007 (BELL)"),
+    (
+        "bidi override",
+        f"Please \u202esave it #River {LINK}",
+        "character 8 is U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    ),
 ]
 
 

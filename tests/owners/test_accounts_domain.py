@@ -62,7 +62,7 @@ def test_an_email_has_one_account_whatever_its_case(database: Database) -> None:
         ("x" * 250 + "@example.org", "Ada", PASSWORD, "email: at most 254"),
         ("ada@example.org", "   ", PASSWORD, "name: enter"),
         ("ada@example.org", "x" * 201, PASSWORD, "name: at most 200"),
-        ("ada@example.org", "Ada\x00", PASSWORD, "name: remove the control"),
+        ("ada@example.org", "Ada\x00", PASSWORD, "name: character 4 is U+0000 (NUL)"),
         ("ada@example.org", "Ada", "short", "password: at least 10"),
         ("ada@example.org", "Ada", "p" * 1025, "password: at most 1024"),
         ("ada@example.org", "Ada", " " * 12, "password: must not be only spaces"),

@@ -19,6 +19,7 @@ import requests
 
 from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import ClientCredentials, PlatformError, Rejected
+from ..egress import is_public_address
 from .answers import MastodonAnswers
 from .facts import InstanceFacts, parse_instance
 
@@ -76,7 +77,7 @@ def _is_ip(host: str) -> bool:
 
 def _host_ok(host: str, *, allow_local: bool) -> bool:
     if _is_ip(host):
-        return allow_local or not ipaddress.ip_address(host).is_private
+        return allow_local or is_public_address(host)
     if allow_local and host == "localhost":
         return True
     try:

@@ -34,6 +34,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from amplifier.crypto import same_secret
 from amplifier.web.security._refusal import BODY_KEY, header, is_api, refuse
 from amplifier.web.security.body import replay
 
@@ -45,6 +46,7 @@ SECURE_COOKIE = "__Host-amp_csrf"
 _STATE_KEY = "amplifier.csrf"
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _MAX_FORM_FIELDS = 100
+_MAX_TOKEN = 100  # ours are 43 characters
 
 # (request, the form's fields) -> (url, label) of the page that holds the form, or None
 BackLink = Callable[[Request, Mapping[str, str]], Awaitable[tuple[str, str] | None]]
@@ -60,7 +62,8 @@ def token_for(key: bytes, secret: str) -> str:
 
 
 def token_valid(key: bytes, secret: str, token: str) -> bool:
-    return hmac.compare_digest(token_for(key, secret).encode(), token.encode("utf-8", "replace"))
+    """Whether a form's token (any text: non-ASCII, overlong…) is this secret's; never raises."""
+    return len(token) <= _MAX_TOKEN and same_secret(token_for(key, secret), token)
 
 
 @dataclass

@@ -11,7 +11,8 @@ the limit for a moment is better than refusing every supporter.
 The client address is the TCP peer's (`request.client.host`), or, only when that peer is a
 configured trusted proxy (`AMPLIFIER_WEB_TRUSTED_PROXIES`), the rightmost X-Forwarded-For hop
 that is not itself a trusted proxy. IPv6 clients are limited per /64, the block one subscriber
-usually holds.
+usually holds. uvicorn must not rewrite the peer itself (its `proxy_headers` believe loopback by
+default): `amplifier/web/serve.py` turns that off wherever the app is served.
 """
 
 from __future__ import annotations

@@ -1,0 +1,44 @@
+"""How the web app is put under uvicorn: one configuration for `amplifier web` and the tests.
+
+uvicorn believes `X-Forwarded-For` and `X-Forwarded-Proto` by default (`proxy_headers=True`)
+from every address in `forwarded_allow_ips` — 127.0.0.1 unless `FORWARDED_ALLOW_IPS` says
+otherwise — and rewrites the request's client address *before* amplifier sees it. Anyone on the
+same host, or any proxy on loopback that passes the header through, could then choose the address
+the rate limits count. So uvicorn's rule is switched off here, and amplifier's own, documented
+rule is the only one: a forwarded address is believed only when the TCP peer is listed in
+`AMPLIFIER_WEB_TRUSTED_PROXIES` (see `amplifier/web/security/ratelimit.py`). The app reads no
+scheme or host from the request (links and cookies follow `AMPLIFIER_PUBLIC_URL`), so nothing is
+lost by ignoring `X-Forwarded-Proto`.
+
+`amplifier up`, `amplifier demo` and the Procfile's `web` line all run `amplifier web`, so this is
+the one place the server is configured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.Config:
+    """The uvicorn configuration amplifier is served with.
+
+    `app` is the ASGI application (`create_app()`); `port` 0 lets the system choose. The access
+    log stays off: request lines carry OAuth codes and manage-link signatures (docs/SECURITY.md).
+    """
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=False,  # amplifier decides whom to believe: AMPLIFIER_WEB_TRUSTED_PROXIES
+        forwarded_allow_ips="",
+        server_header=False,
+    )
+
+
+def serve(app: Any, *, host: str, port: int, log_level: str) -> None:
+    """Serve `app` until interrupted (what `amplifier web` does)."""
+    uvicorn.Server(uvicorn_config(app, host=host, port=port, log_level=log_level)).run()
