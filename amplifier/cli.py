@@ -253,7 +253,12 @@ def release_due(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     end = time.monotonic() + within
-    did_something = False
+    checked = rt.preflight()  # connections of pledges released within the preflight lead
+    did_something = bool(checked.checked or checked.unknown)
+    if did_something:
+        console.print(
+            f"preflight: {checked.checked} connections checked, {checked.dead} to reconnect"
+        )
     while True:
         work = rt.collect_due_work()
         for campaign_id, verdict in work.judged:

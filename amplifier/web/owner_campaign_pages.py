@@ -30,6 +30,7 @@ from amplifier.campaigns import (
 )
 from amplifier.models import Campaign, CampaignStatus, Owner, ReviewStatus
 from amplifier.moderation import is_public, is_suspended
+from amplifier.notify.preflight import at_risk
 from amplifier.personalise import MAX_FRAGMENTS
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.report import build_report
@@ -327,6 +328,7 @@ def _campaign_page(
             created=created,
             review=review_words(campaign),
             link_not_working=signup_link_state(campaign),
+            at_risk=at_risk(session, campaign.id) if campaign.id is not None else 0,
         )
     )
 
