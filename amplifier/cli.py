@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from amplifier import cli_admin, cli_moderation, watch
+from amplifier import cli_updates as cli_updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
 from config.settings import Settings, SettingsError, get_settings

@@ -32,6 +32,7 @@ from amplifier.web import (
     api_tokens,
     mail_pages,
     owner_pages,
+    owner_updates_pages,
     pages,
     reconnect_pages,
     security,
@@ -96,6 +97,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(pages.router)
     app.include_router(reconnect_pages.router)
     app.include_router(owner_pages.router)
+    app.include_router(owner_updates_pages.router)
     app.include_router(admin.pages_router)
     app.include_router(mail_pages.router)
     app.include_router(mail_pages.api_router)
