@@ -20,6 +20,8 @@ from amplifier.refclock import ReferenceClock
 from amplifier.release import DueWork, collect_due_work
 from config.settings import Settings, get_settings
 
+PREFLIGHT_QUIET_MARGIN_S = 60.0  # the preflight leaves a campaign this long before it is leased
+
 
 @dataclass
 class Runtime:
@@ -67,6 +69,7 @@ class Runtime:
             self.cipher,
             now=self.clock.now(),
             lead_s=self.settings.preflight_lead_s,
+            quiet_s=self.settings.release_prepare_lead_s + PREFLIGHT_QUIET_MARGIN_S,
         )
 
     def firer(self) -> Firer:

@@ -142,13 +142,15 @@ def _tokens_changed(db: Database, pledge: Pledge) -> bool:
     return now_held != pledge.access_token_enc
 
 
-def _campaigns_in_window(db: Database, now: datetime, lead_s: int) -> list[tuple[int, datetime]]:
+def _campaigns_in_window(
+    db: Database, now: datetime, lead_s: int, quiet_s: float
+) -> list[tuple[int, datetime]]:
     with db.session() as session:
         rows = session.exec(
             select(Campaign.id, Campaign.release_at).where(
                 col(Campaign.status).in_([CampaignStatus.OPEN, CampaignStatus.ARMED]),
                 col(Campaign.review_status) == ReviewStatus.APPROVED,
-                col(Campaign.release_at) > now,
+                col(Campaign.release_at) > now + timedelta(seconds=quiet_s),
                 col(Campaign.release_at) <= now + timedelta(seconds=lead_s),
             )
         ).all()
@@ -253,13 +255,17 @@ def run_preflight(
     *,
     now: datetime,
     lead_s: int,
+    quiet_s: float = 0.0,
     budget_s: float = 20.0,
 ) -> PreflightRun:
-    """Check what is due, for at most about `budget_s` (the rest waits for the next run)."""
+    """Check what is due, for at most about `budget_s` (the rest waits for the next run).
+
+    Campaigns released within `quiet_s` are left to preparation: its refresh must be the only
+    one (X spends a refresh token on use, so two refreshers would kill a live connection)."""
     run = PreflightRun()
     stop = time.monotonic() + budget_s
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        for campaign_id, release_at in _campaigns_in_window(db, now, lead_s):
+        for campaign_id, release_at in _campaigns_in_window(db, now, lead_s, quiet_s):
             window_start = release_at - timedelta(seconds=lead_s)
             last_id = 0  # a blip puts a pledge back: it waits for the next run, not this loop
             while time.monotonic() < stop:

@@ -268,3 +268,18 @@ def test_beat_wakes_the_preflight_and_the_reconnect_mail_leaves(
             time.sleep(0.3)
     (ask,) = smtp.inbox.to("beaten@example.org")
     assert ask["Subject"] == "Please reconnect your account: Save the river"
+
+
+def test_a_campaign_about_to_be_prepared_is_left_to_the_preparation(
+    mail_rt: Runtime, sandbox: RunningSandbox
+) -> None:
+    """Preparation refreshes X tokens itself; a preflight refresh beside it would spend the
+    refresh token preparation is about to use, so the last minute before the lease is quiet."""
+    now = utcnow()
+    lead = mail_rt.settings.release_prepare_lead_s
+    soon = _campaign(
+        mail_rt, deadline=now - timedelta(seconds=5), release=now + timedelta(seconds=lead + 30)
+    )
+    _pledge(mail_rt, soon, "x", "quiet")
+    _admin(sandbox.x_url, "expire-tokens", "quiet")
+    assert mail_rt.preflight().checked == 0
