@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from amplifier import cli_admin, cli_moderation, watch
+from amplifier import cli_updates as cli_updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
 from config.settings import Settings, SettingsError, get_settings
@@ -251,7 +252,12 @@ def release_due(
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     end = time.monotonic() + within
-    did_something = False
+    checked = rt.preflight()  # connections of pledges released within the preflight lead
+    did_something = bool(checked.checked or checked.unknown)
+    if did_something:
+        console.print(
+            f"preflight: {checked.checked} connections checked, {checked.dead} to reconnect"
+        )
     while True:
         work = rt.collect_due_work()
         for campaign_id, verdict in work.judged:
@@ -266,6 +272,12 @@ def release_due(
         if time.monotonic() >= end:
             break
         time.sleep(min(settings.release_tick_s / 4, max(0.0, end - time.monotonic())))
+    from amplifier.notify.service import mail_tick
+
+    mail = mail_tick(rt.db, settings)  # without beat, cron is also what sends the outbox
+    if mail.sent or mail.retried or mail.failed:
+        did_something = True
+        console.print(f"mail: {mail.sent} sent, {mail.retried} to retry, {mail.failed} failed")
     if not did_something:
         console.print("nothing due")
 

@@ -28,6 +28,7 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
 from amplifier.notify import events as notify_events
+from amplifier.notify.preflight import check_prepared
 from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError
 
@@ -163,11 +164,51 @@ def _prepare(
         lease_s=lease_s,
     )
     result.dropped += dropped
+    result.dropped += _drop_dead_connections(
+        db, connectors, cipher, campaign_id, release_at=release_at, now=now, lease_s=lease_s
+    )
     with db.session() as session:
         session.execute(
             update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)
         )
         notify_events.prepared(session, campaign_id)  # the owner hears of the drops
+
+
+def _drop_dead_connections(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    campaign_id: int,
+    *,
+    release_at: datetime,
+    now: datetime,
+    lease_s: float,
+) -> int:
+    """The preflight's second look (notify/preflight.py), in half the time left before T."""
+
+    def keep_lease() -> None:
+        with db.session() as session:
+            session.execute(
+                update(Campaign)
+                .where(col(Campaign.id) == campaign_id)
+                .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
+            )
+
+    dead = check_prepared(
+        db,
+        connectors,
+        cipher,
+        campaign_id=campaign_id,
+        now=now,
+        until=now + (release_at - now) / 2,
+        refreshed_before=release_at + REFRESH_MARGIN,
+        keep_lease=keep_lease,
+    )
+    dropped = 0
+    with db.session() as session:
+        for delivery_id, why in dead.items():
+            dropped += _fail_pending(session, [delivery_id], why, now)
+    return dropped
 
 
 def _fail_pending(session: Session, delivery_ids: list[int], reason: str, now: datetime) -> int:

@@ -14,10 +14,13 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.fire import Firer, FireResult, run_firer
 from amplifier.limits import RedisLimiter, policy_for
+from amplifier.notify.preflight import PreflightRun, run_preflight
 from amplifier.prepare import Preparation, prepare
 from amplifier.refclock import ReferenceClock
 from amplifier.release import DueWork, collect_due_work
 from config.settings import Settings, get_settings
+
+PREFLIGHT_QUIET_MARGIN_S = 60.0  # the preflight leaves a campaign this long before it is leased
 
 
 @dataclass
@@ -56,6 +59,17 @@ class Runtime:
             campaign_id=campaign_id,
             now=self.clock.now(),
             lease_s=self.settings.release_lease_s,
+        )
+
+    def preflight(self) -> PreflightRun:
+        """Check the connections of pledges whose release is within the preflight lead."""
+        return run_preflight(
+            self.db,
+            self.connectors,
+            self.cipher,
+            now=self.clock.now(),
+            lead_s=self.settings.preflight_lead_s,
+            quiet_s=self.settings.release_prepare_lead_s + PREFLIGHT_QUIET_MARGIN_S,
         )
 
     def firer(self) -> Firer:

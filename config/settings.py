@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     mail_digest_interval_s: int = Field(default=24 * 3600, ge=60)
     # Preflight: armed pledges' connections are checked this long before T (and at preparation).
     preflight_lead_s: int = Field(default=24 * 3600, ge=0)
+    # How often beat wakes the preflight (seconds); each run checks what is due and stops.
+    preflight_tick_s: float = Field(default=30.0, gt=0)
 
     # Reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
     # (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the client address is the TCP peer's and the header

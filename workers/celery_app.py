@@ -38,7 +38,9 @@ def make_celery() -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": 3600},
-        beat_schedule=beat_schedule(settings.release_tick_s, settings.mail_tick_s),
+        beat_schedule=beat_schedule(
+            settings.release_tick_s, settings.mail_tick_s, settings.preflight_tick_s
+        ),
         beat_max_loop_interval=settings.release_tick_s,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         worker_hijack_root_logger=False,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 ROUTINE = {
     ("amplifier-tick", "workers.tasks.tick"),
     ("amplifier-mail", "workers.mail_tasks.send_mail"),
+    ("amplifier-preflight", "workers.tasks.preflight"),
 }
 _TASKS = {task for _, task in ROUTINE}
 _ENTRIES = {entry for entry, _ in ROUTINE}

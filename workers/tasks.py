@@ -1,6 +1,7 @@
 """Thin tasks: take plain IDs, call the domain through the process's Runtime, hold no logic.
 
     tick (beat, every second)   judge deadlines; lease campaigns due within the prepare lead
+    preflight (beat, every 30 s) check pledges' connections within the preflight lead
     prepare_release(id)         rows, token refreshes, drops; then queue the firers
     fire_campaign(id)           wait for T on the reference clock, post concurrently
 
@@ -26,6 +27,11 @@ def tick() -> list[int]:
     for campaign_id in work.releases:
         prepare_release.delay(campaign_id)
     return work.releases
+
+
+@app.task(name="workers.tasks.preflight", ignore_result=True, acks_late=False, time_limit=120)
+def preflight() -> int:
+    return get_runtime().preflight().dead
 
 
 @app.task(name="workers.tasks.prepare_release", ignore_result=True, acks_late=True)

@@ -32,6 +32,7 @@ class Supporter:
     platform: str
     followers: int
     instance: str = ""
+    email: str = ""  # given on the consent page with both opt-ins (receipts, updates)
 
 
 def form_token(page: requests.Response) -> str:
@@ -61,9 +62,10 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
-        done = browser.post(
-            f"{web_url}/pledge/confirm", data=consent_form(consent), timeout=timeout
-        )
+        form = consent_form(consent)
+        if who.email:
+            form.update(email=who.email, email_receipts="1", email_updates="1")
+        done = browser.post(f"{web_url}/pledge/confirm", data=form, timeout=timeout)
         link = _MANAGE.search(done.text)
         if done.status_code != 200 or link is None:
             raise PledgeFailed("confirm", done)

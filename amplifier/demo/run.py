@@ -24,8 +24,15 @@ from rich.console import Console
 from amplifier.admins import create_admin
 from amplifier.cli_admin import print_report
 from amplifier.demo.browser import Supporter, pledge
+from amplifier.demo.mail import (
+    MAIL_TICK_S,
+    OWNER_EMAIL,
+    confirmed_owner,
+    supporter_email,
+    wait_for_mail,
+)
 from amplifier.demo.stack import LocalStack, local_stack
-from amplifier.owners import create_owner
+from amplifier.notify.mailbox import mailbox_dir
 from amplifier.report import CampaignReport
 from amplifier.timeutil import utcnow
 
@@ -40,6 +47,7 @@ def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list
                 platform=platform,
                 followers=100 + (i * 37) % 900,
                 instance=mastodon_url if platform == "mastodon" else "",
+                email=supporter_email(f"supporter{i:03d}"),
             )
         )
     return people
@@ -195,7 +203,10 @@ def run_demo(
     )
     try:
         with local_stack(
-            data_dir, database_url=database_url, redis_url=os.environ.get("AMPLIFIER_REDIS_URL")
+            data_dir,
+            database_url=database_url,
+            redis_url=os.environ.get("AMPLIFIER_REDIS_URL"),
+            extra_env={"AMPLIFIER_MAIL_TICK_S": MAIL_TICK_S},
         ) as stack:
             logs = (
                 f"logs in {data_dir / 'logs'}"
@@ -206,8 +217,7 @@ def run_demo(
                 f"running · web {stack.web_url} · sandbox X {stack.x_url}"
                 f" · Mastodon {stack.mastodon_urls[0]} · {logs}"
             )
-            with stack.runtime.db.session() as session:
-                token = create_owner(session, name="Demo owner").token
+            token = confirmed_owner(stack)
             campaign = schedule_campaign(
                 stack, token, goal=supporters, platforms=platforms, release_in=release_in
             )
@@ -242,6 +252,19 @@ def run_demo(
                 stack, token, campaign["id"], until_s=release_in + 90, on_status=tell
             )
             print_report(console, report)
+            mails = wait_for_mail(stack)
+            where = (
+                f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "
+                f"(`AMPLIFIER_DATA_DIR={data_dir} amplifier web` lists them at /dev/mailbox)"
+                if keep
+                else "deleted at exit (--keep DIR keeps them)"
+            )
+            console.print(
+                f"{mails} mails sent with the development sender (receipts to the supporters, "
+                f"notices to the owner {OWNER_EMAIL}): listed at {stack.web_url}/dev/mailbox "
+                f"while the demo runs; {where}",
+                soft_wrap=True,
+            )
             problems = check_exactly_once(people, sandbox_posts(stack), campaign["post_text"])
             if report.status != "released":
                 problems.append(f"campaign ended {report.status}, expected released")

@@ -83,6 +83,7 @@ def links(row: Claimed, settings: Settings, *, now: datetime) -> dict[str, str]:
     out: dict[str, str] = {"home_url": base + "/"}
     if row.pledge_id is not None:
         out["manage_url"] = base + manage_path(key, row.pledge_id)
+        out["reconnect_url"] = out["manage_url"] + "/reconnect"  # signed like the manage link
         stream = KINDS[row.kind].stream
         if stream is not None:
             token = unsubscribe_token(key, row.pledge_id, stream)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from amplifier.characters import character_problem, one_kind_of_line_break
 from amplifier.models import Campaign, CampaignStatus, Pledge, PledgeStatus
 from amplifier.notify.outbox import enqueue
 from amplifier.notify.tables import CampaignUpdate
@@ -28,13 +29,14 @@ class UpdateRefused(ValueError):
 
 
 def clean_body(body: str | None) -> str:
-    text = (body or "").replace("\r\n", "\n").strip()
+    text = one_kind_of_line_break(body or "").strip()
     if not text:
         raise UpdateRefused("body: write the update (it must not be empty)")
     if len(text) > MAX_BODY:
         raise UpdateRefused(f"body: at most {MAX_BODY} characters (this one has {len(text)})")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise UpdateRefused("body: remove control characters (only line breaks and tabs)")
+    problem = character_problem(text, multiline=True)  # the one rule of every text field
+    if problem is not None:
+        raise UpdateRefused(f"body: {problem}")
     return text
 
 

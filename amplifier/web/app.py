@@ -33,7 +33,9 @@ from amplifier.web import (
     mail_pages,
     outgoing,
     owner_pages,
+    owner_updates_pages,
     pages,
+    reconnect_pages,
     security,
     updates_api,
 )
@@ -41,6 +43,7 @@ from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
 from amplifier.web.security.ratelimit import RateLimiter
+from amplifier.web.supporter_links import RefusedWithBackLink
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,9 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)
+    app.include_router(reconnect_pages.router)
     app.include_router(owner_pages.router)
+    app.include_router(owner_updates_pages.router)
     app.include_router(admin.pages_router)
     app.include_router(mail_pages.router)
     app.include_router(mail_pages.api_router)
@@ -133,7 +138,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
 
     @app.exception_handler(PledgeRefused)
     async def pledge_refused(request: Request, exc: PledgeRefused) -> HTMLResponse:
-        back_url = exc.back_url if isinstance(exc, pages.RefusedWithBackLink) else None
+        back_url = exc.back_url if isinstance(exc, RefusedWithBackLink) else None
         return message_page(request, exc.title, exc.message, exc.status, back_url=back_url)
 
     @app.exception_handler(OverflowError)

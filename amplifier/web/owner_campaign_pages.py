@@ -30,6 +30,8 @@ from amplifier.campaigns import (
 )
 from amplifier.models import Campaign, CampaignStatus, Owner, ReviewStatus
 from amplifier.moderation import is_public, is_suspended
+from amplifier.notify.preflight import at_risk
+from amplifier.notify.updates import OPEN_FOR_UPDATES, list_updates
 from amplifier.personalise import MAX_FRAGMENTS
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.report import build_report
@@ -310,6 +312,8 @@ def _campaign_page(
     code: int = 200,
     error: str | None = None,
     created: bool = False,
+    update: str = "",
+    posted: bool = False,
 ) -> HTMLResponse:
     public = to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
     report = build_report(session, campaign)
@@ -327,8 +331,16 @@ def _campaign_page(
             created=created,
             review=review_words(campaign),
             link_not_working=signup_link_state(campaign),
+            at_risk=at_risk(session, campaign.id) if campaign.id is not None else 0,
+            updates=list_updates(session, campaign.id) if campaign.id is not None else [],
+            update=update,  # the update form's text, kept when it is refused
+            can_update=campaign.status in OPEN_FOR_UPDATES,
+            posted=posted,
         )
     )
+
+
+campaign_page_response = _campaign_page  # for the update form (owner_updates_pages.py)
 
 
 def _can_cancel(campaign: Campaign) -> bool:
@@ -343,9 +355,12 @@ def campaign_page(
     rt: RuntimeDep,
     owner: WebOwner,
     created: str = "",
+    posted: str = "",
 ) -> HTMLResponse:
     campaign = own_campaign(session, owner, campaign_id)
-    return _campaign_page(request, session, rt, owner, campaign, created=created == "1")
+    return _campaign_page(
+        request, session, rt, owner, campaign, created=created == "1", posted=posted == "1"
+    )
 
 
 @router.get("/owner/campaigns/{campaign_id}/cancel/confirm", response_class=HTMLResponse)

@@ -32,7 +32,7 @@ from amplifier.consent import (
     needs_reconsent,
     reconsent,
 )
-from amplifier.crypto import new_secret, plausible_secret, sign, verify
+from amplifier.crypto import new_secret, plausible_secret
 from amplifier.links import web_link
 from amplifier.models import (
     Campaign,
@@ -66,6 +66,7 @@ from amplifier.web.consent_forms import (
     text_rules,
 )
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep
+from amplifier.web.reconnect_pages import RECONNECTING, reconnect_return
 from amplifier.web.rendering import (
     message_page,
     page,
@@ -73,9 +74,16 @@ from amplifier.web.rendering import (
     platform_labels,
 )
 from amplifier.web.supporter_contact import SupporterContactDep, record_contact
+from amplifier.web.supporter_links import (
+    RefusedWithBackLink,
+    campaign_path,
+    manage_path,
+    set_browser_cookie,
+)
+from amplifier.web.supporter_links import pledge_campaign as _pledge_campaign
+from amplifier.web.supporter_links import signed_pledge as _signed_pledge
 
 router = APIRouter(include_in_schema=False)
-BROWSER_COOKIE = "amp_browser"
 
 # how a campaign that no longer takes withdrawals is described to its supporter
 _TOO_LATE: dict[str, str] = {
@@ -87,19 +95,6 @@ _TOO_LATE: dict[str, str] = {
 # What the platforms send back to the callback: our own state (43 characters), an authorization
 # code (X's are ~90, Mastodon's 43) and an OAuth error code; far more than that is not theirs.
 _MAX_STATE, _MAX_CODE, _MAX_ERROR = 100, 2_000, 200
-_MAX_PLEDGE_ID_DIGITS = 18  # below 2**63: larger numbers cannot be an id in any database
-
-
-class RefusedWithBackLink(PledgeRefused):
-    """A refusal shown with a link back to the campaign it concerns."""
-
-    def __init__(self, title: str, message: str, *, status: int, back_url: str) -> None:
-        super().__init__(title, message, status=status)
-        self.back_url = back_url
-
-
-def campaign_path(slug: str) -> str:
-    return f"/c/{slug}"
 
 
 @contextmanager
@@ -166,10 +161,6 @@ async def page_of_refused_form(request: Request, form: Mapping[str, str]) -> tup
         if slug is not None:
             return campaign_path(slug), "Back to the campaign page (start again there)"
     return None
-
-
-def manage_path(rt: Runtime, pledge_id: int) -> str:
-    return f"/p/{pledge_id}/{sign(rt.settings.signing_secret(), f'pledge:{pledge_id}')}"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -281,14 +272,7 @@ def _start_pledge(
         ttl_s=rt.settings.oauth_attempt_ttl_s,
     )
     response = RedirectResponse(url, status_code=303)
-    response.set_cookie(
-        BROWSER_COOKIE,
-        browser,
-        max_age=rt.settings.oauth_attempt_ttl_s * 4,
-        httponly=True,
-        samesite="lax",
-        secure=rt.settings.public_url.startswith("https://"),
-    )
+    set_browser_cookie(response, rt, browser)
     return response
 
 
@@ -312,6 +296,8 @@ def oauth_callback(
             "Start again from the campaign's signup link; nothing was recorded.",
         )
     attempt = _attempt(session, state=state, browser=amp_browser)
+    if attempt.status == RECONNECTING:  # a pledge's reconnection (reconnect_pages.py)
+        return reconnect_return(request, session, rt, attempt, platform, code=code, error=error)
     campaign = session.get(Campaign, attempt.campaign_id)
     assert campaign is not None
     with _back_to(campaign.slug):
@@ -483,25 +469,6 @@ def _own_wording(
     if is_shown_text(shown_version(version), digest, personal_text):
         return None
     return personal_text
-
-
-def _signed_pledge(session: Session, rt: Runtime, raw_id: str, signature: str) -> Pledge:
-    pledge = None
-    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= _MAX_PLEDGE_ID_DIGITS:
-        pledge_id = int(raw_id)
-        if verify(rt.settings.signing_secret(), f"pledge:{pledge_id}", signature):
-            pledge = session.get(Pledge, pledge_id)
-    if pledge is None:
-        raise PledgeRefused(
-            "This link is not valid", "Use the exact link shown when you pledged.", status=404
-        )
-    return pledge
-
-
-def _pledge_campaign(session: Session, pledge: Pledge) -> Campaign:
-    campaign = session.get(Campaign, pledge.campaign_id)
-    assert campaign is not None  # a foreign key
-    return campaign
 
 
 def _safe_link(url: str | None) -> str | None:

@@ -1,0 +1,179 @@
+"""A supporter reconnects the account of their pledge (the preflight found it dead).
+
+    GET  /p/{id}/{signature}/reconnect     what will happen, and the button (a form: a mail
+                                           client's link preview must not start anything)
+    POST /p/{id}/{signature}/reconnect     starts the OAuth round trip (CSRF-protected)
+    reconnect_return(…)                    the platform's callback (pages.oauth_callback hands
+                                           over attempts whose status is `reconnect`)
+
+The link is the manage link plus `/reconnect`, so it is signed like the manage link; the round
+trip is bound to the browser by the same cookie as a pledge. The domain is amplifier/reconnect.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from amplifier.connectors import PlatformUnavailable
+from amplifier.crypto import new_secret
+from amplifier.models import Campaign, OAuthAttempt, Pledge
+from amplifier.pledges import PledgeRefused
+from amplifier.reconnect import RECONNECTING as RECONNECTING
+from amplifier.reconnect import ensure_reconnectable, finish_reconnect, start_reconnect
+from amplifier.runtime import Runtime
+from amplifier.timeutil import utcnow
+from amplifier.web.deps import RuntimeDep, SessionDep
+from amplifier.web.rendering import message_page, page, platform_label
+from amplifier.web.supporter_links import (
+    RefusedWithBackLink,
+    manage_path,
+    pledge_campaign,
+    set_browser_cookie,
+    signed_pledge,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _refused(exc: PledgeRefused, back_url: str) -> RefusedWithBackLink:
+    return RefusedWithBackLink(exc.title, exc.message, status=exc.status, back_url=back_url)
+
+
+def _signed(session: Session, rt: Runtime, pledge_id: str, signature: str) -> tuple[Pledge, str]:
+    pledge = signed_pledge(session, rt, pledge_id, signature)
+    assert pledge.id is not None
+    return pledge, manage_path(rt, pledge.id)
+
+
+@router.get("/p/{pledge_id}/{signature}/reconnect", response_class=HTMLResponse)
+def reconnect_page(
+    request: Request, pledge_id: str, signature: str, session: SessionDep, rt: RuntimeDep
+) -> HTMLResponse:
+    pledge, manage_url = _signed(session, rt, pledge_id, signature)
+    campaign = pledge_campaign(session, pledge)
+    try:
+        ensure_reconnectable(pledge, campaign)
+    except PledgeRefused as exc:
+        raise _refused(exc, manage_url) from exc
+    return page(
+        request,
+        "reconnect.html",
+        pledge=pledge,
+        campaign=campaign,
+        platform_label=platform_label(pledge.platform),
+        action=request.url.path,
+        manage_url=manage_url,
+    )
+
+
+@router.post("/p/{pledge_id}/{signature}/reconnect")
+def start(
+    pledge_id: str,
+    signature: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    amp_browser: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    pledge, manage_url = _signed(session, rt, pledge_id, signature)
+    campaign = pledge_campaign(session, pledge)
+    browser = amp_browser or new_secret(24)
+    try:
+        adapter = rt.connectors.for_platform(session, pledge.platform, pledge.instance_url)
+        url = start_reconnect(
+            session,
+            pledge=pledge,
+            campaign=campaign,
+            adapter=adapter,
+            redirect_uri=rt.connectors.redirect_uri(pledge.platform),
+            browser_nonce=browser,
+            cipher=rt.cipher,
+            now=utcnow(),
+            ttl_s=rt.settings.oauth_attempt_ttl_s,
+        )
+    except (PlatformUnavailable, ValueError) as exc:
+        raise RefusedWithBackLink(
+            "This platform cannot be reached",
+            f"{exc} Your pledge is unchanged; try again later from its link.",
+            status=502,
+            back_url=manage_url,
+        ) from exc
+    except PledgeRefused as exc:
+        raise _refused(exc, manage_url) from exc
+    response = RedirectResponse(url, status_code=303)
+    set_browser_cookie(response, rt, browser)
+    return response
+
+
+def reconnect_return(
+    request: Request,
+    session: Session,
+    rt: Runtime,
+    attempt: OAuthAttempt,
+    platform: str,
+    *,
+    code: str,
+    error: str,
+) -> HTMLResponse:
+    """The platform sent the browser back from a reconnection: new tokens, or the reason."""
+    pledge = session.get(Pledge, attempt.pledge_id) if attempt.pledge_id is not None else None
+    campaign = session.get(Campaign, attempt.campaign_id)
+    if pledge is None or campaign is None:
+        raise PledgeRefused(
+            "This sign-in link is not valid", "The pledge it was for no longer exists."
+        )
+    assert pledge.id is not None
+    manage_url = manage_path(rt, pledge.id)
+    if attempt.platform != platform:
+        raise RefusedWithBackLink(
+            "This sign-in link is not valid",
+            "The platform does not match.",
+            status=400,
+            back_url=manage_url,
+        )
+    if error or not code:
+        session.delete(attempt)
+        return message_page(
+            request,
+            "Not reconnected",
+            f"You did not allow amplifier to post for you on {platform_label(platform)}, so "
+            "the connection was not renewed; your pledge is unchanged. Unless you reconnect, "
+            "its post cannot go out.",
+            400,
+            back_url=manage_url,
+            back_label="Back to your pledge",
+        )
+    try:
+        adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        finish_reconnect(
+            session,
+            attempt=attempt,
+            pledge=pledge,
+            campaign=campaign,
+            code=code,
+            adapter=adapter,
+            redirect_uri=rt.connectors.redirect_uri(platform),
+            cipher=rt.cipher,
+            now=utcnow(),
+        )
+    except (PlatformUnavailable, ValueError) as exc:
+        raise RefusedWithBackLink(
+            "This platform cannot be reached",
+            f"{exc} Your pledge is unchanged; try again later from its link.",
+            status=502,
+            back_url=manage_url,
+        ) from exc
+    except PledgeRefused as exc:
+        raise _refused(exc, manage_url) from exc
+    return message_page(
+        request,
+        "Your account is reconnected",
+        f"{pledge.handle} is connected again. Your pledge and the text you agreed to are "
+        f"unchanged: if “{campaign.title}” goes ahead, it is posted at the release.",
+        200,
+        back_url=manage_url,
+        back_label="Back to your pledge",
+    )
