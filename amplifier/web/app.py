@@ -25,7 +25,7 @@ from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
-from amplifier.web import admin, api, api_tokens, owner_pages, pages, security
+from amplifier.web import admin, api, api_tokens, live_state, owner_pages, pages, security
 from amplifier.web.deps import LoginRequired
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
@@ -82,6 +82,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)
+    app.include_router(live_state.router)
     app.include_router(owner_pages.router)
     app.include_router(admin.pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
