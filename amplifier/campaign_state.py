@@ -56,7 +56,7 @@ FINAL_PHASES = frozenset({Phase.RELEASED, Phase.FAILED, Phase.CANCELLED})
 PHASE_LABELS: dict[Phase, str] = {
     Phase.PENDING_REVIEW: "pending review",
     Phase.REJECTED: "rejected",
-    Phase.OPEN: "open for pledges",
+    Phase.OPEN: "open",
     Phase.JUDGING: "checking the goal",
     Phase.ARMED: "goal reached",
     Phase.PREPARING: "preparing the release",

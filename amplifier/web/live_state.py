@@ -31,7 +31,7 @@ from amplifier.models import Campaign, Delivery
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
-from amplifier.web.owner_campaign_pages import own_campaign
+from amplifier.web.path_ids import own_campaign
 from amplifier.web.pledge_outcome import pledge_outcome, status_word
 from amplifier.web.sentence import sentence_json
 from amplifier.web.supporter_common import campaign_or_404, pledge_campaign, signed_pledge

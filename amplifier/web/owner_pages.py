@@ -32,7 +32,7 @@ from amplifier.owners import (
     revoke_token,
 )
 from amplifier.timeutil import utcnow
-from amplifier.web import owner_campaign_pages
+from amplifier.web import owner_campaign_form, owner_campaign_pages, owner_report
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep, WebOwner
 from amplifier.web.login_redirect import DEFAULT_NEXT, next_or_default, safe_next
 from amplifier.web.path_ids import path_id
@@ -40,7 +40,9 @@ from amplifier.web.rendering import page
 from amplifier.web.session_cookie import clear_session_cookie, session_token, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
+router.include_router(owner_campaign_form.router)  # before /owner/campaigns/{id}: "new"
 router.include_router(owner_campaign_pages.router)
+router.include_router(owner_report.router)
 
 # Generous caps, above the rules' own limits (so those are told on the form): beyond them
 # only a forged request goes, and it gets the generic "Please check the form" page.
