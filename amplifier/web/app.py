@@ -27,6 +27,7 @@ from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
 from amplifier.web import admin, api, api_tokens, live_state, owner_pages, pages, security
 from amplifier.web.deps import LoginRequired
+from amplifier.web.form_words import plain_problem
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
 from amplifier.web.security.ratelimit import RateLimiter
@@ -98,9 +99,15 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api"):  # a person reads it: plain words
+            words = " ".join(plain_problem(e)[1] for e in exc.errors())
+            return message_page(
+                request,
+                "Please check the form",
+                f"{words} Nothing was recorded: go back, correct it and send the form again.",
+                422,
+            )
         problems = [_describe_error(e) for e in exc.errors()]
-        if not request.url.path.startswith("/api"):
-            return message_page(request, "Please check the form", "; ".join(problems), 422)
         return JSONResponse(
             status_code=422,
             content={
