@@ -86,7 +86,7 @@ def plain_problem(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind == "string_too_long":
         length = len(given) if isinstance(given, str) else None
         has = f" has {length:,} characters;" if length is not None else " is too long;"
-        return field, _sentence(f"{what}{has} the most is {ctx.get('max_length', 0):,}")
+        return field, _sentence(f"{what}{has} at most {ctx.get('max_length', 0):,} are allowed")
     if kind in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         return field, _sentence(f"{what} must be at least {bound:,}")

@@ -72,7 +72,7 @@ def test_the_form_schedules_a_campaign_shown_on_its_page_and_the_dashboard(
         ({"goal": "0"}, "goal", "The goal must be at least 1."),
         ({"title": ""}, "title", "Write the title: it is empty."),
         ({"title": "   "}, "title", "Write the title: it cannot be only spaces."),
-        ({"title": "t" * 201}, "title", "The title has 201 characters; the most is 200."),
+        ({"title": "t" * 201}, "title", "The title has 201 characters; at most 200 are allowed."),
         ({"link": "ftp://example.org"}, "link", "The link must be an http:// or https:// URL"),
         (
             {"pledge_deadline": "2001-01-01T10:00"},
