@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from amplifier import cli_admin, cli_moderation, watch
+from amplifier import cli_admin, cli_moderation, cli_report, watch
 from amplifier import cli_updates as cli_updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
@@ -39,6 +39,7 @@ def _schema_first() -> None:
 
 app.add_typer(db_app, name="db")
 app.add_typer(cli_admin.owner_app, name="owner", callback=_schema_first)
+cli_admin.campaign_app.command("report")(cli_report.campaign_report)
 app.add_typer(cli_admin.campaign_app, name="campaign", callback=_schema_first)
 app.add_typer(cli_admin.keys_app, name="keys")
 app.add_typer(cli_moderation.admin_app, name="admin", callback=_schema_first)

@@ -30,7 +30,7 @@ from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.keys import RotationReport, rotate_secrets
 from amplifier.models import Owner
 from amplifier.owners import create_owner
-from amplifier.report import CampaignReport, build_report
+from amplifier.report import CampaignReport, build_report, sorted_posts
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
@@ -241,7 +241,7 @@ def summary_line(report: CampaignReport) -> str:
     return line
 
 
-def print_report(out: Console, report: CampaignReport) -> None:
+def print_report(out: Console, report: CampaignReport, by: str = "offset") -> None:
     if report.posts:
         table = Table(
             Column("handle", overflow="fold"),
@@ -250,11 +250,7 @@ def print_report(out: Console, report: CampaignReport) -> None:
             Column("link or reason", overflow="fold"),
             Column("offset from T (ms)", justify="right"),
         )
-        # in the order the posts went out; those with no time (not posted) last
-        by_offset = sorted(
-            report.posts, key=lambda p: (p.offset_ms is None, p.offset_ms or 0.0, p.handle)
-        )
-        for post in by_offset:
+        for post in sorted_posts(report.posts, by):  # by offset: in the order they went out
             table.add_row(  # what platforms sent: never rich markup, never terminal controls
                 Text(harmless(post.handle)),
                 post.platform,

@@ -1,8 +1,13 @@
-"""What the owner is told of a release: each post's link or the reason it failed, and the reach."""
+"""What the owner is told of a release: each post's link or the reason it failed, and the reach.
+
+The same report is the API's JSON, the owner page's table, the CLI's table and the CSV file;
+`sorted_posts` orders it the three ways the owner page offers.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -85,3 +90,27 @@ def build_report(session: Session, campaign: Campaign) -> CampaignReport:
         last_offset_ms=max(offsets) if offsets else None,
         posts=posts,
     )
+
+
+# the order outcomes are read in: what went out, then what did not, then what is still waiting
+OUTCOME_ORDER = ("posted", "failed", "unconfirmed", "sending", "pending")
+SORT_KEYS = ("offset", "outcome", "platform")
+
+
+def _outcome_rank(status: str) -> int:
+    return OUTCOME_ORDER.index(status) if status in OUTCOME_ORDER else len(OUTCOME_ORDER)
+
+
+_SORTS: dict[str, Callable[[PostLine], tuple[object, ...]]] = {
+    # in the order the posts went out; those with no time (not posted) last
+    "offset": lambda p: (p.offset_ms is None, p.offset_ms or 0.0, p.handle.lower()),
+    "outcome": lambda p: (_outcome_rank(p.status), p.offset_ms is None, p.offset_ms or 0.0),
+    "platform": lambda p: (p.platform, p.offset_ms is None, p.offset_ms or 0.0),
+}
+
+
+def sorted_posts(
+    posts: list[PostLine], by: str = "offset", *, descending: bool = False
+) -> list[PostLine]:
+    """`posts` ordered by one of `SORT_KEYS` (an unknown key sorts by offset)."""
+    return sorted(posts, key=_SORTS.get(by, _SORTS["offset"]), reverse=descending)

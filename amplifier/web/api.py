@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import Response
 
 from amplifier.campaigns import (
     CampaignCreate,
@@ -14,7 +15,8 @@ from amplifier.campaigns import (
     to_public,
 )
 from amplifier.consent import MessageEdit, MessageInvalid, MessageLocked, edit_message
-from amplifier.report import CampaignReport, build_report
+from amplifier.report import SORT_KEYS, CampaignReport, build_report
+from amplifier.report_csv import csv_filename, report_csv
 from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["owner API"])
@@ -89,3 +91,31 @@ def edit_campaign_message(
 @router.get("/campaigns/{campaign_id}/report", response_model=CampaignReport)
 def report(campaign: OwnedCampaign, session: SessionDep) -> CampaignReport:
     return build_report(session, campaign)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per post"}},
+)
+def report_as_csv(campaign: OwnedCampaign, session: SessionDep, sort: str = "offset") -> Response:
+    """The report as CSV (`sort`: offset, outcome or platform). Text cells that a spreadsheet
+    would run as a formula (starting with =, +, -, @) begin with an apostrophe."""
+    if sort not in SORT_KEYS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"sort: choose one of {', '.join(SORT_KEYS)} (not {sort[:40]!r})",
+        )
+    return csv_response(build_report(session, campaign), sort)
+
+
+def csv_response(report: CampaignReport, sort: str) -> Response:
+    """A CSV download: UTF-8 with a byte-order mark, so spreadsheets read accents right."""
+    return Response(
+        "\ufeff" + report_csv(report, by=sort),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{csv_filename(report)}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -30,6 +30,7 @@ from amplifier.web import (
     admin,
     api,
     api_tokens,
+    live_state,
     mail_pages,
     outgoing,
     owner_pages,
@@ -40,6 +41,7 @@ from amplifier.web import (
     updates_api,
 )
 from amplifier.web.deps import LoginRequired
+from amplifier.web.form_words import plain_problem
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
 from amplifier.web.security.ratelimit import RateLimiter
@@ -98,6 +100,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(admin.api_router)
     app.include_router(pages.router)
     app.include_router(reconnect_pages.router)
+    app.include_router(live_state.router)
     app.include_router(owner_pages.router)
     app.include_router(owner_updates_pages.router)
     app.include_router(admin.pages_router)
@@ -118,9 +121,15 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api"):  # a person reads it: plain words
+            words = " ".join(plain_problem(e)[1] for e in exc.errors())
+            return message_page(
+                request,
+                "Please check the form",
+                f"{words} Nothing was recorded: go back, correct it and send the form again.",
+                422,
+            )
         problems = [_describe_error(e) for e in exc.errors()]
-        if not request.url.path.startswith("/api"):
-            return message_page(request, "Please check the form", "; ".join(problems), 422)
         return JSONResponse(
             status_code=422,
             content={

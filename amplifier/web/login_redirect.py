@@ -9,6 +9,7 @@ character (browsers drop tabs and newlines, which would turn `/\\t/evil.example`
 from __future__ import annotations
 
 DEFAULT_NEXT = "/owner"
+ADMIN_NEXT = "/admin"  # an admin logs in to review campaigns: their landing page
 _MAX_NEXT = 2_000
 
 
@@ -25,5 +26,7 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
-def next_or_default(raw: str | None) -> str:
-    return safe_next(raw) or DEFAULT_NEXT
+def next_or_default(raw: str | None, *, admin: bool = False) -> str:
+    """Where to go after logging in: the asked-for page if safe, else the owner's dashboard,
+    or the review page for an admin."""
+    return safe_next(raw) or (ADMIN_NEXT if admin else DEFAULT_NEXT)

@@ -33,15 +33,18 @@ from amplifier.owners import (
     revoke_token,
 )
 from amplifier.timeutil import utcnow
-from amplifier.web import owner_campaign_pages
+from amplifier.web import owner_campaign_form, owner_campaign_pages, owner_report
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep, WebOwner
+from amplifier.web.form_words import FORM, split_field
 from amplifier.web.login_redirect import DEFAULT_NEXT, next_or_default, safe_next
 from amplifier.web.path_ids import path_id
 from amplifier.web.rendering import page
 from amplifier.web.session_cookie import clear_session_cookie, session_token, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
+router.include_router(owner_campaign_form.router)  # before /owner/campaigns/{id}: "new"
 router.include_router(owner_campaign_pages.router)
+router.include_router(owner_report.router)
 
 # Generous caps, above the rules' own limits (so those are told on the form): beyond them
 # only a forged request goes, and it gets the generic "Please check the form" page.
@@ -71,7 +74,7 @@ def _redirect(url: str) -> RedirectResponse:
 def signup_form(request: Request, owner: MaybeWebOwner) -> Response:
     if owner is not None:
         return _redirect(DEFAULT_NEXT)
-    return private_page(request, "owner/signup.html", email="", owner_name="", error=None)
+    return private_page(request, "owner/signup.html", email="", owner_name="", errors={})
 
 
 @router.post("/signup", response_class=HTMLResponse)
@@ -84,12 +87,14 @@ def signup(
     password: Password = "",
     password_again: Password = "",
 ) -> Response:
-    def again(error: str, code: int = 400) -> HTMLResponse:
+    def again(error: str, code: int = 400, field: str | None = None) -> HTMLResponse:
         kept = {"email": email[:254], "owner_name": name[:200]}
-        return private_page(request, "owner/signup.html", code, error=error, **kept)
+        where, words = split_field(error, ("email", "name", "password"))
+        errors = {field or where: words}
+        return private_page(request, "owner/signup.html", code, errors=errors, **kept)
 
     if password != password_again:
-        return again("password: the two passwords differ; type the same one twice")
+        return again("The two passwords differ: type the same one twice.", field="password_again")
     now = utcnow()
     try:
         owner = sign_up(session, email=email, name=name, password=password, now=now)
@@ -109,7 +114,7 @@ def signup(
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, owner: MaybeWebOwner, next: str = "") -> Response:
     if owner is not None:
-        return _redirect(next_or_default(next))
+        return _redirect(next_or_default(next, admin=owner.is_admin))
     return private_page(
         request, "owner/login.html", email="", next=safe_next(next) or "", error=None
     )
@@ -141,7 +146,7 @@ def login(
             error="Wrong email or password. Check both and try again.",
         )
     end_session(session, session_token(request, rt))  # this browser's previous login ends
-    response = _redirect(next_or_default(next))
+    response = _redirect(next_or_default(next, admin=logged_in[0].is_admin))
     set_session_cookie(response, rt, logged_in[1])
     return response
 
@@ -176,7 +181,7 @@ def _account_page(
 ) -> HTMLResponse:
     assert owner.id is not None
     values: dict[str, Any] = {
-        "password_error": None,
+        "password_errors": {},
         "password_changed": False,
         "token_error": None,
         "token_name": "",
@@ -215,7 +220,9 @@ def account_password(
             session,
             owner,
             400,
-            password_error="new password: the two passwords differ; type the same one twice",
+            password_errors={
+                "new_password_again": "The two passwords differ: type the same one twice."
+            },
         )
     try:
         token = change_password(
@@ -227,7 +234,9 @@ def account_password(
             ttl_s=rt.settings.web_session_ttl_s,
         )
     except AccountError as exc:
-        return _account_page(request, session, owner, 400, password_error=str(exc))
+        where, words = split_field(str(exc), ("current password", "password"))
+        field = {"current password": "current_password", "password": "new_password"}.get(where)
+        return _account_page(request, session, owner, 400, password_errors={field or FORM: words})
     response = _account_page(request, session, owner, password_changed=True)
     set_session_cookie(response, rt, token)
     return response
@@ -242,7 +251,12 @@ def account_new_token(
         token = create_token(session, owner_id=owner.id, name=name)
     except TokenNameError as exc:
         return _account_page(
-            request, session, owner, 400, token_error=str(exc), token_name=name[:200]
+            request,
+            session,
+            owner,
+            400,
+            token_error=split_field(str(exc), ("name",))[1],
+            token_name=name[:200],
         )
     return _account_page(request, session, owner, new_token=token, new_token_name=name.strip())
 

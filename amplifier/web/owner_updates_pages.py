@@ -17,7 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from amplifier.notify.updates import MAX_BODY, UpdateRefused, post_update
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
-from amplifier.web.owner_campaign_pages import campaign_page_response, own_campaign
+from amplifier.web.owner_campaign_pages import campaign_page_response
+from amplifier.web.path_ids import own_campaign
 
 router = APIRouter(include_in_schema=False)
 

@@ -6,6 +6,11 @@ the same 404 page as an id nobody has, never a validation error or a database re
 
 from __future__ import annotations
 
+from fastapi import HTTPException, status
+from sqlmodel import Session
+
+from amplifier.models import Campaign, Owner
+
 MAX_ID = 2**31 - 1  # INTEGER columns (32-bit on PostgreSQL)
 
 
@@ -14,3 +19,13 @@ def path_id(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_ID else None
+
+
+def own_campaign(session: Session, owner: Owner, raw_id: str) -> Campaign:
+    """The owner's campaign, or the 404 a missing one gets (another owner's included): its
+    existence is not disclosed."""
+    wanted = path_id(raw_id)
+    campaign = session.get(Campaign, wanted) if wanted is not None else None
+    if campaign is None or campaign.owner_id != owner.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return campaign

@@ -290,7 +290,7 @@ def test_the_manage_page_says_a_suspended_campaign_posts_nothing(
     campaign, _ = _campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("sus", "x", 5))
     before = requests.get(manage, timeout=5).text
-    assert "your post goes out at" in before and 'id="suspended"' not in before
+    assert "your post goes out at" in before and 'data-phase="suspended"' not in before
     _suspend(runtime, campaign.id, status)
     page = unescape(requests.get(manage, timeout=5).text)
     assert (

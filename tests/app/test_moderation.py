@@ -168,7 +168,7 @@ def test_a_suspended_campaign_says_so_takes_no_pledges_and_keeps_those_made(
 
     page = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5)
     assert page.status_code == 200
-    assert 'id="suspended"' in page.text and "suspended" in page.text
+    assert 'data-phase="suspended"' in page.text and "suspended" in page.text
     assert 'action="/c/' not in page.text  # no pledge form
     browser2, field = factories.form_browser(runtime)
     start = browser2.post(
@@ -185,7 +185,7 @@ def test_a_suspended_campaign_says_so_takes_no_pledges_and_keeps_those_made(
 
     _do(runtime, moderation.reinstate, campaign.id)
     page = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5)
-    assert 'id="suspended"' not in page.text and 'action="/c/' in page.text
+    assert 'data-phase="suspended"' not in page.text and 'action="/c/' in page.text
 
 
 def _due_campaign(rt: Runtime, usernames: list[str], *, approved: bool = True) -> int:

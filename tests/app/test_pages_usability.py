@@ -102,9 +102,9 @@ def test_open_campaign_counts_down_to_the_deadline_and_shows_the_release(
     campaign = _campaign(runtime, goal=2)
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "Pledging closes" in html
-    assert f'data-deadline="{campaign.pledge_deadline.isoformat()}"' in html
+    assert f'data-at="{campaign.pledge_deadline.isoformat()}" data-label="Pledging closes"' in html
     assert f'<time datetime="{campaign.release_at.isoformat()}"' in html
-    assert "(2 more needed)" in html
+    assert "(2 more supporters needed)" in html
     # the UTC text stays as the fallback and the title; the script shows local time
     utc = f"{campaign.release_at:%Y-%m-%d %H:%M:%S} UTC"
     assert f'title="{utc}">{utc}</time>' in html and 'src="/static/local-time.js"' in html
@@ -112,7 +112,8 @@ def test_open_campaign_counts_down_to_the_deadline_and_shows_the_release(
     assert "toLocaleString" in script
     _pledges(runtime, campaign, 3)
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
-    assert re.search(r'id="supporters">3</strong> supporters\s+\(goal 2 reached\)', html)
+    assert re.search(r'id="supporters">3</strong> pledged · goal 2 supporters', html)
+    assert "(the goal is already reached)" in html
     assert " of 2" not in html
 
 
@@ -120,22 +121,24 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
     campaign = _campaign(runtime, goal=1)
     (pledge_id,) = _pledges(runtime, campaign, 1)
     _delivery(runtime, campaign, pledge_id, status="posted", finished_at=utcnow())
-    expected = {
-        CampaignStatus.ARMED: "the goal was reached",
-        CampaignStatus.RELEASING: "going out now",
-        CampaignStatus.RELEASED: "Released: 1 post went out",
-        CampaignStatus.FAILED: "did not reach its goal",
-        CampaignStatus.CANCELLED: "cancelled by its organiser",
+    past = utcnow() - timedelta(minutes=5)
+    expected = {  # status, release time: words (RELEASING before T is only preparing)
+        (CampaignStatus.ARMED, None): "The goal was reached (1 supporter of 1)",
+        (CampaignStatus.RELEASING, None): "Preparing the release: no post has left yet",
+        (CampaignStatus.RELEASING, past): "The posts are going out now: 1 of 1 post published",
+        (CampaignStatus.RELEASED, past): "Released: 1 post went out",
+        (CampaignStatus.FAILED, past): "Did not reach its goal",
+        (CampaignStatus.CANCELLED, past): "Cancelled by its organiser",
     }
-    for status, words in expected.items():
-        _set(runtime, campaign.id, status=status)
+    for (status, release), words in expected.items():
+        _set(runtime, campaign.id, status=status, release_at=release or campaign.release_at)
         html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
         assert words in html, status
-        assert "countdown" not in html and "Pledging closes" not in html, status
+        assert "Pledging closes" not in html, status
         assert "Pledge with" not in html, status
     _set(runtime, campaign.id, status=CampaignStatus.OPEN, pledge_deadline=utcnow())
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
-    assert "Pledging has closed" in html and "countdown" not in html
+    assert "the goal is being checked" in html and "Pledging closes" not in html
 
 
 def test_platforms_are_named_by_their_labels(runtime: Runtime, web: LiveWeb) -> None:

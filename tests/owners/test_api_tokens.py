@@ -143,7 +143,7 @@ def test_a_bad_token_name_is_told_on_the_account_page(
     runtime: Runtime, make_owner: MakeOwner
 ) -> None:
     ada = make_owner("ada@example.org")
-    for name, problem in [("  ", "give the token a name"), ("x" * 300, "at most 200")]:
+    for name, problem in [("  ", "Give the token a name"), ("x" * 300, "At most 200")]:
         answer = post_form(ada.browser, "/account", "/account/tokens", name=name)
         assert answer.status_code == 400 and problem in answer.text
         assert 'id="token-error"' in answer.text

@@ -3,6 +3,7 @@ page with its signup link and report, and cancelling."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,39 +62,63 @@ def test_the_form_schedules_a_campaign_shown_on_its_page_and_the_dashboard(
     assert 'id="campaign-status">open<' in page.text
     dashboard = ada.browser.get("/owner")
     assert f'href="/owner/campaigns/{campaign.id}">Keep the library open</a>' in dashboard.text
-    assert "0 / 25" in dashboard.text
+    assert re.search(r'"supporters">0</span> / 25 supporters', dashboard.text)
 
 
 @pytest.mark.parametrize(
-    ("overrides", "problem"),
+    ("overrides", "field", "words"),
     [
-        ({"goal": "lots"}, "goal: enter a whole number"),
-        ({"goal": "0"}, "goal: Input should be greater than or equal to 1"),
-        ({"title": "   "}, "title: must not be empty"),
-        ({"title": "t" * 201}, "title: String should have at most 200 characters"),
-        ({"link": "ftp://example.org"}, "link: must be an http:// or https:// URL"),
-        ({"pledge_deadline": "2001-01-01T10:00"}, "pledge_deadline must be in the future"),
-        ({"release_at": "next tuesday"}, "release_at: enter a date and time"),
-        ({"timezone": "Mars/Olympus"}, "timezone: not a time zone name"),
-        ({"timezone": "../../etc/passwd"}, "timezone: not a time zone name"),
-        ({"platforms": []}, "platforms: choose at least one platform"),
-        ({"platforms": ["myspace"]}, "unknown platform &#39;myspace&#39;"),
-        ({"message_text": "x" * 600}, "message_text does not fit"),
-        ({"pledge_deadline": "0001-01-01T00:00", "timezone": "Asia/Tokyo"}, "year"),
+        ({"goal": "lots"}, "goal", "Enter a whole number, such as 100 supporters."),
+        ({"goal": "0"}, "goal", "The goal must be at least 1."),
+        ({"title": ""}, "title", "Write the title: it is empty."),
+        ({"title": "   "}, "title", "Write the title: it cannot be only spaces."),
+        ({"title": "t" * 201}, "title", "The title has 201 characters; at most 200 are allowed."),
+        ({"link": "ftp://example.org"}, "link", "The link must be an http:// or https:// URL"),
+        (
+            {"pledge_deadline": "2001-01-01T10:00"},
+            "pledge_deadline",
+            "The pledge deadline has already passed (2001-01-01 10:00:00 UTC): choose a later",
+        ),
+        ({"release_at": "next tuesday"}, "release_at", "Enter a date and time, such as"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "“Mars/Olympus” is not a time zone name"),
+        ({"timezone": "../../etc/passwd"}, "timezone", "is not a time zone name"),
+        ({"timezone": ""}, "timezone", "Say which time zone these times are in"),
+        ({"platforms": []}, "platforms", "Choose at least one platform."),
+        ({"platforms": ["myspace"]}, "platforms", "unknown platform &#39;myspace&#39;"),
+        ({"message_text": "x" * 600}, "message_text", "The message does not fit: X allows 280"),
+        (
+            {"pledge_deadline": "0001-01-01T00:00", "timezone": "Asia/Tokyo"},
+            "pledge_deadline",
+            "Choose a date between the years 1 and 9999.",
+        ),
     ],
 )
-def test_form_mistakes_come_back_on_the_form_with_what_was_typed(
+def test_form_mistakes_are_told_in_words_next_to_their_field_keeping_what_was_typed(
     runtime: Runtime,
     make_owner: MakeOwner,
     overrides: dict[str, str | list[str]],
-    problem: str,
+    field: str,
+    words: str,
 ) -> None:
+    """Issue 16: the form said "pledge_deadline must be in the future" and "String should have
+    at least 1 character" in one list above the form; each mistake is now in plain words under
+    its own field (id="<field>-error"), and everything typed is kept."""
     ada = make_owner("ada@example.org")
     form = campaign_form(**overrides)
     answer = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
     assert answer.status_code == 400, answer.text[:1000]
-    assert 'id="form-errors"' in answer.text and problem in answer.text, answer.text[:3000]
+    assert 'id="form-errors"' in answer.text and "Nothing was saved" in answer.text
+    told = re.search(rf'<span class="error field-error" id="{field}-error" role="alert">([^<]*)<',
+                     answer.text)  # fmt: skip
+    assert told is not None and words in told.group(1), answer.text[:6000]
+    for jargon in ("String should", "Input should", "Value error", "pledge_deadline must",
+                   "release_at must", "message_text does"):  # fmt: skip
+        assert jargon not in answer.text
     assert "Our library closes at six." in answer.text  # the story is kept
+    assert 'value="Keep our library open late! #LibraryLate"' not in answer.text  # (a textarea)
+    assert "Keep our library open late! #LibraryLate</textarea>" in answer.text or (
+        field == "message_text"
+    )
     with runtime.db.session() as session:
         assert session.exec(select(Campaign)).all() == []
 

@@ -13,12 +13,13 @@ from amplifier.models import Campaign, CampaignStatus, Owner
 from amplifier.moderation import approve, reject, suspend
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web.owner_campaign_pages import NEVER_APPROVED_WORDS, PENDING_WORDS
 from tests.owners.conftest import MakeOwner, WebOwner, csrf_of, post_form
 from tests.owners.test_owner_campaign_pages import campaign_form
 from tests.web.conftest import add_pledge
 
 CSS = Path(__file__).parents[2] / "amplifier" / "web" / "static" / "amplifier.css"
+
+PENDING_WORDS = "Pending review: not public yet. The signup link works once an admin approves it"
 
 
 @pytest.fixture(autouse=True)
@@ -85,8 +86,8 @@ def test_without_the_checkbox_personalisation_stays_off(
         ({"personal_required": "\n".join(["#LibraryLate"] * 11)}, "at most 10 fragments"),
         ({"personal_required": "x" * 201}, "is longer than 200 characters"),
         ({"personal_required": "not in the text"}, "does not appear in the message"),
-        ({"personal_max_length": "lots"}, "maximum length: enter a whole number"),
-        ({"personal_max_length": "10"}, "personal_max_length is 10 but the message"),
+        ({"personal_max_length": "lots"}, "Enter a whole number, such as 100. Or leave it"),
+        ({"personal_max_length": "10"}, "the maximum length is 10 but the message"),
     ],
 )
 def test_personalisation_mistakes_come_back_with_what_was_typed(
@@ -115,7 +116,10 @@ def test_a_pending_campaign_says_so_and_does_not_offer_its_link(make_owner: Make
     campaign_id, _ = _create(ada)
     page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
     assert PENDING_WORDS in page and "review: pending" not in page
+    assert 'id="campaign-status">pending review<' in page  # not "open" beside "pending review"
     assert 'id="signup-link"' not in page and 'id="signup-link-not-working"' in page
+    assert "not working now (it answers “not found” until an admin approves the campaign)" in page
+    assert "not working now: it does not work" not in page
     assert PENDING_WORDS in ada.browser.get("/owner").text
 
 
@@ -133,13 +137,16 @@ def test_rejected_suspended_and_approved_campaigns_in_words(
     with runtime.db.session() as session:
         suspend(session, campaign_id=suspended_id, admin_id=None, reason="Abuse", now=utcnow())
     rejected = ada.browser.get(f"/owner/campaigns/{rejected_id}").text
-    assert "rejected: Spam links" in rejected and "review: rejected" not in rejected
+    assert "Rejected by an admin: Spam links." in rejected and "review: rejected" not in rejected
     assert 'id="signup-link"' not in rejected
     suspended = ada.browser.get(f"/owner/campaigns/{suspended_id}").text
-    words = "suspended by an admin: Abuse; pledges are kept and the release is held"
+    words = (
+        "Suspended by an admin: Abuse. It takes no pledges, pledges already made are kept, "
+        "and the release is held"
+    )
     assert words in suspended
     dashboard = ada.browser.get("/owner").text
-    assert "rejected: Spam links" in dashboard and words in dashboard
+    assert "Rejected by an admin: Spam links." in dashboard and words in dashboard
 
 
 def test_a_cancelled_campaign_does_not_offer_its_link(
@@ -161,7 +168,7 @@ def test_a_campaign_cancelled_before_review_no_longer_waits_for_it(make_owner: M
     url = f"/owner/campaigns/{campaign_id}"
     assert post_form(ada.browser, url, f"{url}/cancel").status_code == 303
     page = ada.browser.get(url).text
-    assert NEVER_APPROVED_WORDS in page and PENDING_WORDS not in page
+    assert "Cancelled by its organiser" in page and PENDING_WORDS not in page
 
 
 # --- 3. the message version and who still has to agree to it -----------------------------------
@@ -231,7 +238,7 @@ def test_the_new_campaign_page_says_it_is_scheduled_and_pending(make_owner: Make
     campaign_id, location = _create(ada)
     assert location == f"/owner/campaigns/{campaign_id}?created=1"
     page = ada.browser.get(location).text
-    assert f"Scheduled. It is {PENDING_WORDS}." in page
+    assert "Scheduled. An admin reviews it before it is public" in page and PENDING_WORDS in page
     assert 'id="created-notice"' not in ada.browser.get(f"/owner/campaigns/{campaign_id}").text
 
 
@@ -304,6 +311,6 @@ def test_counts_of_one_are_singular(runtime: Runtime, make_owner: MakeOwner) -> 
         assert campaign is not None
         add_pledge(session, campaign, 1)
     page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
-    assert "1 supporter pledged; the goal is 1 supporter by" in page
+    assert '"supporters">1</span> pledged; the goal is 1 supporter by' in page
     assert "No posts yet · 1 supporter · 10 followers pledged" in page
     assert "1 supporters" not in page and "1 people" not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http.cookies import SimpleCookie
 
 import pytest
@@ -86,24 +87,24 @@ def test_a_taken_email_is_told_on_the_sign_up_page(
     sign_up(make_client(), "ada@example.org")
     answer = sign_up(make_client(), "ADA@example.org ", "Someone else")
     assert answer.status_code == 409
-    assert "an account with this address exists already" in answer.text
+    assert "An account with this address exists already" in answer.text
     assert 'value="Someone else"' in answer.text
     with runtime.db.session() as session:
         assert len(session.exec(select(Owner)).all()) == 1
 
 
 @pytest.mark.parametrize(
-    ("fields", "problem"),
+    ("fields", "field", "words"),
     [
-        ({"password": "short", "password_again": "short"}, "password: at least 10 characters"),
-        ({"password_again": "something else"}, "the two passwords differ"),
-        ({"email": "not an email"}, "does not look like an email address"),
-        ({"name": "x" * 201}, "name: at most 200 characters"),
-        ({"email": "x" * 300 + "@example.org"}, "email: at most 254 characters"),
+        ({"password": "short", "password_again": "short"}, "password", "At least 10 characters"),
+        ({"password_again": "something else"}, "password_again", "The two passwords differ"),
+        ({"email": "not an email"}, "email", "This does not look like an email address"),
+        ({"name": "x" * 201}, "name", "At most 200 characters"),
+        ({"email": "x" * 300 + "@example.org"}, "email", "At most 254 characters"),
     ],
 )
-def test_sign_up_mistakes_come_back_on_the_form(
-    runtime: Runtime, make_client: ClientFactory, fields: dict[str, str], problem: str
+def test_sign_up_mistakes_come_back_next_to_their_field(
+    runtime: Runtime, make_client: ClientFactory, fields: dict[str, str], field: str, words: str
 ) -> None:
     form = {
         "email": "ada@example.org",
@@ -113,7 +114,10 @@ def test_sign_up_mistakes_come_back_on_the_form(
     }
     answer = post_form(make_client(), "/signup", "/signup", **{**form, **fields})
     assert answer.status_code == 400
-    assert problem in answer.text and 'id="form-error"' in answer.text
+    assert 'id="form-error"' in answer.text
+    told = re.search(rf'id="{field}-error" role="alert">([^<]*)<', answer.text)
+    assert told is not None and words in told.group(1), answer.text[-3000:]
+    assert f"{field}: " not in answer.text  # no field name as a prefix
     assert PASSWORD not in answer.text  # passwords are never sent back
     with runtime.db.session() as session:
         assert session.exec(select(Owner)).all() == []
@@ -237,7 +241,7 @@ def test_password_change_logs_out_every_other_browser(
     [
         ("not my password", "a brand new password", "a brand new password", "not your current"),
         (PASSWORD, "short", "short", "at least 10 characters"),
-        (PASSWORD, "a brand new password", "another one entirely", "the two passwords differ"),
+        (PASSWORD, "a brand new password", "another one entirely", "The two passwords differ"),
     ],
 )
 def test_password_change_mistakes_are_told_and_change_nothing(

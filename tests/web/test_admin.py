@@ -122,7 +122,7 @@ def test_an_admin_lists_approves_rejects_suspends_and_reinstates(
     only = client.get("/api/admin/campaigns?suspended=true", headers=_bearer(admin)).json()
     assert [c["id"] for c in only] == [good.id]
     page = client.get(f"/c/{good.slug}")
-    assert page.status_code == 200 and 'id="suspended"' in page.text
+    assert page.status_code == 200 and 'data-phase="suspended"' in page.text
     back = client.post(f"/api/admin/campaigns/{good.id}/reinstate", headers=_bearer(admin))
     assert back.status_code == 200 and back.json()["suspended"] is False
 

@@ -1,7 +1,8 @@
 """Security headers on every response, and the API docs page with its own, relaxed CSP.
 
 Pages run no inline script or style (they live in /static), so the CSP allows only our own
-origin: an injected <script> would not run. Forms may post to ourselves and follow the pledge
+origin: an injected <script> would not run. Scripts may fetch only from our own origin (the
+campaign state endpoints the pages poll). Forms may post to ourselves and follow the pledge
 start's redirect to the platform's sign-in page (X, or any Mastodon server the supporter names,
 so any https origin; http too when the sandbox is configured). Nobody may frame us.
 
@@ -54,6 +55,7 @@ class HeaderPolicy:
     def page_csp(self) -> str:
         return (
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "connect-src 'self'; "
             f"form-action {self.form_targets}; base-uri 'none'; frame-ancestors 'none'"
         )
 

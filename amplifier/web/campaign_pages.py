@@ -1,0 +1,157 @@
+"""A campaign's public page and the start of a pledge (the platform's sign-in is next).
+
+The page tells where the campaign stands in the one sentence `campaign_state` gives every page,
+and keeps telling it: `live-state.js` polls the campaign's state endpoint (`live_state`) and
+swaps the sentence, the counts and the countdown; without JavaScript the page is true when
+loaded. A Mastodon server address that cannot be used comes back on this page, next to the
+field, with what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from amplifier.campaigns import awaiting_reconsent
+from amplifier.connectors import PlatformUnavailable
+from amplifier.crypto import new_secret, plausible_secret
+from amplifier.models import Campaign
+from amplifier.pledges import PledgeRefused, start_attempt
+from amplifier.runtime import Runtime
+from amplifier.timeutil import utcnow
+from amplifier.web.deps import RuntimeDep, SessionDep
+from amplifier.web.live_state import load_state
+from amplifier.web.rendering import page, platform_label, platform_labels
+from amplifier.web.supporter_common import (
+    back_to,
+    campaign_or_404,
+    campaign_path,
+    set_browser_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+class InstanceProblem(Exception):
+    """The Mastodon server field cannot be used: told next to the field (HTTP `status`)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def render_campaign_page(
+    request: Request,
+    session: Session,
+    rt: Runtime,
+    campaign: Campaign,
+    status_code: int = 200,
+    *,
+    instance: str | None = None,
+    instance_error: str | None = None,
+) -> HTMLResponse:
+    assert campaign.id is not None
+    state, counts = load_state(session, rt, campaign, for_owner=False, now=utcnow())
+    return page(
+        request,
+        "campaign.html",
+        status_code,
+        campaign=campaign,
+        state=state,
+        counts=counts,
+        state_url=f"{campaign_path(campaign.slug)}/state",
+        awaiting_reconsent=awaiting_reconsent(session, campaign.id),
+        platforms=[(p, platform_label(p)) for p in campaign.platform_list],
+        enabled=rt.connectors.enabled_platforms(),
+        instance=rt.settings.mastodon_suggested_instance if instance is None else instance,
+        instance_error=instance_error,
+    )
+
+
+@router.get("/c/{slug}", response_class=HTMLResponse)
+def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeDep) -> HTMLResponse:
+    return render_campaign_page(request, session, rt, campaign_or_404(session, slug))
+
+
+@router.get("/c/{slug}/pledge")
+def start_pledge_by_get(slug: str, session: SessionDep) -> Response:
+    """A pledge starts from the campaign page's form; a reloaded address goes back there."""
+    campaign = campaign_or_404(session, slug)
+    return RedirectResponse(campaign_path(campaign.slug), status_code=303)
+
+
+@router.post("/c/{slug}/pledge")
+def start_pledge(
+    request: Request,
+    slug: str,
+    platform: Annotated[str, Form(max_length=20)],
+    session: SessionDep,
+    rt: RuntimeDep,
+    instance: Annotated[str, Form(max_length=300)] = "",
+    amp_browser: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    campaign = campaign_or_404(session, slug)
+    with back_to(campaign.slug):
+        try:
+            return _start_pledge(session, rt, campaign, platform, instance, amp_browser)
+        except InstanceProblem as exc:
+            return render_campaign_page(
+                request,
+                session,
+                rt,
+                campaign,
+                exc.status,
+                instance=instance,
+                instance_error=exc.message,
+            )
+
+
+def _start_pledge(
+    session: Session,
+    rt: Runtime,
+    campaign: Campaign,
+    platform: str,
+    instance: str,
+    amp_browser: str | None,
+) -> Response:
+    if platform not in campaign.platform_list:
+        raise PledgeRefused(
+            "Platform not offered",
+            f"This campaign posts to {platform_labels(campaign.platform_list)} only.",
+            status=400,
+        )
+    instance_url = ""
+    try:
+        if platform == "mastodon":
+            if not instance.strip():
+                raise InstanceProblem(
+                    "Type the address of your Mastodon server, for example mastodon.social.", 422
+                )
+            instance_url = rt.connectors.normalise_instance(instance)
+        adapter = rt.connectors.for_platform(session, platform, instance_url)
+    except ValueError as exc:
+        raise InstanceProblem(f"That server address does not look right: {exc}", 422) from exc
+    except PlatformUnavailable as exc:
+        if platform == "mastodon":
+            raise InstanceProblem(f"This server cannot be reached: {exc}", 502) from exc
+        raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
+    browser = amp_browser if plausible_secret(amp_browser) else new_secret(24)  # ours only
+    url = start_attempt(
+        session,
+        campaign=campaign,
+        platform=platform,
+        instance_url=instance_url,
+        adapter=adapter,
+        redirect_uri=rt.connectors.redirect_uri(platform),
+        browser_nonce=browser,
+        cipher=rt.cipher,
+        now=utcnow(),
+        ttl_s=rt.settings.oauth_attempt_ttl_s,
+    )
+    response = RedirectResponse(url, status_code=303)
+    set_browser_cookie(response, rt, browser)
+    return response

@@ -1,0 +1,160 @@
+"""Issue 16, the supporter's side and the API: one true sentence per state on the public page,
+the manage page and the state endpoint; the report as CSV from the API and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+
+from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge
+from amplifier.runtime import Runtime
+from amplifier.timeutil import utcnow
+from amplifier.web.pages import manage_path
+from tests.app import factories
+from tests.app.test_cli_and_startup import run_cli
+from tests.conftest import LiveWeb
+
+
+def _campaign(rt: Runtime, **overrides: object) -> tuple[Campaign, str]:
+    with rt.db.session() as session:
+        owner = factories.owner(session)
+        assert owner.owner.id is not None
+        return factories.campaign(session, owner.owner.id, **overrides), owner.token
+
+
+def _set(rt: Runtime, campaign_id: int | None, **values: object) -> None:
+    with rt.db.session() as session:
+        row = session.get(Campaign, campaign_id)
+        assert row is not None
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+
+
+def _pledge(rt: Runtime, campaign: Campaign, handle: str, **delivery: object) -> int:
+    assert campaign.id is not None
+    with rt.db.session() as session:
+        row = Pledge(
+            campaign_id=campaign.id,
+            platform="x",
+            account_id=handle,
+            handle=handle,
+            followers=10,
+            post_text=campaign.post_text(),
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        if delivery:
+            session.add(Delivery(pledge_id=row.id, campaign_id=campaign.id, **delivery))
+        return row.id
+
+
+def test_56_s_before_t_every_supporter_page_says_preparing(runtime: Runtime, web: LiveWeb) -> None:
+    """`releasing` starts at T - prepare lead (60 s): the public page said "The posts are going
+    out now" 56 s before any post left."""
+    campaign, _ = _campaign(runtime, goal=1)
+    pledge_id = _pledge(runtime, campaign, "@one", status="pending")
+    release = utcnow() + timedelta(seconds=56)
+    _set(runtime, campaign.id, status=CampaignStatus.RELEASING, release_at=release,
+         pledge_deadline=utcnow() - timedelta(minutes=1))  # fmt: skip
+    manage = web.url + manage_path(runtime, pledge_id)
+    for url in (f"{web.url}/c/{campaign.slug}", manage):
+        html = requests.get(url, timeout=5).text
+        assert "Preparing the release: no post has left yet" in html, url
+        assert "going out now" not in html and "under way" not in html, url
+        assert f'data-at="{release.isoformat()}" data-label="The posts leave"' in html, url
+    state = requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5)
+    assert state.status_code == 200 and state.headers["cache-control"] == "public, max-age=1"
+    body = state.json()
+    assert body["phase"] == "preparing" and body["final"] is False
+    assert body["countdown"] == {"label": "The posts leave", "at": release.isoformat()}
+    assert body["sentence"][1] == {
+        "time": release.isoformat(),
+        "text": f"{release:%Y-%m-%d %H:%M:%S} UTC",
+    }
+    mine = requests.get(f"{manage}/state", timeout=5)
+    assert mine.headers["cache-control"] == "no-store"
+    assert mine.json()["status_word"] == "waiting to be sent"
+    assert mine.json()["outcome"][0] == {"text": "Your post is waiting to be sent at "}
+    # at T the same rows read as going out
+    _set(runtime, campaign.id, release_at=utcnow() - timedelta(seconds=1))
+    body = requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()
+    assert body["phase"] == "releasing"
+    assert body["sentence"][0]["text"].startswith("The posts are going out now: 0 of 1 post")
+
+
+def test_at_the_deadline_the_state_moves_without_the_visitor(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """The countdown used to ask the visitor to reload; the endpoint now says what follows."""
+    campaign, _ = _campaign(runtime, goal=1)
+    html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert "Reload the page" not in html and 'src="/static/live-state.js"' in html
+    assert requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()["phase"] == "open"
+    _set(runtime, campaign.id, pledge_deadline=utcnow() - timedelta(seconds=1))
+    body = requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()
+    assert body["phase"] == "judging" and body["takes_pledges"] is False
+    assert body["countdown"] is None
+    csp = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).headers["content-security-policy"]
+    assert "connect-src 'self'" in csp  # the page may poll its own state
+
+
+def test_an_unusable_mastodon_server_is_told_next_to_the_field(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign, _ = _campaign(runtime)
+    browser, csrf = factories.form_browser(runtime)
+    answer = browser.post(
+        f"{web.url}/c/{campaign.slug}/pledge",
+        data={"platform": "mastodon", "instance": "not a server!", **csrf},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 422
+    assert 'value="not a server!"' in answer.text  # what was typed is kept
+    assert 'id="instance-error" role="alert">That server address does not look right' in (
+        answer.text
+    )
+    assert 'aria-describedby="instance-error"' in answer.text
+
+
+def test_the_report_as_csv_from_the_api_and_the_cli(
+    runtime: Runtime, web: LiveWeb, tmp_path: Path
+) -> None:
+    campaign, token = _campaign(runtime, goal=1)
+    t = utcnow() - timedelta(minutes=1)
+    _pledge(runtime, campaign, "+cmd|' /C calc'!A0", status="failed", error="@SUM(1+1)")
+    _pledge(runtime, campaign, "ada", status="posted", finished_at=t + timedelta(milliseconds=42),
+            remote_url="https://x.example/ada/status/1")  # fmt: skip
+    _set(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t)
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", headers=auth,
+                          timeout=5)  # fmt: skip
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert [(r["handle"], r["outcome"], r["offset_ms"]) for r in rows] == [
+        ("ada", "posted", "42.0"),
+        ("'+cmd|' /C calc'!A0", "failed", ""),
+    ]
+    assert rows[1]["error"] == "'@SUM(1+1)"
+    bad = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", headers=auth,
+                       params={"sort": "nonsense"}, timeout=5)  # fmt: skip
+    assert bad.status_code == 422 and "sort: choose one of offset, outcome, platform" in bad.text
+    other = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", timeout=5)
+    assert other.status_code == 401
+
+    env = {
+        "AMPLIFIER_DATA_DIR": str(tmp_path / "data"),
+        "AMPLIFIER_DATABASE_URL": runtime.settings.database_url,
+    }
+    out = run_cli(env, "campaign", "report", str(campaign.id), "--csv", "--sort", "outcome",
+                  "--token", token)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    cli_rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["handle"] for r in cli_rows] == ["ada", "'+cmd|' /C calc'!A0"]
+    table = run_cli(env, "campaign", "report", str(campaign.id))
+    assert table.returncode == 0 and "https://x.example/ada/status/1" in table.stdout
