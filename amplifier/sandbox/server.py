@@ -17,9 +17,11 @@ from types import TracebackType
 
 from aiohttp import web
 
-from amplifier.sandbox import admin, hostile, mastodon_api, post_pages, stats, x_api
-from amplifier.sandbox.state import HostConfig, HostState, Platform
-from amplifier.sandbox.web_util import STATE_KEY
+from amplifier.sandbox.emulators.mastodon import api as mastodon_api
+from amplifier.sandbox.emulators.x import api as x_api
+from amplifier.sandbox.kit import admin, hostile, post_pages, stats
+from amplifier.sandbox.kit.state import HostConfig, HostState, Platform
+from amplifier.sandbox.kit.web_util import STATE_KEY
 
 SHUTDOWN_TIMEOUT_S = 0.5
 

@@ -15,8 +15,8 @@ from html import escape
 
 from aiohttp import web
 
-from amplifier.sandbox.state import HostState, Post, iso
-from amplifier.sandbox.web_util import host_state
+from amplifier.sandbox.kit.state import HostState, Post, iso
+from amplifier.sandbox.kit.web_util import host_state
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -27,7 +27,7 @@ Facts, and where they come from:
   (https://docs.x.com/x-api/users/get-posts) newest first, ``max_results`` 5..100, ``meta``
   with ``result_count``, ``newest_id``, ``oldest_id``, ``next_token``; ``GET /2/tweets/:id``.
   A missing resource is a 200 with ``errors`` of type ``.../resource-not-found``.
-* Rate limits: see :mod:`amplifier.sandbox.faults`.
+* Rate limits: see :mod:`amplifier.sandbox.kit.faults`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
-from amplifier.sandbox import authorize_page
-from amplifier.sandbox.faults import Window
-from amplifier.sandbox.state import (
+from amplifier.sandbox.kit import authorize_page
+from amplifier.sandbox.kit.faults import Window
+from amplifier.sandbox.kit.state import (
     USERNAME_RE,
     AccessToken,
     AuthCode,
@@ -54,8 +54,8 @@ from amplifier.sandbox.state import (
     iso,
     now,
 )
-from amplifier.sandbox.textlen import X_MAX_WEIGHTED_LENGTH, x_weighted_length
-from amplifier.sandbox.web_util import (
+from amplifier.sandbox.kit.textlen import X_MAX_WEIGHTED_LENGTH, x_weighted_length
+from amplifier.sandbox.kit.web_util import (
     apply_latency,
     basic_credentials,
     bearer_token,

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from amplifier.sandbox.web_util import json_response
+from amplifier.sandbox.kit.web_util import json_response
 
 _COUNTS = web.AppKey("answer_counts", defaultdict)
 

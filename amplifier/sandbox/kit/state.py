@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from amplifier.sandbox.faults import Faults, RateLimiter
+from amplifier.sandbox.kit.faults import Faults, RateLimiter
 
 Platform = Literal["x", "mastodon"]
 

@@ -31,7 +31,7 @@ _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 
 
 def _data(name: str) -> list[str]:
-    text = resources.files("amplifier.sandbox").joinpath("textdata", name).read_text("utf-8")
+    text = resources.files("amplifier.sandbox.kit").joinpath("textdata", name).read_text("utf-8")
     return [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
 
 

@@ -31,10 +31,10 @@ from typing import Any
 
 from aiohttp import web
 
-from amplifier.sandbox import mastodon_api
-from amplifier.sandbox.state import USERNAME_RE, HostState, User
-from amplifier.sandbox.web_util import host_state, json_response, read_params
-from amplifier.sandbox.x_api import KNOWN_SCOPES
+from amplifier.sandbox.emulators.mastodon import api as mastodon_api
+from amplifier.sandbox.emulators.x.api import KNOWN_SCOPES
+from amplifier.sandbox.kit.state import USERNAME_RE, HostState, User
+from amplifier.sandbox.kit.web_util import host_state, json_response, read_params
 
 
 def _bad(message: str, status: int = 400) -> web.Response:

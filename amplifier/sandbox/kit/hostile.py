@@ -28,8 +28,8 @@ import json
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from amplifier.sandbox.faults import ANSWER_FAULTS_BEFORE, Faults
-from amplifier.sandbox.web_util import host_state
+from amplifier.sandbox.kit.faults import ANSWER_FAULTS_BEFORE, Faults
+from amplifier.sandbox.kit.web_util import host_state
 
 POST_PATHS = ("/api/v1/statuses", "/2/tweets")
 CHUNK = 64 * 1024

@@ -43,9 +43,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from amplifier.sandbox import authorize_page
-from amplifier.sandbox.faults import mastodon_rate_headers
-from amplifier.sandbox.state import (
+from amplifier.sandbox.kit import authorize_page
+from amplifier.sandbox.kit.faults import mastodon_rate_headers
+from amplifier.sandbox.kit.state import (
     USERNAME_RE,
     AccessToken,
     AuthCode,
@@ -56,8 +56,8 @@ from amplifier.sandbox.state import (
     iso,
     now,
 )
-from amplifier.sandbox.textlen import mastodon_length
-from amplifier.sandbox.web_util import (
+from amplifier.sandbox.kit.textlen import mastodon_length
+from amplifier.sandbox.kit.web_util import (
     apply_latency,
     basic_credentials,
     bearer_token,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from amplifier.sandbox.state import HostState
+from amplifier.sandbox.kit.state import HostState
 
 STATE_KEY: web.AppKey[HostState] = web.AppKey("sandbox_state", HostState)
 

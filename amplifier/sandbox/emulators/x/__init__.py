@@ -1,0 +1,1 @@
+"""The X API v2 emulator."""
