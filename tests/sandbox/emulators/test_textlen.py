@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from amplifier.platforms import text as app_text
-from amplifier.sandbox.kit.textlen import grapheme_count, mastodon_length, x_weighted_length
+from amplifier.sandbox.emulators.mastodon.textlen import mastodon_length
+from amplifier.sandbox.emulators.x.textlen import x_weighted_length
+from amplifier.sandbox.kit.linkgrammar import grapheme_count
 
 
 def test_x_weights() -> None:
