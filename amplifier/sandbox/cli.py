@@ -15,20 +15,24 @@ import dataclasses
 import json
 import signal
 import sys
+from collections.abc import Sequence
+from typing import Any
 
+from amplifier.sandbox.kit.dialect import Emulator
 from amplifier.sandbox.registry import EMULATORS
 from amplifier.sandbox.server import Sandbox, SandboxConfig, port_option
 
 
-def _parser() -> argparse.ArgumentParser:
-    labels = [e.label for e in EMULATORS]
+def _parser(emulators: Sequence[Emulator[Any]]) -> argparse.ArgumentParser:
+    labels = [e.label for e in emulators]
+    named = f"{', '.join(labels[:-1])} and of {labels[-1]}" if len(labels) > 1 else labels[0]
     parser = argparse.ArgumentParser(
         prog="python -m amplifier.sandbox",
-        description=f"Local emulator of {', '.join(labels[:-1])} and of {labels[-1]}.",
+        description=f"Local emulator of {named}.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--latency-ms", type=int, default=0)
-    for emulator in EMULATORS:
+    for emulator in emulators:
         flag = f"--{emulator.name}-port"
         if emulator.many:
             parser.add_argument(
@@ -53,11 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_args(argv: list[str] | None) -> SandboxConfig:
-    args = vars(_parser().parse_args(argv))
+def parse_args(
+    argv: list[str] | None, emulators: Sequence[Emulator[Any]] = EMULATORS
+) -> SandboxConfig:
+    """The configuration the flags name; argparse exits (status 2) on a bad one."""
+    args = vars(_parser(emulators).parse_args(argv))
     host, latency_ms = args.pop("host"), args.pop("latency_ms")
     options = {k: v for k, v in args.items() if v is not None}
-    return SandboxConfig.from_options(host, latency_ms, **options)
+    return SandboxConfig.from_options(host, latency_ms, emulators=emulators, **options)
 
 
 async def serve(config: SandboxConfig) -> None:

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -38,28 +39,35 @@ def port_option(emulator: Emulator[Any]) -> str:
 @dataclass
 class SandboxConfig:
     """``ports``: emulator name -> one port per host (missing: one host on a free port);
-    ``settings``: emulator name -> its settings (missing: its defaults)."""
+    ``settings``: emulator name -> its settings (missing: its defaults); ``emulators``: the
+    registry's, unless a caller (a test of the kit) serves others."""
 
     host: str = "127.0.0.1"
     latency_ms: int = 0
     ports: dict[str, tuple[int, ...]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    emulators: Sequence[Emulator[Any]] = EMULATORS
 
     def __post_init__(self) -> None:
-        for emulator in EMULATORS:
+        for emulator in self.emulators:
             self.ports.setdefault(emulator.name, (0,))
             if self.settings.get(emulator.name) is None:
                 self.settings[emulator.name] = emulator.settings()
 
     @classmethod
     def from_options(
-        cls, host: str = "127.0.0.1", latency_ms: int = 0, **options: Any
+        cls,
+        host: str = "127.0.0.1",
+        latency_ms: int = 0,
+        *,
+        emulators: Sequence[Emulator[Any]] = EMULATORS,
+        **options: Any,
     ) -> SandboxConfig:
         """The configuration the options name (module docstring); TypeError on any other."""
         left = dict(options)
         ports: dict[str, tuple[int, ...]] = {}
         settings: dict[str, Any] = {}
-        for emulator in EMULATORS:
+        for emulator in emulators:
             key = port_option(emulator)
             if key in left:
                 value = left.pop(key)
@@ -72,7 +80,7 @@ class SandboxConfig:
             settings[emulator.name] = emulator.settings(**given)
         if left:
             raise TypeError(f"unknown sandbox option(s): {', '.join(sorted(left))}")
-        return cls(host, latency_ms, ports, settings)
+        return cls(host, latency_ms, ports, settings, emulators)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -121,7 +129,7 @@ class Sandbox:
 
     async def start(self) -> None:
         try:
-            for emulator in EMULATORS:
+            for emulator in self.config.emulators:
                 hosts = self.hosts.setdefault(emulator.name, [])
                 for port in self.config.ports[emulator.name]:
                     hosts.append(await self._serve(emulator, port))
@@ -155,7 +163,7 @@ class Sandbox:
     def ready_json(self) -> dict[str, Any]:
         """What a client needs to know: each emulator's URL(s) and announced settings."""
         ready: dict[str, Any] = {}
-        for emulator in EMULATORS:
+        for emulator in self.config.emulators:
             urls = self.urls(emulator.name)
             if emulator.many:
                 ready[f"{emulator.name}_urls"] = urls
@@ -211,13 +219,20 @@ class RunningSandbox:
         self.stop()
 
 
-def run_in_thread(host: str = "127.0.0.1", latency_ms: int = 0, **options: Any) -> RunningSandbox:
+def run_in_thread(
+    host: str = "127.0.0.1",
+    latency_ms: int = 0,
+    *,
+    emulators: Sequence[Emulator[Any]] = EMULATORS,
+    **options: Any,
+) -> RunningSandbox:
     """Serve the sandbox from a daemon thread; returns once every port is listening.
 
     ``options`` as in the module docstring (``<name>_port=0``, ``<name>_ports=(0, 0)``,
     ``<name>_<setting>=...``); TypeError on an option no emulator has.
     """
-    sandbox = Sandbox(SandboxConfig.from_options(host, latency_ms, **options))
+    config = SandboxConfig.from_options(host, latency_ms, emulators=emulators, **options)
+    sandbox = Sandbox(config)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []

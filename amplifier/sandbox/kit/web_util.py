@@ -33,7 +33,7 @@ def json_response(
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:
-    """A request body as a dict: JSON, or form-encoded (both platforms accept both somewhere)."""
+    """A request body as a dict: JSON, or form-encoded (platforms accept either, somewhere)."""
     if not request.can_read_body:
         return {}
     if request.content_type == "multipart/form-data":
