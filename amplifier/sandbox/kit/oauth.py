@@ -28,6 +28,7 @@ from amplifier.sandbox.kit.preamble import injected_failure
 from amplifier.sandbox.kit.state import USERNAME_RE, AuthCode, HostState, now
 from amplifier.sandbox.kit.web_util import (
     apply_latency,
+    basic_credentials,
     host_state,
     json_response,
     read_params,
@@ -96,6 +97,15 @@ def redirect_error(
     if state:
         params["state"] = state
     raise web.HTTPFound(with_query(redirect_uri, params))
+
+
+def presented_client(request: web.Request, params: dict[str, Any]) -> tuple[str, str]:
+    """The client id and secret a request presents (RFC 6749 §2.3.1): by HTTP Basic when it
+    sends that, else ``client_id`` and ``client_secret`` in the body ("" when missing)."""
+    basic = basic_credentials(request)
+    if basic is not None:
+        return basic
+    return str(params.get("client_id", "")), str(params.get("client_secret", ""))
 
 
 def pkce_ok(code: AuthCode, verifier: str) -> bool:

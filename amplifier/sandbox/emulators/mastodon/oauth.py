@@ -26,7 +26,7 @@ from amplifier.sandbox.kit import authorize_page, oauth
 from amplifier.sandbox.kit.dialect import TokenPolicy
 from amplifier.sandbox.kit.preamble import Call, authenticate, endpoint
 from amplifier.sandbox.kit.state import HostState, OAuthApp
-from amplifier.sandbox.kit.web_util import basic_credentials, is_http_url, read_params
+from amplifier.sandbox.kit.web_util import is_http_url, read_params
 
 SCOPE_RE = re.compile(r"^(read|write|follow|push|profile|admin:read|admin:write)(:[a-z_]+)?$")
 INVALID_GRANT = (
@@ -159,11 +159,8 @@ class MastodonAuthorizationServer(oauth.AuthorizationServer):
     def authenticate_client(
         self, state: HostState, request: web.Request, params: dict[str, Any]
     ) -> str | oauth.Refusal:
-        basic = basic_credentials(request)
-        if basic is not None:
-            cid, secret = basic
-        else:
-            cid, secret = str(params.get("client_id", "")), str(params.get("client_secret", ""))
+        """A registered app's id and secret, by HTTP Basic or in the body."""
+        cid, secret = oauth.presented_client(request, params)
         app = state.apps.get(cid)
         if app is None or not hmac.compare_digest(secret, app.client_secret):
             return oauth.Refusal(INVALID_CLIENT)
