@@ -1,50 +1,70 @@
 """``python -m amplifier.sandbox``: serve the emulated platforms until SIGTERM or SIGINT.
 
-When every port listens, one line of JSON goes to stdout (flushed):
-``{"x_url": ..., "mastodon_urls": [...], "x_client_id": ..., "x_client_secret": ...}``.
+The flags come from the registry: ``--<name>-port`` (repeated for an emulator of several hosts)
+and ``--<name>-<setting>`` for each of its settings (``--help`` lists them). When every port
+listens, one line of JSON goes to stdout (flushed): ``{"<name>_url": ...}`` for an emulator of one
+host, ``{"<name>_urls": [...]}`` for one of several, and ``"<name>_<setting>"`` for each
+setting it announces (see :meth:`Sandbox.ready_json`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import signal
 import sys
+from collections.abc import Sequence
+from typing import Any
 
-from amplifier.sandbox.server import Sandbox, SandboxConfig
+from amplifier.sandbox.kit.dialect import Emulator
+from amplifier.sandbox.registry import EMULATORS
+from amplifier.sandbox.server import Sandbox, SandboxConfig, port_option
 
 
-def parse_args(argv: list[str] | None) -> SandboxConfig:
+def _parser(emulators: Sequence[Emulator[Any]]) -> argparse.ArgumentParser:
+    labels = [e.label for e in emulators]
+    named = f"{', '.join(labels[:-1])} and of {labels[-1]}" if len(labels) > 1 else labels[0]
     parser = argparse.ArgumentParser(
         prog="python -m amplifier.sandbox",
-        description="Local emulator of the X API v2 and of Mastodon instances.",
+        description=f"Local emulator of {named}.",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--x-port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument(
-        "--mastodon-port",
-        type=int,
-        action="append",
-        dest="mastodon_ports",
-        help="one Mastodon instance per occurrence (0 picks a free port); default: one",
-    )
     parser.add_argument("--latency-ms", type=int, default=0)
-    parser.add_argument("--x-client-id", default=None, help="default: random")
-    parser.add_argument("--x-client-secret", default=None, help="default: random")
-    parser.add_argument("--x-token-ttl", type=int, default=7200, help="seconds")
-    parser.add_argument("--mastodon-max-characters", type=int, default=500)
-    args = parser.parse_args(argv)
-    return SandboxConfig(
-        host=args.host,
-        x_port=args.x_port,
-        mastodon_ports=tuple(args.mastodon_ports or [0]),
-        latency_ms=args.latency_ms,
-        x_client_id=args.x_client_id,
-        x_client_secret=args.x_client_secret,
-        x_token_ttl=args.x_token_ttl,
-        mastodon_max_characters=args.mastodon_max_characters,
-    )
+    for emulator in emulators:
+        flag = f"--{emulator.name}-port"
+        if emulator.many:
+            parser.add_argument(
+                flag,
+                type=int,
+                action="append",
+                dest=port_option(emulator),
+                help="one host per occurrence (0 picks a free port); default: one",
+            )
+        else:
+            parser.add_argument(
+                flag, type=int, default=0, dest=port_option(emulator), help="0 picks a free port"
+            )
+        for f in dataclasses.fields(emulator.settings):
+            parser.add_argument(
+                f"--{emulator.name}-{f.name.replace('_', '-')}",
+                type=str if f.default is None else type(f.default),
+                default=f.default,
+                dest=f"{emulator.name}_{f.name}",
+                help=f.metadata.get("help"),
+            )
+    return parser
+
+
+def parse_args(
+    argv: list[str] | None, emulators: Sequence[Emulator[Any]] = EMULATORS
+) -> SandboxConfig:
+    """The configuration the flags name; argparse exits (status 2) on a bad one."""
+    args = vars(_parser(emulators).parse_args(argv))
+    host, latency_ms = args.pop("host"), args.pop("latency_ms")
+    options = {k: v for k, v in args.items() if v is not None}
+    return SandboxConfig.from_options(host, latency_ms, emulators=emulators, **options)
 
 
 async def serve(config: SandboxConfig) -> None:

@@ -1,45 +1,86 @@
-"""Start and stop the emulated hosts: one X API and any number of Mastodon instances.
+"""Start and stop the emulated hosts: each registered emulator's, one or several per emulator.
 
 Each host is an ``aiohttp.web`` application on its own port with its own :class:`HostState`.
 :func:`run_in_thread` runs them in a background thread with its own event loop (for tests, the
 demo and benchmarks); :class:`Sandbox` is the same thing for a caller that owns the loop.
+
+The options are named after the registry (:mod:`amplifier.sandbox.registry`): for an emulator
+``name``, ``name_port`` (one host) or ``name_ports`` (one host per port; 0 picks a free port) and
+``name_<setting>`` for each field of its settings. The ready line and the attributes of a
+:class:`RunningSandbox` carry ``name_url`` or ``name_urls`` and the settings it announces.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
+import dataclasses
 import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
-from amplifier.sandbox import admin, hostile, mastodon_api, post_pages, stats, x_api
-from amplifier.sandbox.state import HostConfig, HostState, Platform
-from amplifier.sandbox.web_util import STATE_KEY
+from amplifier.sandbox.kit import admin, hostile, stats
+from amplifier.sandbox.kit.dialect import Emulator
+from amplifier.sandbox.kit.state import HostConfig, HostState
+from amplifier.sandbox.kit.web_util import STATE_KEY
+from amplifier.sandbox.registry import EMULATORS
 
 SHUTDOWN_TIMEOUT_S = 0.5
 
 
+def port_option(emulator: Emulator[Any]) -> str:
+    return f"{emulator.name}_ports" if emulator.many else f"{emulator.name}_port"
+
+
 @dataclass
 class SandboxConfig:
+    """``ports``: emulator name -> one port per host (missing: one host on a free port);
+    ``settings``: emulator name -> its settings (missing: its defaults); ``emulators``: the
+    registry's, unless a caller (a test of the kit) serves others."""
+
     host: str = "127.0.0.1"
-    x_port: int = 0
-    mastodon_ports: Sequence[int] = (0,)
     latency_ms: int = 0
-    x_client_id: str | None = None
-    x_client_secret: str | None = None
-    x_token_ttl: int = 7200
-    mastodon_max_characters: int = 500
+    ports: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    emulators: Sequence[Emulator[Any]] = EMULATORS
 
     def __post_init__(self) -> None:
-        if not self.x_client_id:
-            self.x_client_id = secrets.token_urlsafe(18)
-        if not self.x_client_secret:
-            self.x_client_secret = secrets.token_urlsafe(36)
+        for emulator in self.emulators:
+            self.ports.setdefault(emulator.name, (0,))
+            if self.settings.get(emulator.name) is None:
+                self.settings[emulator.name] = emulator.settings()
+
+    @classmethod
+    def from_options(
+        cls,
+        host: str = "127.0.0.1",
+        latency_ms: int = 0,
+        *,
+        emulators: Sequence[Emulator[Any]] = EMULATORS,
+        **options: Any,
+    ) -> SandboxConfig:
+        """The configuration the options name (module docstring); TypeError on any other."""
+        left = dict(options)
+        ports: dict[str, tuple[int, ...]] = {}
+        settings: dict[str, Any] = {}
+        for emulator in emulators:
+            key = port_option(emulator)
+            if key in left:
+                value = left.pop(key)
+                ports[emulator.name] = tuple(value) if emulator.many else (int(value),)
+            given = {}
+            for f in dataclasses.fields(emulator.settings):
+                option = f"{emulator.name}_{f.name}"
+                if option in left:
+                    given[f.name] = left.pop(option)
+            settings[emulator.name] = emulator.settings(**given)
+        if left:
+            raise TypeError(f"unknown sandbox option(s): {', '.join(sorted(left))}")
+        return cls(host, latency_ms, ports, settings, emulators)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -68,12 +109,8 @@ def _base_url(host: str, sock: socket.socket) -> str:
 def build_app(state: HostState) -> web.Application:
     app = web.Application(client_max_size=1024**2, middlewares=[hostile.hostile_answers])
     app[STATE_KEY] = state
-    if state.platform == "x":
-        x_api.add_routes(app)
-    else:
-        mastodon_api.add_routes(app)
+    state.dialect.add_routes(app)
     admin.add_routes(app)
-    post_pages.add_routes(app, state.platform)
     stats.install(app)
     return app
 
@@ -83,42 +120,30 @@ class Sandbox:
     """The emulated hosts, run on the caller's event loop."""
 
     config: SandboxConfig
-    x_state: HostState | None = None
-    mastodon_states: list[HostState] = field(default_factory=list)
+    hosts: dict[str, list[HostState]] = field(default_factory=dict)
     _runners: list[web.AppRunner] = field(default_factory=list)
 
-    @property
-    def x_url(self) -> str:
-        assert self.x_state is not None, "sandbox not started"
-        return self.x_state.config.base_url
-
-    @property
-    def mastodon_urls(self) -> list[str]:
-        return [s.config.base_url for s in self.mastodon_states]
+    def urls(self, name: str) -> list[str]:
+        """The base URLs of the emulator ``name``'s hosts, in the order of their ports."""
+        return [s.config.base_url for s in self.hosts.get(name, [])]
 
     async def start(self) -> None:
-        cfg = self.config
         try:
-            self.x_state = await self._serve("x", cfg.x_port)
-            for port in cfg.mastodon_ports:
-                self.mastodon_states.append(await self._serve("mastodon", port))
+            for emulator in self.config.emulators:
+                hosts = self.hosts.setdefault(emulator.name, [])
+                for port in self.config.ports[emulator.name]:
+                    hosts.append(await self._serve(emulator, port))
         except BaseException:
             await self.stop()
             raise
 
-    async def _serve(self, platform: Platform, port: int) -> HostState:
+    async def _serve(self, emulator: Emulator[Any], port: int) -> HostState:
         cfg = self.config
         sock = _bind(cfg.host, port)
         host_config = HostConfig(
-            platform=platform,
-            base_url=_base_url(cfg.host, sock),
-            latency_ms=cfg.latency_ms,
-            x_client_id=cfg.x_client_id or "",
-            x_client_secret=cfg.x_client_secret or "",
-            x_token_ttl=cfg.x_token_ttl,
-            max_characters=cfg.mastodon_max_characters,
+            name=emulator.name, base_url=_base_url(cfg.host, sock), latency_ms=cfg.latency_ms
         )
-        state = HostState.create(host_config)
+        state = HostState.create(host_config, emulator.dialect(cfg.settings[emulator.name]))
         runner = web.AppRunner(
             build_app(state),
             access_log=None,
@@ -135,26 +160,42 @@ class Sandbox:
         runners, self._runners = self._runners, []
         await asyncio.gather(*(r.cleanup() for r in runners), return_exceptions=True)
 
-    def ready_json(self) -> dict[str, object]:
-        return {
-            "x_url": self.x_url,
-            "mastodon_urls": self.mastodon_urls,
-            "x_client_id": self.config.x_client_id,
-            "x_client_secret": self.config.x_client_secret,
-        }
+    def ready_json(self) -> dict[str, Any]:
+        """What a client needs to know: each emulator's URL(s) and announced settings."""
+        ready: dict[str, Any] = {}
+        for emulator in self.config.emulators:
+            urls = self.urls(emulator.name)
+            if emulator.many:
+                ready[f"{emulator.name}_urls"] = urls
+            elif urls:
+                ready[f"{emulator.name}_url"] = urls[0]
+            settings = self.config.settings[emulator.name]
+            for name in emulator.announce:
+                ready[f"{emulator.name}_{name}"] = getattr(settings, name)
+        return ready
 
 
 class RunningSandbox:
-    """A sandbox serving from a background thread; ``stop()`` or use it as a context manager."""
+    """A sandbox serving from a background thread; ``stop()`` or use it as a context manager.
+
+    The ready line's entries read as attributes: ``sb.<name>_url`` or ``sb.<name>_urls`` and
+    ``sb.<name>_<setting>`` (see the module docstring); AttributeError for any other name.
+    """
 
     def __init__(self, sandbox: Sandbox, loop: asyncio.AbstractEventLoop, thread: threading.Thread):
         self._sandbox = sandbox
         self._loop = loop
         self._thread = thread
-        self.x_url: str = sandbox.x_url
-        self.mastodon_urls: list[str] = sandbox.mastodon_urls
-        self.x_client_id: str = sandbox.config.x_client_id or ""
-        self.x_client_secret: str = sandbox.config.x_client_secret or ""
+        self.announced: dict[str, Any] = sandbox.ready_json()
+
+    def urls(self, name: str) -> list[str]:
+        return self._sandbox.urls(name)
+
+    def __getattr__(self, name: str) -> Any:
+        announced = self.__dict__.get("announced", {})
+        if name not in announced:
+            raise AttributeError(name)
+        return announced[name]
 
     def stop(self) -> None:
         if not self._thread.is_alive():
@@ -180,28 +221,18 @@ class RunningSandbox:
 
 def run_in_thread(
     host: str = "127.0.0.1",
-    x_port: int = 0,
-    mastodon_ports: Sequence[int] = (0,),
     latency_ms: int = 0,
-    x_client_id: str | None = None,
-    x_client_secret: str | None = None,
-    x_token_ttl: int = 7200,
     *,
-    mastodon_max_characters: int = 500,
+    emulators: Sequence[Emulator[Any]] = EMULATORS,
+    **options: Any,
 ) -> RunningSandbox:
-    """Serve the sandbox from a daemon thread; returns once every port is listening."""
-    sandbox = Sandbox(
-        SandboxConfig(
-            host=host,
-            x_port=x_port,
-            mastodon_ports=tuple(mastodon_ports),
-            latency_ms=latency_ms,
-            x_client_id=x_client_id,
-            x_client_secret=x_client_secret,
-            x_token_ttl=x_token_ttl,
-            mastodon_max_characters=mastodon_max_characters,
-        )
-    )
+    """Serve the sandbox from a daemon thread; returns once every port is listening.
+
+    ``options`` as in the module docstring (``<name>_port=0``, ``<name>_ports=(0, 0)``,
+    ``<name>_<setting>=...``); TypeError on an option no emulator has.
+    """
+    config = SandboxConfig.from_options(host, latency_ms, emulators=emulators, **options)
+    sandbox = Sandbox(config)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []

@@ -9,7 +9,7 @@ import requests
 
 from amplifier.sandbox import RunningSandbox
 
-from .helpers import masto_login, toot, tweet, x_login
+from ..helpers import masto_login, toot, tweet, x_login
 
 
 def test_users_create_list_and_update(sandbox: RunningSandbox) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from .helpers import (
+from ..helpers import (
     REDIRECT_URI,
     X_CLIENT_ID,
     X_CLIENT_SECRET,

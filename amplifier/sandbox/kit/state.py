@@ -1,13 +1,8 @@
-"""In-memory state of one emulated host (one X API, or one Mastodon instance).
+"""In-memory state of one emulated host: users, OAuth clients, tokens, codes, posts, faults.
 
 Plain dicts and small dataclasses, no locks: each host lives in one asyncio event loop and
-handlers never await while they change it. Every port is its own world: its own users, OAuth
-clients, tokens, codes and posts.
-
-Identifiers imitate the platforms' shapes: X and Mastodon both hand out numeric strings derived
-from a millisecond clock ("Snowflake" ids, X: time << 22, Mastodon: time << 16), see
-https://developer.x.com/en/docs/twitter-ids and https://docs.joinmastodon.org/api/guidelines/#id
-("IDs are strings ... cast from an integer but not guaranteed to be a number").
+handlers never await while they change it. Every port is its own world. Identifiers take the
+shape the host's :class:`~amplifier.sandbox.kit.dialect.Dialect` declares (``ids``).
 """
 
 from __future__ import annotations
@@ -16,15 +11,25 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from amplifier.sandbox.faults import Faults, RateLimiter
+from amplifier.sandbox.kit.faults import Faults, RateLimiter
 
-Platform = Literal["x", "mastodon"]
+if TYPE_CHECKING:
+    from amplifier.sandbox.kit.dialect import Dialect
 
+
+class _UserToken(Protocol):
+    @property
+    def user_id(self) -> str | None: ...
+
+    revoked: bool
+
+
+_T = TypeVar("_T", bound=_UserToken)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
-X_EPOCH_MS = 1288834974657  # the Twitter epoch used by Snowflake ids
 
 
 def now() -> float:
@@ -32,7 +37,7 @@ def now() -> float:
 
 
 def iso(ts: float) -> str:
-    """RFC 3339 UTC with milliseconds, the form both platforms use (2024-01-01T12:00:00.000Z)."""
+    """RFC 3339 UTC with milliseconds, the form the platforms use (2024-01-01T12:00:00.000Z)."""
     whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
     return f"{whole}.{int(ts * 1000) % 1000:03d}Z"
 
@@ -64,11 +69,11 @@ class User:
 @dataclass
 class AccessToken:
     token: str
-    user_id: str | None  # None: an app-only token (Mastodon client_credentials)
+    user_id: str | None  # None: an app-only token (grant_type=client_credentials)
     client_id: str
     scopes: frozenset[str]
     created_at: float
-    expires_at: float | None  # None: never expires (Mastodon)
+    expires_at: float | None  # None: never expires
     revoked: bool = False
 
 
@@ -97,7 +102,7 @@ class AuthCode:
 
 @dataclass
 class OAuthApp:
-    """A Mastodon application registered with POST /api/v1/apps (X's one client is config)."""
+    """An OAuth client registered through the platform's API (a configured client is not one)."""
 
     id: str
     name: str
@@ -132,18 +137,15 @@ class Post:
 
 @dataclass
 class HostConfig:
-    platform: Platform
+    name: str  # the emulator's name in the registry
     base_url: str = ""
     latency_ms: int = 0
-    x_client_id: str = ""
-    x_client_secret: str = ""
-    x_token_ttl: int = 7200
-    max_characters: int = 500
 
 
 @dataclass
 class HostState:
     config: HostConfig
+    dialect: Dialect
     faults: Faults
     limiter: RateLimiter = field(default_factory=RateLimiter)
     users: dict[str, User] = field(default_factory=dict)
@@ -157,27 +159,30 @@ class HostState:
     posts_by_user: dict[str, list[Post]] = field(default_factory=dict)
     # (access token, Idempotency-Key) -> (post id, time stored)
     idempotency: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
-    # X duplicate check: (user id, text) -> time posted
+    # duplicate-content check: (user id, text) -> time posted
     recent_texts: dict[tuple[str, str], float] = field(default_factory=dict)
     _last_ms: int = 0
     _seq: int = 0
 
     @classmethod
-    def create(cls, config: HostConfig) -> HostState:
-        return cls(
-            config=config,
-            faults=Faults.defaults(config.platform, config.latency_ms, config.max_characters),
+    def create(cls, config: HostConfig, dialect: Dialect) -> HostState:
+        return cls(config=config, dialect=dialect, faults=cls._default_faults(config, dialect))
+
+    @staticmethod
+    def _default_faults(config: HostConfig, dialect: Dialect) -> Faults:
+        return Faults(
+            latency_ms=config.latency_ms,
+            max_characters=dialect.max_characters,
+            rate_limit=dialect.default_rate_limits(),
         )
 
     @property
-    def platform(self) -> Platform:
-        return self.config.platform
+    def platform(self) -> str:
+        return self.config.name
 
     def reset(self) -> None:
         """Forget users, tokens, codes, posts and faults; registered OAuth clients survive."""
-        self.faults = Faults.defaults(
-            self.platform, self.config.latency_ms, self.config.max_characters
-        )
+        self.faults = self._default_faults(self.config, self.dialect)
         self.limiter = RateLimiter()
         for store in (
             self.users,
@@ -204,9 +209,7 @@ class HostState:
         else:
             self._seq = 0
             self._last_ms = ms
-        if self.platform == "x":
-            return str(((ms - X_EPOCH_MS) << 22) | (1 << 17) | (self._seq & 0x1FFFF))
-        return str((ms << 16) | (self._seq & 0xFFFF))
+        return self.dialect.ids.make(ms, self._seq)
 
     # ---- users -------------------------------------------------------------------------------
 
@@ -253,42 +256,25 @@ class HostState:
         self.refresh_tokens[rt.token] = rt
         return rt.token
 
-    def issue_consented_tokens(
-        self, user_id: str, client_id: str, scopes: frozenset[str]
-    ) -> tuple[AccessToken, str | None]:
-        """What the token endpoint issues after a consent: X's access token lives
-        ``x_token_ttl`` seconds and comes with a refresh token under ``offline.access``;
-        Mastodon's never expires and has none."""
-        if self.platform == "x":
-            access = self.issue_access_token(user_id, client_id, scopes, self.config.x_token_ttl)
-            refresh = (
-                self.issue_refresh_token(user_id, client_id, scopes)
-                if "offline.access" in scopes
-                else None
-            )
-            return access, refresh
-        return self.issue_access_token(user_id, client_id, scopes, None), None
+    def _live(self, user_id: str, tokens: Iterable[_T]) -> list[_T]:
+        return [t for t in tokens if t.user_id == user_id and not t.revoked]
 
     def expire_tokens(self, user_id: str) -> int:
-        t = now() - 1
-        n = 0
-        for tok in self.tokens.values():
-            if tok.user_id == user_id and not tok.revoked:
-                tok.expires_at = t
-                n += 1
-        return n
+        """Make the user's access tokens expire now; how many."""
+        live = self._live(user_id, self.tokens.values())
+        for token in live:
+            token.expires_at = now() - 1
+        return len(live)
 
     def revoke_user_tokens(self, user_id: str) -> int:
-        n = 0
-        for tok in self.tokens.values():
-            if tok.user_id == user_id and not tok.revoked:
-                tok.revoked = True
-                n += 1
-        for rt in self.refresh_tokens.values():
-            if rt.user_id == user_id and not rt.revoked:
-                rt.revoked = True
-                n += 1
-        return n
+        """Revoke the user's access and refresh tokens; how many."""
+        access = self._live(user_id, self.tokens.values())
+        refresh = self._live(user_id, self.refresh_tokens.values())
+        for token in access:
+            token.revoked = True
+        for refresh_token in refresh:
+            refresh_token.revoked = True
+        return len(access) + len(refresh)
 
     # ---- posts -------------------------------------------------------------------------------
 
@@ -296,3 +282,26 @@ class HostState:
         self.posts.append(post)
         self.posts_by_id[post.id] = post
         self.posts_by_user.setdefault(post.user_id, []).append(post)
+
+    def store_post(
+        self,
+        user: User,
+        text: str,
+        *,
+        idempotency_key: str | None = None,
+        visibility: str = "public",
+        app_name: str | None = None,
+    ) -> Post:
+        """A new post of ``user``'s, stamped now, with a new id."""
+        post = Post(
+            id=self.next_id(),
+            user_id=user.id,
+            username=user.username,
+            text=text,
+            created_at=now(),
+            idempotency_key=idempotency_key,
+            visibility=visibility,
+            app_name=app_name,
+        )
+        self.add_post(post)
+        return post

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from .helpers import masto_app, toot, tweet
+from ..helpers import masto_app, toot, tweet
 
 TEXT = 'Keep the library open <script>alert("x")</script> & late! #LibraryLate'
 

@@ -1,6 +1,6 @@
 """What the emulated host answered: counts by route and status, for tests and load runs.
 
-`GET /_sandbox/stats` -> {"answers": {"POST /2/tweets": {"201": n, "429": m}, ...}}, counted
+`GET /_sandbox/stats` -> {"answers": {"POST /api/posts": {"201": n, "429": m}, ...}}, counted
 since the host started or since the last `POST /_sandbox/reset`. A client that paces itself to
 the announced rate-limit windows shows few 429s here; one that resends everything at each reset
 shows many. The sandbox's own `/_sandbox/*` routes are not counted.
@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from amplifier.sandbox.web_util import json_response
+from amplifier.sandbox.kit.web_util import json_response
 
 _COUNTS = web.AppKey("answer_counts", defaultdict)
 

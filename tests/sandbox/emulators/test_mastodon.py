@@ -9,7 +9,7 @@ import requests
 
 from amplifier.sandbox import RunningSandbox
 
-from .helpers import (
+from ..helpers import (
     REDIRECT_URI,
     masto_app,
     masto_authorize_url,

@@ -1,12 +1,10 @@
 """Public web pages for what the sandbox holds: the link in every report must open something.
 
-The platforms' own web addresses, as the adapters build them (and the platforms answer them):
-
-    X          a post: /i/web/status/{id} and /{username}/status/{id}; a profile: /{username}
-    Mastodon   a status: /@{username}/{id};                          a profile: /@{username}
-
-A post the sandbox does not hold (never made, or deleted) answers 404 with a page saying so.
-These pages are plain HTML for people following a link; no API client reads them.
+The kit serves a post (:func:`post_page`) and a profile (:func:`profile_page`); each emulator
+routes them at its platform's own web addresses (the ones its adapter builds), after its API
+routes, since a profile route is broad. A post the sandbox does not hold (never made, or
+deleted), or one asked for under another user's name, answers 404 with a page saying so. These
+pages are plain HTML for people following a link; no API client reads them.
 """
 
 from __future__ import annotations
@@ -15,8 +13,8 @@ from html import escape
 
 from aiohttp import web
 
-from amplifier.sandbox.state import HostState, Post, iso
-from amplifier.sandbox.web_util import host_state
+from amplifier.sandbox.kit.state import HostState, Post, iso
+from amplifier.sandbox.kit.web_util import host_state
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -29,7 +27,7 @@ overflow-wrap:anywhere;white-space:pre-wrap}}small{{color:#555}}</style></head>
 
 
 def _banner(state: HostState) -> str:
-    return f"amplifier sandbox: an emulated {escape(state.platform)} server, not the real one"
+    return f"amplifier sandbox: an emulated {escape(state.dialect.label)} server, not the real one"
 
 
 def _page(state: HostState, title: str, body: str, status: int = 200) -> web.Response:
@@ -45,15 +43,18 @@ def _article(post: Post) -> str:
     )
 
 
-def _post_page(request: web.Request, username: str | None) -> web.Response:
+async def post_page(request: web.Request) -> web.Response:
+    """``{id}``, and ``{username}`` where the address names the author."""
     state = host_state(request)
     post = state.posts_by_id.get(request.match_info["id"])
+    username = request.match_info.get("username")
     if post is None or (username is not None and post.username.lower() != username.lower()):
         return _page(state, "Post not found", "<h1>This post does not exist</h1>", 404)
     return _page(state, f"@{post.username}", _article(post))
 
 
-def _profile_page(request: web.Request) -> web.Response:
+async def profile_page(request: web.Request) -> web.Response:
+    """``{username}``: the account and its latest 50 posts, newest first."""
     state = host_state(request)
     user = state.find_user(request.match_info["username"])
     if user is None:
@@ -61,26 +62,3 @@ def _profile_page(request: web.Request) -> web.Response:
     posts = sorted(state.posts_by_user.get(user.id, []), key=lambda p: p.created_at, reverse=True)
     listed = "".join(_article(p) for p in posts[:50]) or "<p>No posts yet.</p>"
     return _page(state, f"@{user.username}", f"<h1>@{escape(user.username)}</h1>{listed}")
-
-
-async def x_status(request: web.Request) -> web.Response:
-    return _post_page(request, request.match_info.get("username"))
-
-
-async def mastodon_status(request: web.Request) -> web.Response:
-    return _post_page(request, request.match_info["username"])
-
-
-async def profile(request: web.Request) -> web.Response:
-    return _profile_page(request)
-
-
-def add_routes(app: web.Application, platform: str) -> None:
-    """Register the pages of one host; call after the API routes (the profile route is broad)."""
-    if platform == "x":
-        app.router.add_get("/i/web/status/{id:\\d+}", x_status)
-        app.router.add_get("/{username:[A-Za-z0-9_]{1,15}}/status/{id:\\d+}", x_status)
-        app.router.add_get("/{username:[A-Za-z0-9_]{1,15}}", profile)
-    else:
-        app.router.add_get("/@{username:[A-Za-z0-9_]{1,30}}/{id:\\d+}", mastodon_status)
-        app.router.add_get("/@{username:[A-Za-z0-9_]{1,30}}", profile)

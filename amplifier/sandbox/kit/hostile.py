@@ -1,7 +1,8 @@
 """Answers a hostile or broken platform server gives: the sandbox's `answer_fault` modes.
 
 Set with `POST /_sandbox/faults {"answer_fault": KIND, "answer_fault_next": N, ...}`: the next N
-requests in the faults' `scope` ("posts": creating a post; "all": every API call, OAuth pages
+requests in the faults' `scope` ("posts": creating a post, at the paths the emulator declares;
+"all": every API call, OAuth pages
 included; never the /_sandbox/ admin API) get KIND. Before the handler runs (nothing is done):
 
     html_error        `error_status` with an HTML error page (text/html), as a proxy or CDN sends
@@ -28,10 +29,9 @@ import json
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from amplifier.sandbox.faults import ANSWER_FAULTS_BEFORE, Faults
-from amplifier.sandbox.web_util import host_state
+from amplifier.sandbox.kit.faults import ANSWER_FAULTS_BEFORE, Faults
+from amplifier.sandbox.kit.web_util import host_state
 
-POST_PATHS = ("/api/v1/statuses", "/2/tweets")
 CHUNK = 64 * 1024
 _HTML = (
     "<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head>\n"
@@ -43,9 +43,9 @@ _HTML = (
 async def hostile_answers(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
-    faults = host_state(request).faults
-    is_post = request.method == "POST" and request.path in POST_PATHS
-    kind = faults.take_answer_fault(is_post)
+    state = host_state(request)
+    faults = state.faults
+    kind = faults.take_answer_fault(state.dialect.creates_post(request))
     if kind is None:
         return await handler(request)
     if kind in ANSWER_FAULTS_BEFORE:

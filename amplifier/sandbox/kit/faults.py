@@ -1,28 +1,15 @@
 """Fault injection and rate-limit windows of one emulated host.
 
-Default limits come from the platforms' documentation:
-
-* X, ``POST /2/tweets``: 100 requests / 15 min per user and 10,000 / 24 h per app
-  ("X API Rate Limits", https://docs.x.com/x-api/fundamentals/rate-limits, Manage Posts table;
-  the older page https://developer.x.com/en/docs/x-api/tweets/manage-tweets said 200 / 15 min).
-  Headers ``x-rate-limit-limit|remaining|reset`` (reset in epoch seconds) come with every answer,
-  and for the 24-hour limits ``x-app-limit-24hour-limit|remaining|reset`` and
-  ``x-user-limit-24hour-*`` (the header names X sends on POST /2/tweets).
-* Mastodon: every ``/api/*`` call with a user token counts against 300 requests / 5 min per
-  account ("Rate limits", https://docs.joinmastodon.org/api/rate-limits/), reported in
-  ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (an ISO 8601
-  timestamp); beyond it, 429 ``{"error": "Too many requests"}``.
-
-Windows are fixed windows that start at the first request, which is how both platforms report
-them (a reset time, a remaining count).
+Each emulator declares its platform's default limits (its dialect's ``default_rate_limits``) and
+the header names its windows are reported in; the admin API changes them at run time. Windows
+are fixed windows that start at the first request, which is how the platforms report them (a
+reset time, a remaining count).
 """
 
 from __future__ import annotations
 
-import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -42,12 +29,6 @@ class RateLimits:
     app_window_s: float
 
 
-def default_rate_limits(platform: str) -> RateLimits:
-    if platform == "x":
-        return RateLimits(user_limit=100, user_window_s=900, app_limit=10_000, app_window_s=86_400)
-    return RateLimits(user_limit=300, user_window_s=300, app_limit=0, app_window_s=300)
-
-
 @dataclass
 class Faults:
     """What the admin API can change at run time (``POST /_sandbox/faults``)."""
@@ -61,27 +42,19 @@ class Faults:
     hang_s: float = 60.0
     scope: FaultScope = "posts"
     max_characters: int = 500
-    # Mastodon instance facts (/api/v2/instance): URL length, account domain ("" = the host),
-    # and which header says when to retry on a 429 ("reset": X-RateLimit-Reset as Mastodon
-    # sends it, "retry-after": Retry-After seconds only, as a proxy in front may, "both").
+    # text and account facts a host announces: URL length, account domain ("" = the host);
+    # which header says when to retry on a 429 ("reset": the platform's own reset header,
+    # "retry-after": Retry-After seconds only, as a proxy in front may, "both")
     characters_reserved_per_url: int = 23
     instance_domain: str = ""
     rate_limit_header: Literal["reset", "retry-after", "both"] = "reset"
     duplicate_window_s: float = 86_400.0
-    rate_limit: RateLimits = field(default_factory=lambda: default_rate_limits("x"))
+    rate_limit: RateLimits = field(kw_only=True)
     answer_fault: str = "none"  # one of ANSWER_FAULTS, for the next answer_fault_next requests
     answer_fault_next: int = 0
     trickle_interval_s: float = 5.0  # "trickle": one byte of the answer every this many seconds
     huge_bytes: int = 400 * 1024 * 1024  # "huge": the answer's size, padding included
     retry_after_s: int = 0  # >0: "Retry-After" on the answers of the "before" kinds
-
-    @classmethod
-    def defaults(cls, platform: str, latency_ms: int, max_characters: int) -> Faults:
-        return cls(
-            latency_ms=latency_ms,
-            max_characters=max_characters,
-            rate_limit=default_rate_limits(platform),
-        )
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,16 +167,6 @@ class Window:
     @property
     def exhausted(self) -> bool:
         return self.count >= self.limit
-
-
-def mastodon_rate_headers(faults: Faults, w: Window, iso: Callable[[float], str]) -> dict[str, str]:
-    """The rate-limit headers of a Mastodon answer, as `faults.rate_limit_header` says."""
-    headers = {"X-RateLimit-Limit": str(w.limit), "X-RateLimit-Remaining": str(w.remaining)}
-    if faults.rate_limit_header in ("reset", "both"):
-        headers["X-RateLimit-Reset"] = iso(w.reset_at)
-    if faults.rate_limit_header in ("retry-after", "both") and w.exhausted:
-        headers["Retry-After"] = str(max(0, math.ceil(w.reset_at - time.time())))
-    return headers
 
 
 class RateLimiter:

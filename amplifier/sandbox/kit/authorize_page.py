@@ -38,7 +38,7 @@ def consent_page(
     error: str | None = None,
     status: int = 200,
 ) -> web.Response:
-    """ "App X wants to post on your behalf": pick or type a user, approve or deny."""
+    """ "This app wants to post on your behalf": pick or type a user, approve or deny."""
     options = "".join(f"<option value='{escape(u)}'>" for u in usernames)
     existing = (
         "<p>Existing sandbox users:</p><ul>"
@@ -73,7 +73,7 @@ def error_page(title: str, message: str, status: int = 400) -> web.Response:
 
 
 def code_page(code: str) -> web.Response:
-    """Mastodon's out-of-band flow (redirect_uri urn:ietf:wg:oauth:2.0:oob) shows the code."""
+    """The out-of-band flow (redirect_uri urn:ietf:wg:oauth:2.0:oob) shows the code."""
     body = (
         "<h1>Authorization code</h1><p>Copy this code into the application:</p>"
         f"<p><code id='code'>{escape(code)}</code></p>"

@@ -8,7 +8,7 @@ import requests
 
 from amplifier.sandbox import RunningSandbox, run_in_thread
 
-from .helpers import X_CLIENT_ID, X_CLIENT_SECRET, masto_app, toot, tweet
+from ..helpers import X_CLIENT_ID, X_CLIENT_SECRET, masto_app, toot, tweet
 
 
 def _mint(base: str, body: dict[str, object]) -> requests.Response:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
-from amplifier.sandbox.state import HostState
+from amplifier.sandbox.kit.state import HostState
 
 STATE_KEY: web.AppKey[HostState] = web.AppKey("sandbox_state", HostState)
 
@@ -33,7 +33,7 @@ def json_response(
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:
-    """A request body as a dict: JSON, or form-encoded (both platforms accept both somewhere)."""
+    """A request body as a dict: JSON, or form-encoded (platforms accept either, somewhere)."""
     if not request.can_read_body:
         return {}
     if request.content_type == "multipart/form-data":

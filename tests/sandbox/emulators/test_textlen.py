@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from amplifier.platforms import text as app_text
-from amplifier.sandbox.textlen import grapheme_count, mastodon_length, x_weighted_length
+from amplifier.sandbox.emulators.mastodon.textlen import mastodon_length
+from amplifier.sandbox.emulators.x.textlen import x_weighted_length
+from amplifier.sandbox.kit.linkgrammar import grapheme_count
 
 
 def test_x_weights() -> None:
@@ -44,7 +46,7 @@ def test_mastodon_counting() -> None:
 
 # ---------------------------------------------------------------- issue 8: the platforms' rules
 
-_CORPUS = Path(__file__).parent.parent / "platforms" / "data" / "x_weighted_corpus.json"
+_CORPUS = Path(__file__).parents[2] / "platforms" / "data" / "x_weighted_corpus.json"
 
 
 def _corpus() -> list[tuple[str, int]]:

@@ -27,14 +27,14 @@ GET  /_sandbox/stats           answers by route and status (stats.py)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from amplifier.sandbox import mastodon_api
-from amplifier.sandbox.state import USERNAME_RE, HostState, User
-from amplifier.sandbox.web_util import host_state, json_response, read_params
-from amplifier.sandbox.x_api import KNOWN_SCOPES
+from amplifier.sandbox.kit.oauth import AdminRefusal
+from amplifier.sandbox.kit.state import USERNAME_RE, HostState, User
+from amplifier.sandbox.kit.web_util import host_state, json_response, read_params
 
 
 def _bad(message: str, status: int = 400) -> web.Response:
@@ -61,9 +61,7 @@ def _user_of(state: HostState, body: dict[str, Any]) -> User | web.Response:
 async def info(request: web.Request) -> web.StreamResponse:
     state = host_state(request)
     body: dict[str, Any] = {"platform": state.platform, "base_url": state.config.base_url}
-    if state.platform == "x":
-        body["x_client_id"] = state.config.x_client_id
-        body["x_token_ttl"] = state.config.x_token_ttl
+    body.update(state.dialect.info())
     return json_response(body)
 
 
@@ -97,7 +95,6 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     return json_response(user.public())
 
 
-X_CONSENT_SCOPES = "tweet.read tweet.write users.read offline.access"
 MAX_MINTED_USERS = 100_000
 
 
@@ -131,36 +128,20 @@ def _grant(state: HostState, body: dict[str, Any]) -> tuple[str, frozenset[str]]
         return _bad("client_id must be a string")
     if scope is not None and (not isinstance(scope, str) or not scope.split()):
         return _bad("scope must be a non-empty string")
-    if state.platform == "x":
-        if client_id not in (None, state.config.x_client_id):
-            return _bad("client_id is not this X app's client")
-        scopes = frozenset((scope or X_CONSENT_SCOPES).split())
-        if not scopes <= KNOWN_SCOPES:
-            return _bad("scope holds an unknown X scope")
-        return state.config.x_client_id, scopes
-    if client_id is None:
-        if len(state.apps) != 1:
-            return _bad("client_id is required unless exactly one app is registered")
-        client_id = next(iter(state.apps))
-    app = state.apps.get(client_id)
-    if app is None:
-        return _bad("no app registered with this client_id", 404)
-    scopes = frozenset(scope.split()) if scope else app.scopes
-    if not all(
-        mastodon_api.SCOPE_RE.match(s) and mastodon_api.has_scope(app.scopes, s) for s in scopes
-    ):
-        return _bad("scope is not within the app's scopes")
-    return app.client_id, scopes
+    grant = state.dialect.oauth.mint_grant(state, client_id, scope)
+    if isinstance(grant, AdminRefusal):
+        return _bad(grant.message, grant.status)
+    return grant
 
 
 async def mint_tokens(request: web.Request) -> web.StreamResponse:
     """Sign many users in at once, skipping the consent page (for load tests).
 
     Every user is created if missing (``followers`` updated when given) and receives exactly what
-    the token endpoint answers after a consent: on X a bearer token living the configured TTL
-    and, with ``offline.access``, a refresh token; on Mastodon a token of the app named by
-    ``client_id`` (default: the only registered app) that never expires. The body is checked
-    whole before anything changes. Bodies are limited to 1 MiB: send 5,000 users per call.
+    the token endpoint answers after a consent (its body, with ``username`` and ``user_id``),
+    for the client and scopes the platform's ``mint_grant`` settles (its default client and
+    consent scopes when the body names none). The body is checked whole before anything
+    changes. Bodies are limited to 1 MiB: send 5,000 users per call.
     """
     state = host_state(request)
     body = await _body(request)
@@ -173,29 +154,18 @@ async def mint_tokens(request: web.Request) -> web.StreamResponse:
     if isinstance(grant, web.Response):
         return grant
     client_id, scopes = grant
-    scope_text = " ".join(sorted(scopes))
+    oauth = state.dialect.oauth
     minted: list[dict[str, Any]] = []
     for username, followers in wanted:
         user = state.get_or_create_user(username, followers)
-        access, refresh = state.issue_consented_tokens(user.id, client_id, scopes)
-        item: dict[str, Any] = {
-            "username": user.username,
-            "user_id": user.id,
-            "access_token": access.token,
-            "token_type": "bearer" if state.platform == "x" else "Bearer",
-            "scope": scope_text,
-        }
-        if access.expires_at is not None:
-            item["expires_in"] = state.config.x_token_ttl
-        else:
-            item["created_at"] = int(access.created_at)
-        if refresh is not None:
-            item["refresh_token"] = refresh
-        minted.append(item)
+        issued = oauth.issue(state, user.id, client_id, scopes)
+        minted.append({"username": user.username, "user_id": user.id, **issued})
     return json_response({"tokens": minted})
 
 
-async def expire_tokens(request: web.Request) -> web.StreamResponse:
+async def _for_user(
+    request: web.Request, act: Callable[[HostState, str], int], done: str
+) -> web.StreamResponse:
     state = host_state(request)
     body = await _body(request)
     if isinstance(body, web.Response):
@@ -203,18 +173,15 @@ async def expire_tokens(request: web.Request) -> web.StreamResponse:
     user = _user_of(state, body)
     if isinstance(user, web.Response):
         return user
-    return json_response({"expired": state.expire_tokens(user.id)})
+    return json_response({done: act(state, user.id)})
+
+
+async def expire_tokens(request: web.Request) -> web.StreamResponse:
+    return await _for_user(request, HostState.expire_tokens, "expired")
 
 
 async def revoke(request: web.Request) -> web.StreamResponse:
-    state = host_state(request)
-    body = await _body(request)
-    if isinstance(body, web.Response):
-        return body
-    user = _user_of(state, body)
-    if isinstance(user, web.Response):
-        return user
-    return json_response({"revoked": state.revoke_user_tokens(user.id)})
+    return await _for_user(request, HostState.revoke_user_tokens, "revoked")
 
 
 async def get_faults(request: web.Request) -> web.StreamResponse:
@@ -238,14 +205,20 @@ async def reset(request: web.Request) -> web.StreamResponse:
     return json_response({"reset": True})
 
 
+ROUTES = (
+    ("GET", "/_sandbox/info", info),
+    ("GET", "/_sandbox/posts", list_posts),
+    ("GET", "/_sandbox/users", list_users),
+    ("POST", "/_sandbox/users", create_user),
+    ("POST", "/_sandbox/tokens", mint_tokens),
+    ("POST", "/_sandbox/expire-tokens", expire_tokens),
+    ("POST", "/_sandbox/revoke", revoke),
+    ("GET", "/_sandbox/faults", get_faults),
+    ("POST", "/_sandbox/faults", set_faults),
+    ("POST", "/_sandbox/reset", reset),
+)
+
+
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/_sandbox/info", info)
-    app.router.add_get("/_sandbox/posts", list_posts)
-    app.router.add_get("/_sandbox/users", list_users)
-    app.router.add_post("/_sandbox/users", create_user)
-    app.router.add_post("/_sandbox/tokens", mint_tokens)
-    app.router.add_post("/_sandbox/expire-tokens", expire_tokens)
-    app.router.add_post("/_sandbox/revoke", revoke)
-    app.router.add_get("/_sandbox/faults", get_faults)
-    app.router.add_post("/_sandbox/faults", set_faults)
-    app.router.add_post("/_sandbox/reset", reset)
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)

@@ -1,0 +1,1 @@
+"""One folder per emulated platform: its routes and its specifics only (see ``registry``)."""
