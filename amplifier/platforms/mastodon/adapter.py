@@ -240,9 +240,9 @@ class MastodonAdapter:
         if status_id is None:
             raise OutcomeUnknown(f"{self.domain} accepted the post but returned no id")
         url = status.get("url") or status.get("uri")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            url = f"{self.instance_url}/statuses/{status_id}"
-        return PublishedPost(remote_id=str(status_id), url=url)
+        # only the server's own http(s) address becomes a link (PublishedPost checks it): a
+        # made-up one could point nowhere, and a hostile one must not reach a report
+        return PublishedPost(remote_id=str(status_id), url=url if isinstance(url, str) else None)
 
 
 def _token_set(body: Mapping[str, Any], previous: TokenSet | None = None) -> TokenSet:
