@@ -26,8 +26,15 @@ from amplifier.cli_admin import print_report
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.owners import create_owner
+from amplifier.platforms.declaration import AccountHome
+from amplifier.platforms.registry import declaration
 from amplifier.report import CampaignReport
 from amplifier.timeutil import utcnow
+
+
+def on_hosts(platform: str) -> bool:
+    """Whether supporters of `platform` name their own server (the sandbox's first one here)."""
+    return declaration(platform).home is AccountHome.SUPPORTER_HOST
 
 
 def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list[Supporter]:
@@ -39,7 +46,7 @@ def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list
                 username=f"supporter{i:03d}",
                 platform=platform,
                 followers=100 + (i * 37) % 900,
-                instance=mastodon_url if platform == "mastodon" else "",
+                instance=mastodon_url if on_hosts(platform) else "",
             )
         )
     return people

@@ -45,6 +45,8 @@ from amplifier.models import (
 )
 from amplifier.moderation import LIVE_STATUSES, is_public, is_suspended
 from amplifier.personalise import normalise
+from amplifier.platforms.declaration import ConnectAsks
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import (
     PledgeRefused,
     authorize_attempt,
@@ -60,6 +62,7 @@ from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
     PlatformLimit,
+    connect_field,
     consent_fields,
     platform_limit,
     shown_version,
@@ -207,9 +210,8 @@ def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeD
         suspended=is_suspended(campaign),
         posted=_posted_count(session, campaign.id) if released else 0,
         awaiting_reconsent=awaiting_reconsent(session, campaign.id),
-        platforms=[(p, platform_label(p)) for p in campaign.platform_list],
+        platforms=[(p, platform_label(p), connect_field(rt, p)) for p in campaign.platform_list],
         enabled=rt.connectors.enabled_platforms(),
-        suggested_instance=rt.settings.mastodon_suggested_instance,
         deadline_iso=campaign.pledge_deadline.isoformat(),
     )
 
@@ -252,14 +254,11 @@ def _start_pledge(
         )
     instance_url = ""
     try:
-        if platform == "mastodon":
+        step = declaration(platform).connect
+        if step.asks is not ConnectAsks.NOTHING:
             if not instance.strip():
-                raise PledgeRefused(
-                    "Which Mastodon server?",
-                    "Type the address of your Mastodon server, for example mastodon.social.",
-                    status=422,
-                )
-            instance_url = rt.connectors.normalise_instance(instance)
+                raise PledgeRefused(step.question, step.missing, status=422)
+            instance_url = rt.connectors.normalise_host(platform, instance)
         adapter = rt.connectors.for_platform(session, platform, instance_url)
     except ValueError as exc:
         raise PledgeRefused(
