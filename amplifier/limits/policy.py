@@ -6,6 +6,7 @@ deployment's settings, so an app with a different access tier needs no code chan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,8 +73,13 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
     if declaration is None:
         return _FALLBACK
     sub = declaration.settings_of(settings or get_settings())
-    shared = [w for w in declaration.rate_windows(sub) if w.scope is not WindowScope.USER]
-    concurrency = declaration.concurrency(sub)
+    return policy_from(declaration.rate_windows(sub), declaration.concurrency(sub))
+
+
+def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> LimitPolicy:
+    """One bucket for a platform's declared windows (see `policy_for`); with no shared window,
+    the polite fallback rate."""
+    shared = [w for w in windows if w.scope is not WindowScope.USER]
     if not shared:
         return LimitPolicy(rate=_FALLBACK.rate, per_s=_FALLBACK.per_s, concurrency=concurrency)
     slowest = min(shared, key=_per_second)
