@@ -29,12 +29,11 @@ from amplifier.personalise import (
     fragment_problems,
 )
 from amplifier.platforms.registry import PLATFORMS
-from amplifier.platforms.text import mastodon_text_problems, x_text_problems
 from amplifier.timeutil import as_utc, utcnow
 from config.settings import Settings
 
-KNOWN_PLATFORMS = ("x", "mastodon")
-TEXT_RULES = {"x": x_text_problems, "mastodon": mastodon_text_problems}
+KNOWN_PLATFORMS = tuple(PLATFORMS)  # platforms/registry.py; text rules at default limits:
+TEXT_RULES = {name: declaration.text_problems for name, declaration in PLATFORMS.items()}
 
 
 def _aware(value: datetime) -> datetime:

@@ -15,6 +15,7 @@ from amplifier import cli_admin, cli_moderation, cli_report, watch
 from amplifier import cli_updates as cli_updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
+from amplifier.platforms.registry import PLATFORMS
 from config.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False, help=__doc__)
@@ -294,7 +295,7 @@ def sandbox(ctx: typer.Context) -> None:
 @app.command()
 def demo(
     supporters: Annotated[int, typer.Option(min=1, max=2000)] = 25,
-    platforms: Annotated[str, typer.Option(help="comma-separated: x,mastodon")] = "x,mastodon",
+    platforms: Annotated[str, typer.Option(help="comma-separated names")] = ",".join(PLATFORMS),
     release_in: Annotated[float, typer.Option(min=8, help="seconds until the release")] = 20.0,
     keep: Annotated[Path | None, typer.Option(help="keep the demo's data and logs here")] = None,
 ) -> None:

@@ -1,23 +1,25 @@
 """Builds the platform adapters this deployment is configured for, and caches them per process.
 
-The adapters know nothing of settings or the database; this is where both are read: X's app
-credentials and base URLs from settings, a Mastodon instance's OAuth client from the
-`mastodon_app` table (registered on first use, then reused for every supporter of that instance).
+The adapters know nothing of settings or the database; this is where both are read: each
+platform's settings sub-model, and for platforms whose supporters name their host (a Mastodon
+server) our OAuth client on that host, from the `mastodon_app` table (registered on first use by
+the platform's declaration, then reused for every supporter of that host). No platform is named
+here: the registry's declarations say what each needs.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from amplifier.crypto import TokenCipher
 from amplifier.models import MastodonApp
-from amplifier.platforms import mastodon as mastodon_platform
-from amplifier.platforms.base import PlatformAdapter, PlatformError
-from amplifier.platforms.mastodon import MastodonAdapter
-from amplifier.platforms.x import XAdapter
+from amplifier.platforms.base import ClientCredentials, PlatformAdapter, PlatformError, TextLimit
+from amplifier.platforms.declaration import AccountHome, Declaration, HostApp, Wiring
+from amplifier.platforms.registry import PLATFORMS, UnknownPlatform, declaration
 from config.settings import Settings
 
 
@@ -25,117 +27,112 @@ class PlatformUnavailable(Exception):
     """The platform cannot be used here (not configured, or the instance cannot be reached)."""
 
 
+class _StoredHostApps:
+    """`HostApps` over the database: client secrets encrypted with the token cipher."""
+
+    def __init__(self, session: Session, cipher: TokenCipher) -> None:
+        self.session = session
+        self.cipher = cipher
+
+    def _row(self, host: str) -> MastodonApp | None:
+        return self.session.exec(
+            select(MastodonApp).where(MastodonApp.instance_url == host)
+        ).first()
+
+    def _app(self, row: MastodonApp) -> HostApp:
+        return HostApp(
+            client=ClientCredentials(row.client_id, self.cipher.decrypt(row.client_secret_enc)),
+            redirect_uri=row.redirect_uri,
+            text_limit=TextLimit(row.max_characters, row.characters_reserved_per_url),
+            account_domain=row.domain,
+        )
+
+    def stored(self, host: str) -> HostApp | None:
+        row = self._row(host)
+        return None if row is None else self._app(row)
+
+    def keep(self, host: str, app: HostApp) -> HostApp:
+        row = self._row(host) or MastodonApp(
+            instance_url=host, redirect_uri="", client_id="", client_secret_enc=""
+        )
+        row.redirect_uri = app.redirect_uri
+        row.client_id = app.client.client_id
+        row.client_secret_enc = self.cipher.encrypt(app.client.client_secret or "")
+        row.max_characters = app.text_limit.characters
+        row.characters_reserved_per_url = app.text_limit.url
+        row.domain = app.account_domain
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:  # another request registered it first: use theirs
+            winner = self._row(host)
+            assert winner is not None
+            return self._app(winner)
+        return app
+
+
 class Connectors:
     def __init__(self, settings: Settings, cipher: TokenCipher) -> None:
         self.settings = settings
         self.cipher = cipher
         self._lock = threading.Lock()
-        self._x: XAdapter | None = None
-        self._mastodon: dict[str, MastodonAdapter] = {}
+        self._adapters: dict[tuple[str, str], PlatformAdapter] = {}
+
+    def settings_of(self, platform: str) -> Any:
+        """The platform's settings sub-model (what its declaration's methods take)."""
+        return declaration(platform).settings_of(self.settings)
 
     def enabled_platforms(self) -> list[str]:
-        return (["x"] if self.settings.x_client_id else []) + ["mastodon"]
+        """The registered platforms this deployment is configured for, in registry order."""
+        return [
+            name for name, d in PLATFORMS.items() if d.unavailable(self.settings_of(name)) is None
+        ]
 
     def redirect_uri(self, platform: str) -> str:
         return f"{self.settings.public_url.rstrip('/')}/oauth/{platform}/callback"
 
-    def normalise_instance(self, raw: str) -> str:
-        return mastodon_platform.normalise_instance(
-            raw, allow_http=self.settings.mastodon_allow_http
-        )
+    def normalise_host(self, platform: str, raw: str) -> str:
+        """A supporter-named host as a base URL; ValueError with a reason fit to show them."""
+        return declaration(platform).normalise_host(raw, self.settings_of(platform))
 
-    def x(self) -> XAdapter:
-        if not self.settings.x_client_id:
-            raise PlatformUnavailable("X is not configured here (set AMPLIFIER_X_CLIENT_ID)")
-        with self._lock:
-            if self._x is None:
-                self._x = XAdapter(
-                    client_id=self.settings.x_client_id,
-                    client_secret=self.settings.x_client_secret,
-                    api_base=self.settings.x_api_base,
-                    authorize_url=self.settings.x_authorize_url,
-                    web_base=self.settings.x_web_base,
-                    timeout=self.settings.platform_timeout_s,
-                )
-            return self._x
-
-    @property
-    def public_only(self) -> bool:
-        """Supporter-named hosts must be public, except where local http is allowed (dev, tests)."""
-        return not self.settings.mastodon_allow_http
-
-    def mastodon(self, session: Session, instance_url: str) -> MastodonAdapter:
-        with self._lock:
-            cached = self._mastodon.get(instance_url)
-        if cached is not None:
-            return cached
-        app = self._mastodon_app(session, instance_url)
-        adapter = MastodonAdapter(
-            instance_url=instance_url,
-            client_id=app.client_id,
-            client_secret=self.cipher.decrypt(app.client_secret_enc),
-            max_characters=app.max_characters,
-            characters_reserved_per_url=app.characters_reserved_per_url,
-            account_domain=app.domain,
-            timeout=self.settings.platform_timeout_s,
-            public_only=self.public_only,
-        )
-        with self._lock:
-            return self._mastodon.setdefault(instance_url, adapter)
+    def suggested_host(self, platform: str) -> str:
+        return declaration(platform).suggested_host(self.settings_of(platform))
 
     def for_platform(self, session: Session, platform: str, instance_url: str) -> PlatformAdapter:
-        if platform == "x":
-            return self.x()
-        if platform == "mastodon":
-            return self.mastodon(session, instance_url)
-        raise PlatformUnavailable(f"unknown platform {platform!r}")
+        """The adapter for `platform` (on `instance_url` where supporters name their host).
 
-    def _mastodon_app(self, session: Session, instance_url: str) -> MastodonApp:
-        redirect_uri = self.redirect_uri("mastodon")
-        app = session.exec(
-            select(MastodonApp).where(MastodonApp.instance_url == instance_url)
-        ).first()
-        if app is not None and app.redirect_uri == redirect_uri:
-            return app
+        Raises PlatformUnavailable when the platform is unknown or not configured here, or its
+        host did not let us register; ValueError when a supporter-named host is missing."""
         try:
-            credentials = mastodon_platform.register_app(
-                instance_url,
-                client_name=self.settings.mastodon_client_name,
-                redirect_uri=redirect_uri,
-                website=self.settings.public_url,
-                timeout=self.settings.platform_timeout_s,
-                public_only=self.public_only,
-            )
-            facts = mastodon_platform.fetch_instance_facts(
-                instance_url,
-                timeout=self.settings.platform_timeout_s,
-                public_only=self.public_only,
-            )
+            found = declaration(platform)
+        except UnknownPlatform as exc:
+            raise PlatformUnavailable(str(exc)) from None
+        sub = found.settings_of(self.settings)
+        reason = found.unavailable(sub)
+        if reason is not None:
+            raise PlatformUnavailable(reason)
+        host = instance_url if found.home is AccountHome.SUPPORTER_HOST else ""
+        if found.home is AccountHome.SUPPORTER_HOST and not host:
+            raise ValueError(f"{found.label}: which server? none was named")
+        key = (platform, host)
+        with self._lock:
+            cached = self._adapters.get(key)
+        if cached is not None:
+            return cached
+        adapter = self._build(session, found, sub, host)
+        with self._lock:
+            return self._adapters.setdefault(key, adapter)
+
+    def _build(
+        self, session: Session, found: Declaration[Any], sub: Any, host: str
+    ) -> PlatformAdapter:
+        wiring = Wiring(
+            redirect_uri=self.redirect_uri(found.name),
+            public_url=self.settings.public_url,
+            timeout_s=self.settings.platform_timeout_s,
+            host_apps=_StoredHostApps(session, self.cipher),
+        )
+        try:
+            return found.build(sub, wiring, host)
         except PlatformError as exc:
-            raise PlatformUnavailable(
-                f"{instance_url} did not let us register: {exc.message}"
-            ) from exc
-        secret = self.cipher.encrypt(credentials.client_secret or "")
-        if app is None:
-            app = MastodonApp(
-                instance_url=instance_url,
-                redirect_uri=redirect_uri,
-                client_id=credentials.client_id,
-                client_secret_enc=secret,
-            )
-        else:
-            app.redirect_uri = redirect_uri
-            app.client_id = credentials.client_id
-            app.client_secret_enc = secret
-        app.max_characters = facts.max_characters
-        app.characters_reserved_per_url = facts.characters_reserved_per_url
-        app.domain = facts.domain
-        try:
-            with session.begin_nested():
-                session.add(app)
-        except IntegrityError:  # another request registered it first: use theirs
-            winner = session.exec(
-                select(MastodonApp).where(MastodonApp.instance_url == instance_url)
-            ).one()
-            return winner
-        return app
+            raise PlatformUnavailable(f"{host} did not let us register: {exc.message}") from exc

@@ -36,7 +36,7 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Pledge
 from amplifier.platforms.base import AuthExpired, PlatformAdapter, TokenSet, Transient
-from amplifier.pledges import tokens_of
+from amplifier.pledges import encrypt_extras, tokens_of
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,7 @@ def _store(db: Database, cipher: TokenCipher, pledge_id: int, tokens: TokenSet) 
             .values(
                 access_token_enc=cipher.encrypt(tokens.access_token),
                 refresh_token_enc=cipher.encrypt_optional(tokens.refresh_token),
+                token_extras_enc=encrypt_extras(tokens.extras, cipher),
                 token_expires_at=tokens.expires_at,
                 token_scope=tokens.scope,
             )

@@ -45,8 +45,11 @@ class SecretColumns:
 # Every column holding a Fernet token in the schema (models.py). A new encrypted column must be
 # added here, or rotation would strand it under a key about to be removed (a test checks this).
 SECRET_COLUMNS: tuple[SecretColumns, ...] = (
-    SecretColumns(Pledge, ("access_token_enc", "refresh_token_enc")),
-    SecretColumns(OAuthAttempt, ("code_verifier_enc", "access_token_enc", "refresh_token_enc")),
+    SecretColumns(Pledge, ("access_token_enc", "refresh_token_enc", "token_extras_enc")),
+    SecretColumns(
+        OAuthAttempt,
+        ("code_verifier_enc", "access_token_enc", "refresh_token_enc", "token_extras_enc"),
+    ),
     SecretColumns(MastodonApp, ("client_secret_enc",)),
 )
 

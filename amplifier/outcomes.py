@@ -33,20 +33,24 @@ from amplifier.platforms.base import (
     RateLimited,
     Transient,
 )
+from amplifier.platforms.registry import PLATFORMS
 
-# How long each platform remembers an idempotency key: a resend within it returns the original
-# post instead of making a second one. Mastodon keeps keys about an hour ("Idempotency-Key",
-# https://docs.joinmastodon.org/methods/statuses/#create); stay well inside it. A platform
-# missing here has no such key (X): an unknown outcome is settled by looking for the post.
-IDEMPOTENCY_MEMORY: dict[str, timedelta] = {"mastodon": timedelta(minutes=50)}
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
 _table = Delivery.__table__  # type: ignore[attr-defined]
 
 
+def idempotency_memory(platform: str) -> timedelta | None:
+    """How long `platform` remembers an idempotency key (a resend within it returns the first
+    post instead of making a second), as its declaration says; None: it has no such key, and an
+    unknown outcome is settled by looking for the post (settle.py)."""
+    found = PLATFORMS.get(platform)
+    return found.idempotency_memory if found is not None else None
+
+
 def resend_is_safe(platform: str, first_sent_at: datetime | None, now: datetime) -> bool:
     """True while the platform still remembers the idempotency key of the row's first send."""
-    memory = IDEMPOTENCY_MEMORY.get(platform)
+    memory = idempotency_memory(platform)
     if memory is None:
         return False
     return first_sent_at is None or now - first_sent_at < memory

@@ -8,6 +8,8 @@ conditional UPDATE, so a double-submitted consent form yields one pledge, not tw
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -160,6 +162,7 @@ def authorize_attempt(
     attempt.followers = profile.followers
     attempt.access_token_enc = cipher.encrypt(tokens.access_token)
     attempt.refresh_token_enc = cipher.encrypt_optional(tokens.refresh_token)
+    attempt.token_extras_enc = encrypt_extras(tokens.extras, cipher)
     attempt.token_expires_at = tokens.expires_at
     attempt.token_scope = tokens.scope
     session.add(attempt)
@@ -240,6 +243,7 @@ def confirm_pledge(
     pledge.personalised = personalised
     pledge.access_token_enc = attempt.access_token_enc
     pledge.refresh_token_enc = attempt.refresh_token_enc
+    pledge.token_extras_enc = attempt.token_extras_enc
     pledge.token_expires_at = attempt.token_expires_at
     pledge.token_scope = attempt.token_scope
     pledge.withdrawn_at = None
@@ -250,6 +254,7 @@ def confirm_pledge(
     attempt.pledge_id = pledge.id
     attempt.access_token_enc = None
     attempt.refresh_token_enc = None
+    attempt.token_extras_enc = None
     session.add(attempt)
     session.flush()
     return pledge
@@ -279,12 +284,28 @@ def tokens_of(pledge: Pledge, cipher: TokenCipher) -> TokenSet:
         refresh_token=cipher.decrypt_optional(pledge.refresh_token_enc),
         expires_at=pledge.token_expires_at,
         scope=pledge.token_scope,
+        extras=decrypt_extras(pledge.token_extras_enc, cipher),
     )
+
+
+def encrypt_extras(extras: Mapping[str, str], cipher: TokenCipher) -> str | None:
+    """`TokenSet.extras` as the token cipher's ciphertext of sorted JSON; None when empty."""
+    return cipher.encrypt(json.dumps(dict(extras), sort_keys=True)) if extras else None
+
+
+def decrypt_extras(stored: str | None, cipher: TokenCipher) -> dict[str, str]:
+    if stored is None:
+        return {}
+    loaded = json.loads(cipher.decrypt(stored))
+    if not isinstance(loaded, dict):
+        raise ValueError("a pledge's token extras are not a JSON object")
+    return {str(k): str(v) for k, v in loaded.items()}
 
 
 def store_tokens(pledge: Pledge, tokens: TokenSet, cipher: TokenCipher) -> None:
     pledge.access_token_enc = cipher.encrypt(tokens.access_token)
     pledge.refresh_token_enc = cipher.encrypt_optional(tokens.refresh_token)
+    pledge.token_extras_enc = encrypt_extras(tokens.extras, cipher)
     pledge.token_expires_at = tokens.expires_at
     pledge.token_scope = tokens.scope
 
@@ -292,6 +313,7 @@ def store_tokens(pledge: Pledge, tokens: TokenSet, cipher: TokenCipher) -> None:
 def _drop_tokens(pledge: Pledge) -> None:
     pledge.access_token_enc = None
     pledge.refresh_token_enc = None
+    pledge.token_extras_enc = None
     pledge.token_expires_at = None
 
 
@@ -300,7 +322,12 @@ def forget_tokens(session: Session, *, campaign_id: int) -> None:
     session.execute(
         update(Pledge)
         .where(col(Pledge.campaign_id) == campaign_id)
-        .values(access_token_enc=None, refresh_token_enc=None, token_expires_at=None)
+        .values(
+            access_token_enc=None,
+            refresh_token_enc=None,
+            token_extras_enc=None,
+            token_expires_at=None,
+        )
     )
     session.execute(sa.delete(OAuthAttempt).where(col(OAuthAttempt.campaign_id) == campaign_id))
 

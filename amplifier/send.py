@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import aiohttp
 from redis.exceptions import RedisError
@@ -29,7 +28,7 @@ from amplifier.db import Database
 from amplifier.dbretry import call_db
 from amplifier.fence import FenceBatcher, NotOurs
 from amplifier.limits import LimitKey, RedisLimiter
-from amplifier.outcomes import IDEMPOTENCY_MEMORY, Deferred, Outcome, resend_is_safe
+from amplifier.outcomes import Deferred, Outcome, idempotency_memory, resend_is_safe
 from amplifier.platforms.base import (
     Duplicate,
     OutcomeUnknown,
@@ -44,19 +43,6 @@ from amplifier.refclock import ReferenceClock
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(seconds=60)
 LIMIT_WAIT_S = 5.0  # longer than this for a limiter place: hand the row back
-
-
-class AsyncPublisher(Protocol):
-    def async_session(self, *, limit: int = ...) -> aiohttp.ClientSession: ...
-
-    async def publish_async(
-        self,
-        session: aiohttp.ClientSession,
-        tokens: TokenSet,
-        text: str,
-        *,
-        idempotency_key: str,
-    ) -> PublishedPost: ...
 
 
 @dataclass
@@ -108,7 +94,6 @@ class Unusable(PlatformError):
 @dataclass
 class _Channel:
     adapter: PlatformAdapter
-    publisher: AsyncPublisher
     session: aiohttp.ClientSession
 
 
@@ -159,8 +144,10 @@ class Sender:
             else:
                 self.add(item.outcome(error=exc))
         except OutcomeUnknown as exc:
-            if resend_is_safe(item.platform, item.first_sent_at, self.clock.now()):
-                memory = IDEMPOTENCY_MEMORY[item.platform]
+            memory = idempotency_memory(item.platform)
+            if memory is not None and resend_is_safe(
+                item.platform, item.first_sent_at, self.clock.now()
+            ):
                 until = min(item.retry_until, item.first_sent_at + memory)
                 self.add(item.outcome(error=exc, retry_until=until))
             else:
@@ -185,7 +172,7 @@ class Sender:
         key = f"amplifier-{item.delivery_id}"
         if self._limiter is None:
             await self._hold(item)
-            return await channel.publisher.publish_async(
+            return await channel.adapter.publish_async(
                 channel.session, tokens, item.text, idempotency_key=key
             )
         limit_key = LimitKey(item.platform, item.instance_url or "app")
@@ -206,7 +193,7 @@ class Sender:
             ) from None
         try:
             await self._hold(item)
-            return await channel.publisher.publish_async(
+            return await channel.adapter.publish_async(
                 channel.session, tokens, item.text, idempotency_key=key
             )
         except RateLimited as exc:
@@ -247,11 +234,8 @@ class Sender:
             channel = self._channels.get(key)
             if channel is None:
                 adapter = await call_db(self._adapter, platform, instance_url)
-                publisher: AsyncPublisher = adapter  # type: ignore[assignment]
                 channel = _Channel(
-                    adapter=adapter,
-                    publisher=publisher,
-                    session=publisher.async_session(limit=self.concurrency),
+                    adapter=adapter, session=adapter.async_session(limit=self.concurrency)
                 )
                 self._channels[key] = channel
         return channel

@@ -42,6 +42,7 @@ from amplifier.platforms.base import (
     PublishedPost,
     Transient,
 )
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import tokens_of
 from amplifier.refclock import ReferenceClock
 from amplifier.send import Claimed
@@ -163,7 +164,7 @@ class Settler:
     async def _find(self, item: Claimed, reason: PlatformError) -> PublishedPost | Outcome | None:
         """The post, or the outcome to write when there is none (or no way to tell)."""
         adapter = await self.adapter(item.platform, item.instance_url)
-        finder = getattr(adapter, "find_recent_post", None)
+        finder = declaration(item.platform).finder(adapter)
         if finder is None:
             return item.final(OutcomeUnknown(f"{reason.message}; the platform cannot be asked"))
         tries = 0
@@ -172,7 +173,10 @@ class Settler:
             try:
                 async with self._lookups:
                     found: PublishedPost | None = await asyncio.to_thread(
-                        finder, item.tokens, account_id=item.account_id, text=item.text
+                        finder.find_recent_post,
+                        item.tokens,
+                        account_id=item.account_id,
+                        text=item.text,
                     )
             except PlatformError as exc:
                 problem = f"could not check the platform: {exc.message}"

@@ -176,6 +176,7 @@ def delete_supporter_data(
     gone = session.execute(sa.delete(OAuthAttempt).where(_attempts_of(pledge)))
     pledge.access_token_enc = None
     pledge.refresh_token_enc = None
+    pledge.token_extras_enc = None
     pledge.token_expires_at = None
     pledge.token_scope = None
     pledge.handle = ERASED_HANDLE

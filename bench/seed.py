@@ -87,7 +87,7 @@ def register_mastodon_app(stack: LocalStack) -> str:
     """The app amplifier registers on an instance on first use, made the way the engine would."""
     url = stack.mastodon_urls[0]
     with stack.runtime.db.session() as session:
-        stack.runtime.connectors.mastodon(session, url)
+        stack.runtime.connectors.for_platform(session, "mastodon", url)
     with stack.runtime.db.session() as session:
         client_id = session.exec(
             select(MastodonApp.client_id).where(MastodonApp.instance_url == url)

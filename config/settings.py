@@ -14,10 +14,12 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from amplifier.platforms.registry import PLATFORMS
 
 
 class SettingsError(RuntimeError):
@@ -39,15 +41,10 @@ class Settings(BaseSettings):
     token_keys: str | None = None
     signing_key: str | None = None
 
-    x_client_id: str | None = None
-    x_client_secret: str | None = None
-    x_api_base: str = "https://api.x.com"
-    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
-    x_web_base: str = "https://x.com"
-
-    mastodon_allow_http: bool = False
-    mastodon_suggested_instance: str = "mastodon.social"
-    mastodon_client_name: str = "amplifier"
+    # Each platform's own settings (`AMPLIFIER_<NAME>_*`, e.g. AMPLIFIER_X_CLIENT_ID), one
+    # sub-model per registered platform (amplifier/platforms/<name>/settings.py); read them with
+    # `platform(name)` or the declaration's `settings_of`.
+    platforms: dict[str, BaseSettings] = Field(default_factory=dict)
 
     # Total seconds for any one platform call: connecting and reading the whole answer.
     platform_timeout_s: float = Field(default=10.0, gt=0)
@@ -71,22 +68,8 @@ class Settings(BaseSettings):
     oauth_attempt_ttl_s: int = 900
     log_level: str = "INFO"
 
-    # Per-platform limits shared by every worker through Redis (amplifier/limits/).
-    # X documents POST /2/tweets at 10,000 requests per 24 h per app (Pro access; Basic
-    # access documents far less, e.g. 1,667): set this to what the app's tier allows, since
-    # the owner's capacity warnings and the release pacing both read it.
-    limit_x_app_per_day: int = 10_000
-    # X publishes no concurrency limit; 200 calls in flight at ~150 ms each is ~1,300 posts/s,
-    # more than a day's budget in 8 s, so this only keeps a burst from opening thousands of
-    # sockets to one host across all workers.
-    limit_x_concurrency: int = 200
-    # Mastodon limits each account (300 calls / 5 min), never our one post per account, but
-    # every status makes the instance fan out federation jobs: at most this many of our calls
-    # in flight on any one instance, so a volunteer-run server is not knocked over.
-    limit_mastodon_concurrency: int = 50
-    # Sustained statuses per second on any one instance (the burst allowance is one second's
-    # worth): 10,000 supporters on mastodon.social still leave within ~100 s.
-    limit_mastodon_per_s: float = 100.0
+    # Per-platform limits shared by every worker through Redis (amplifier/limits/) are each
+    # platform's settings (AMPLIFIER_LIMIT_<NAME>_*), read by `limits.policy_for`.
     # A worker killed with `kill -9` while holding concurrency places gives them back after
     # this many seconds; live holders renew at a third of it. Longer than any platform call.
     limit_lease_s: float = 30.0
@@ -156,6 +139,27 @@ class Settings(BaseSettings):
     # "" exempts nothing anywhere.
     web_rate_limit_exempt: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_sub_models(cls, data: Any) -> Any:
+        """Every registered platform gets its sub-model, read from its own environment
+        variables; keyword arguments in the flat spelling (`x_client_id=…`,
+        `limit_mastodon_per_s=…`) go to the platform's sub-model as well."""
+        if not isinstance(data, dict):
+            return data
+        given = dict(data.get("platforms") or {})
+        for name, declaration in PLATFORMS.items():
+            if name in given:
+                continue
+            fields: dict[str, Any] = {}
+            for key in list(data):
+                if key.startswith(f"{name}_"):
+                    fields[key[len(name) + 1 :]] = data.pop(key)
+                elif key.startswith(f"limit_{name}_"):
+                    fields["limit_" + key[len(name) + 7 :]] = data.pop(key)
+            given[name] = declaration.settings_model(**fields)
+        return {**data, "platforms": given}
+
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:
         if self.env == "production":
@@ -181,12 +185,15 @@ class Settings(BaseSettings):
                     "AMPLIFIER_SMTP_URL: smtp:// sends passwords and mail in clear; use "
                     "smtp+starttls:// or smtps:// in production (plain smtp:// only to localhost)"
                 )
-            if self.mastodon_allow_http:
-                raise SettingsError(
-                    "AMPLIFIER_MASTODON_ALLOW_HTTP lets supporters point the app at hosts inside "
-                    "your network: it is for local development only, unset it in production"
-                )
+            for declaration in PLATFORMS.values():
+                problem = declaration.production_problem(self.platform(declaration.name))
+                if problem:
+                    raise SettingsError(problem)
         return self
+
+    def platform(self, name: str) -> BaseSettings:
+        """The settings sub-model of the platform registered as `name` (KeyError if none)."""
+        return self.platforms[name]
 
     @property
     def resolved_database_url(self) -> str:

@@ -33,8 +33,15 @@ from amplifier.demo.mail import (
 )
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.notify.mailbox import mailbox_dir
+from amplifier.platforms.declaration import AccountHome
+from amplifier.platforms.registry import declaration
 from amplifier.report import CampaignReport
 from amplifier.timeutil import utcnow
+
+
+def on_hosts(platform: str) -> bool:
+    """Whether supporters of `platform` name their own server (the sandbox's first one here)."""
+    return declaration(platform).home is AccountHome.SUPPORTER_HOST
 
 
 def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list[Supporter]:
@@ -46,7 +53,7 @@ def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list
                 username=f"supporter{i:03d}",
                 platform=platform,
                 followers=100 + (i * 37) % 900,
-                instance=mastodon_url if platform == "mastodon" else "",
+                instance=mastodon_url if on_hosts(platform) else "",
                 email=supporter_email(f"supporter{i:03d}"),
             )
         )

@@ -6,9 +6,19 @@ import math
 from collections.abc import Callable, Mapping
 
 from amplifier.limits.policy import LimitKey, LimitPolicy, policy_for
+from amplifier.platforms.declaration import AccountHome
+from amplifier.platforms.registry import PLATFORMS
 
-_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
-_DEFAULT_SCOPES = {"x": "app"}
+
+def _label(platform: str) -> str:
+    found = PLATFORMS.get(platform)
+    return found.label if found is not None else platform.capitalize()
+
+
+def _on_hosts(platform: str) -> bool:
+    """Whether the platform's budget is per supporter-named host (one Mastodon server each)."""
+    found = PLATFORMS.get(platform)
+    return found is not None and found.home is AccountHome.SUPPORTER_HOST
 
 
 def capacity_warnings(
@@ -21,9 +31,10 @@ def capacity_warnings(
     """Sentences for an owner whose posts cannot all leave within `release_window_s` seconds of
     the release time; an empty list when they can.
 
-    Keys are platform names ("x": the app-wide budget; "mastodon": read as "all on one
-    instance", the worst case) or `LimitKey`s (one Mastodon instance each). `call_s` is the
-    assumed duration of one platform call, which turns a concurrency cap into a rate.
+    Keys are platform names (an app-wide platform's budget; for a platform whose supporters
+    name their host, read as "all on one instance", the worst case) or `LimitKey`s (one host
+    each). `call_s` is the assumed duration of one platform call, which turns a concurrency
+    cap into a rate.
     The estimate assumes the budget is full at the release: nothing else spent it just before.
     """
     warnings: list[str] = []
@@ -33,8 +44,9 @@ def capacity_warnings(
         if isinstance(raw_key, LimitKey):
             key, where = raw_key, f" on {raw_key.scope}"
         else:
-            key = LimitKey(raw_key, _DEFAULT_SCOPES.get(raw_key, "*"))
-            where = " on one instance" if raw_key == "mastodon" else ""
+            on_hosts = _on_hosts(raw_key)
+            key = LimitKey(raw_key, "*" if on_hosts or raw_key not in PLATFORMS else "app")
+            where = " on one instance" if on_hosts else ""
         policy = policies(key)
         warning = _capacity_warning(key, policy, pledges, release_window_s, call_s, where)
         if warning:
@@ -66,7 +78,7 @@ def _capacity_warning(
     flow = rate if cap is None else min(rate, cap / call_s)
     in_window = math.floor(started)
     late = pledges - in_window
-    name = _NAMES.get(key.platform, key.platform.capitalize())
+    name = _label(key.platform)
     budget = _budget_words(policy)
     if policy.per_s >= 3600:
         # A quota (X's per-app day): the owner must shrink the blast or raise the quota.

@@ -1,16 +1,24 @@
-"""What one key may do: its budget (rate, burst) and its cap on calls in flight, from settings."""
+"""What one key may do: its budget (rate, burst) and its cap on calls in flight.
+
+The numbers are the platform's declaration's (`rate_windows`, `concurrency`), read with the
+deployment's settings, so an app with a different access tier needs no code change.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from amplifier.platforms.declaration import LimitWindow, WindowScope
+from amplifier.platforms.registry import PLATFORMS
 from config.settings import Settings, get_settings
 
 
 @dataclass(frozen=True, slots=True)
 class LimitKey:
-    """What one budget is shared by: ("x", "app"), ("mastodon", "https://mastodon.social")."""
+    """What one budget is shared by: (platform, "app") for an app-wide budget, (platform, host)
+    for one supporter-named host's, e.g. a Mastodon server's base URL."""
 
     platform: str
     scope: str
@@ -54,19 +62,38 @@ _FALLBACK = LimitPolicy(rate=10, per_s=1.0, concurrency=20)
 
 
 def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
-    """The documented (X) or polite (Mastodon) budget of a key, from settings so that an app with
-    a different X access tier needs no code change."""
-    s = settings or get_settings()
-    if key.platform == "x":
-        return LimitPolicy(
-            rate=s.limit_x_app_per_day, per_s=DAY_S, concurrency=s.limit_x_concurrency
-        )
-    if key.platform == "mastodon":
-        per_s = s.limit_mastodon_per_s
-        # An integer count per period keeps buckets exact for fractional rates like 0.5/s.
-        rate, period = (round(per_s), 1.0) if per_s >= 1 else (1, 1.0 / per_s)
-        return LimitPolicy(rate=rate, per_s=period, concurrency=s.limit_mastodon_concurrency)
-    return _FALLBACK
+    """The budget of a key from its platform's declared windows and concurrency cap.
+
+    Only windows our calls share bind the limiter: per app and per host. A per-user window never
+    does, since amplifier posts once per account. With several shared windows (an hourly and a
+    daily one) the bucket refills at the slowest window's rate and holds at most the smallest
+    window's count.
+    """
+    declaration = PLATFORMS.get(key.platform)
+    if declaration is None:
+        return _FALLBACK
+    sub = declaration.settings_of(settings or get_settings())
+    return policy_from(declaration.rate_windows(sub), declaration.concurrency(sub))
+
+
+def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> LimitPolicy:
+    """One bucket for a platform's declared windows (see `policy_for`); with no shared window,
+    the polite fallback rate."""
+    shared = [w for w in windows if w.scope is not WindowScope.USER]
+    if not shared:
+        return LimitPolicy(rate=_FALLBACK.rate, per_s=_FALLBACK.per_s, concurrency=concurrency)
+    slowest = min(shared, key=_per_second)
+    burst = min(w.requests for w in shared)
+    return LimitPolicy(
+        rate=slowest.requests,
+        per_s=slowest.per_s,
+        burst=None if burst == slowest.requests else burst,
+        concurrency=concurrency,
+    )
+
+
+def _per_second(window: LimitWindow) -> float:
+    return window.requests / window.per_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
-"""Platform adapters: one Protocol (`base`), one module per platform, pure text rules (`text`).
+"""Platforms: the contract the engine calls and the error tree (`base`), what each platform
+declares (`declaration`), one folder per platform (`x/`, `mastodon/`), and the registry that
+lists them (`registry`: the only place outside a platform's folder that names it).
 
-Import the adapters from their modules (`amplifier.platforms.x.XAdapter`,
-`amplifier.platforms.mastodon.MastodonAdapter`); this package itself stays light.
+Ask `amplifier.platforms.registry` for a platform's declaration; import an adapter class from
+its folder only in that platform's own code and tests. This package itself stays light.
 """
 
 from .base import (

@@ -20,9 +20,11 @@ test or a benchmark can build one against any base URL, the sandbox's or the rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
+
+import aiohttp
 
 from amplifier.links import web_link
 
@@ -76,6 +78,17 @@ class TokenSet:
     refresh_token: str | None = None
     expires_at: datetime | None = None
     scope: str | None = None
+    # Platform-specific secrets that travel with the tokens (a Bluesky DPoP key, a chosen page
+    # or blog id): stored encrypted with them (pledges.store_tokens) and rotated with them.
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    """A length limit as the platform counts it: a URL weighs `url` characters."""
+
+    characters: int
+    url: int
 
 
 @dataclass(frozen=True)
@@ -116,10 +129,8 @@ class PublishedPost:
         object.__setattr__(self, "url", web_link(self.url))
 
 
-class PlatformAdapter(Protocol):
-    """One platform account's view of one platform (for Mastodon: of one instance)."""
-
-    name: ClassVar[str]
+class Connecting(Protocol):
+    """The OAuth round trip and the account's profile (pledges.py, credentials.py)."""
 
     def authorization_request(self, *, redirect_uri: str, state: str) -> AuthorizationRequest:
         """Build the URL of the platform's consent screen (with PKCE where the platform uses it)."""
@@ -135,8 +146,45 @@ class PlatformAdapter(Protocol):
 
     def profile(self, tokens: TokenSet) -> Profile: ...
 
-    def text_problems(self, text: str) -> list[str]:
-        """Every reason this platform would refuse `text`, in words an owner can act on."""
+
+class Publishing(Protocol):
+    """The release's one call per post, on a connection pool the firer opens once (send.py)."""
+
+    def async_session(self, *, limit: int = ...) -> aiohttp.ClientSession:
+        """A pool of at most `limit` connections, with the adapter's deadlines and size caps."""
         ...
 
-    def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost: ...
+    async def publish_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        text: str,
+        *,
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """Post `text` once; `idempotency_key` is sent where the platform honours one."""
+        ...
+
+
+class PlatformAdapter(Connecting, Publishing, Protocol):
+    """One platform's view of its accounts (for a supporter-named host: of one host): what the
+    app and the release engine really call, checked by mypy against every adapter."""
+
+    def text_problems(self, text: str) -> list[str]:
+        """Every reason this platform (this host) would refuse `text`, in words an owner can
+        act on."""
+        ...
+
+    def text_limit(self) -> TextLimit:
+        """The length limit this host counts against, for the supporter's text box."""
+        ...
+
+
+class PostFinder(Protocol):
+    """Looks for a post after an unknown outcome (settle.py); declared by `Declaration.finder`."""
+
+    def find_recent_post(
+        self, tokens: TokenSet, *, account_id: str, text: str
+    ) -> PublishedPost | None:
+        """The account's recent post with this text, or None; raises PlatformError."""
+        ...

@@ -19,9 +19,12 @@ from amplifier.campaigns import awaiting_reconsent
 from amplifier.connectors import PlatformUnavailable
 from amplifier.crypto import new_secret, plausible_secret
 from amplifier.models import Campaign
+from amplifier.platforms.declaration import ConnectAsks
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import PledgeRefused, start_attempt
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
+from amplifier.web.consent_forms import connect_field
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state
 from amplifier.web.rendering import page, platform_label, platform_labels
@@ -65,9 +68,9 @@ def render_campaign_page(
         counts=counts,
         state_url=f"{campaign_path(campaign.slug)}/state",
         awaiting_reconsent=awaiting_reconsent(session, campaign.id),
-        platforms=[(p, platform_label(p)) for p in campaign.platform_list],
+        platforms=[(p, platform_label(p), connect_field(rt, p)) for p in campaign.platform_list],
         enabled=rt.connectors.enabled_platforms(),
-        instance=rt.settings.mastodon_suggested_instance if instance is None else instance,
+        instance=instance,  # what was typed, kept when refused; else the field's suggestion
         instance_error=instance_error,
     )
 
@@ -125,18 +128,18 @@ def _start_pledge(
             status=400,
         )
     instance_url = ""
+    step = declaration(platform).connect
+    asks_host = step.asks is not ConnectAsks.NOTHING  # the supporter names their server
     try:
-        if platform == "mastodon":
+        if asks_host:
             if not instance.strip():
-                raise InstanceProblem(
-                    "Type the address of your Mastodon server, for example mastodon.social.", 422
-                )
-            instance_url = rt.connectors.normalise_instance(instance)
+                raise InstanceProblem(step.missing, 422)
+            instance_url = rt.connectors.normalise_host(platform, instance)
         adapter = rt.connectors.for_platform(session, platform, instance_url)
     except ValueError as exc:
         raise InstanceProblem(f"That server address does not look right: {exc}", 422) from exc
     except PlatformUnavailable as exc:
-        if platform == "mastodon":
+        if asks_host:
             raise InstanceProblem(f"This server cannot be reached: {exc}", 502) from exc
         raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
     browser = amp_browser if plausible_secret(amp_browser) else new_secret(24)  # ours only

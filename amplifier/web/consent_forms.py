@@ -15,7 +15,8 @@ from amplifier.connectors import PlatformUnavailable
 from amplifier.consent import message_digest
 from amplifier.models import Campaign
 from amplifier.personalise import MAX_PERSONAL_LENGTH, TextRules, required_fragments
-from amplifier.platforms.text import MASTODON_URL_LENGTH, X_MAX_WEIGHTED, X_URL_LENGTH
+from amplifier.platforms.declaration import ConnectAsks
+from amplifier.platforms.registry import PLATFORMS
 from amplifier.pledges import PledgeRefused
 from amplifier.runtime import Runtime
 
@@ -75,22 +76,32 @@ def personal_box_limit(campaign: Campaign, platform_limit: PlatformLimit | None)
 def platform_limit(
     rt: Runtime, session: Session, campaign: Campaign, platform: str, instance_url: str
 ) -> PlatformLimit | None:
-    """The supporter's platform's limit (their Mastodon server's, registered when they signed
-    in), where the box needs it: personalisation on and no owner's maximum. None otherwise, or
-    when the server cannot be reached, and then the box is not narrowed."""
+    """The supporter's platform's limit (their own server's, where they name one, registered
+    when they signed in), where the box needs it: personalisation on and no owner's maximum.
+    None otherwise, or when the platform cannot be reached, and then the box is not narrowed."""
     if not campaign.personalisation_allowed or campaign.personal_max_length is not None:
         return None
-    if platform == "x":
-        return PlatformLimit(X_MAX_WEIGHTED, X_URL_LENGTH)
-    if platform != "mastodon":
-        return None
     try:
-        adapter = rt.connectors.mastodon(session, instance_url)
+        limit = rt.connectors.for_platform(session, platform, instance_url).text_limit()
     except (PlatformUnavailable, ValueError):
         return None
-    return PlatformLimit(
-        adapter.max_characters, adapter.characters_reserved_per_url or MASTODON_URL_LENGTH
-    )
+    return PlatformLimit(limit.characters, limit.url)
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """What the pledge form asks before OAuth (a server's address), and its prefilled value."""
+
+    prompt: str
+    suggested: str
+
+
+def connect_field(rt: Runtime, platform: str) -> ConnectField | None:
+    """The pledge form's field for `platform`, or None when its connect step asks nothing."""
+    found = PLATFORMS.get(platform)
+    if found is None or found.connect.asks is ConnectAsks.NOTHING:
+        return None
+    return ConnectField(found.connect.prompt, rt.connectors.suggested_host(platform))
 
 
 def shown_version(raw: str) -> int:

@@ -13,10 +13,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from amplifier.links import web_link
+from amplifier.platforms import registry
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-PLATFORM_LABELS = {"x": "X", "mastodon": "Mastodon"}
 PLEDGE_STATUS_WORDS = {"active": "pledged", "withdrawn": "withdrawn"}
 # Once the release has made a delivery row, its state is what the supporter wants to know.
 DELIVERY_STATUS_WORDS = {
@@ -37,7 +37,7 @@ def supporter_status(pledge_status: str, delivery_status: str | None) -> str:
 
 
 def platform_label(name: str) -> str:
-    return PLATFORM_LABELS.get(name, name)
+    return registry.label(name)
 
 
 def platform_labels(names: list[str]) -> str:

@@ -95,7 +95,7 @@ def pledge_with_real_tokens(
     followers: int = 100,
 ) -> Pledge:
     """A pledge whose tokens come from the sandbox's real OAuth endpoints."""
-    instance = rt.settings.mastodon_suggested_instance if platform == "mastodon" else ""
+    instance = rt.connectors.suggested_host("mastodon") if platform == "mastodon" else ""
     adapter: PlatformAdapter = rt.connectors.for_platform(session, platform, instance)
     redirect_uri = rt.connectors.redirect_uri(platform)
     request = adapter.authorization_request(redirect_uri=redirect_uri, state=f"s-{username}")

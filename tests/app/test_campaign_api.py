@@ -135,7 +135,7 @@ def test_junk_bodies_get_422_not_500(client: TestClient, token: str, body: str) 
 def test_x_is_refused_when_this_server_has_no_x_app(
     runtime: Runtime, client: TestClient, token: str
 ) -> None:
-    runtime.settings.x_client_id = None
+    runtime.settings.platform("x").client_id = None
     answer = client.post("/api/campaigns", json=factories.payload(), headers=auth(token))
     assert answer.status_code == 422
     assert "x not configured" in answer.json()["message"]

@@ -21,6 +21,7 @@ from sqlmodel import col, update
 from amplifier.credentials import RefreshBusy, Refreshed, RefreshLocks, refresh_pledge
 from amplifier.models import Pledge
 from amplifier.platforms.base import TokenSet
+from amplifier.platforms.x import XAdapter
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
@@ -65,7 +66,7 @@ def test_two_workers_refreshing_the_same_pledges_both_end_with_the_one_valid_pai
     _faults(sandbox, {"latency_ms": 300})  # each refresh takes a while: the two overlap
     prefix = f"test-refresh:{time.time_ns()}"
     workers = [RefreshLocks(redis_url, lease_s=10, wait_s=10, prefix=prefix) for _ in range(2)]
-    adapter = runtime.connectors.x()
+    adapter = _x(runtime)
     fresh_until = utcnow() + timedelta(minutes=30)
     results: dict[tuple[int, int], Refreshed | BaseException] = {}
     start = threading.Barrier(2)
@@ -122,7 +123,7 @@ def test_a_dead_refreshers_lock_is_free_after_its_lease(
     try:
         dead = client.lock(f"{prefix}:pledge:{pledge_id}", timeout=1.5, thread_local=False)
         assert dead.acquire(blocking=False)  # and never released: the holder was killed
-        adapter = runtime.connectors.x()
+        adapter = _x(runtime)
         impatient = RefreshLocks(redis_url, lease_s=10, wait_s=0.2, prefix=prefix)
         with pytest.raises(RefreshBusy):
             refresh_pledge(
@@ -167,7 +168,7 @@ def test_a_pair_refreshed_after_the_tokens_were_deleted_is_not_written_back(
                 refresh_pledge(
                     runtime.db,
                     runtime.cipher,
-                    runtime.connectors.x(),
+                    _x(runtime),
                     pledge_id,
                     locks=RefreshLocks(None, lease_s=10, wait_s=1),
                     fresh_until=utcnow() + timedelta(minutes=30),
@@ -193,3 +194,10 @@ def test_a_pair_refreshed_after_the_tokens_were_deleted_is_not_written_back(
         row = session.get(Pledge, pledge_id)
         assert row is not None
         assert (row.access_token_enc, row.refresh_token_enc) == (None, None)
+
+
+def _x(runtime: Runtime) -> XAdapter:
+    with runtime.db.session() as session:
+        adapter = runtime.connectors.for_platform(session, "x", "")
+    assert isinstance(adapter, XAdapter)
+    return adapter

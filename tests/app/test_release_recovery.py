@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from amplifier.models import Campaign, Delivery, Pledge
+from amplifier.platforms.x import XAdapter
 from amplifier.pledges import tokens_of
 from amplifier.report import build_report
 from amplifier.runtime import Runtime
@@ -23,7 +24,7 @@ def test_duplicate_refusal_after_an_ambiguous_try_is_reported_posted_with_its_li
     with runtime.db.session() as session:
         pledge = session.get(Pledge, pledge_id)
         assert pledge is not None
-        earlier = runtime.connectors.x().publish(
+        earlier = _x_adapter(runtime, session).publish(
             tokens_of(pledge, runtime.cipher), pledge.post_text, idempotency_key="lost"
         )
         delivery = session.exec(select(Delivery)).one()
@@ -36,3 +37,9 @@ def test_duplicate_refusal_after_an_ambiguous_try_is_reported_posted_with_its_li
         assert campaign is not None
         (line,) = build_report(session, campaign).posts
     assert (line.status, line.url, line.attempts) == ("posted", earlier.url, 2)
+
+
+def _x_adapter(runtime: Runtime, session: Session) -> XAdapter:
+    adapter = runtime.connectors.for_platform(session, "x", "")
+    assert isinstance(adapter, XAdapter)
+    return adapter

@@ -17,6 +17,7 @@ HTML 401/403, a 503 typed JSON whose body is HTML, a success whose JSON is cut s
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import time
 import tracemalloc
@@ -25,6 +26,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from amplifier.limits import LimitKey, policy_for
 from amplifier.platforms.base import (
     AuthExpired,
     OutcomeUnknown,
@@ -35,6 +37,15 @@ from amplifier.platforms.base import (
     TokenSet,
     Transient,
 )
+from amplifier.platforms.declaration import (
+    AccountHome,
+    ConnectAsks,
+    Declaration,
+    LimitWindow,
+    WindowScope,
+)
+from amplifier.platforms.registry import declaration
+from config.settings import Settings
 
 from .helpers import admin, posts
 
@@ -118,6 +129,81 @@ class PlatformContract:
 
     def spoil(self, base: str, kind: str, **more: Any) -> None:
         admin(base, "faults", {"answer_fault": kind, "answer_fault_next": 1, **more})
+
+    # ---- the declaration: what the rest of amplifier asks instead of naming the platform ----
+
+    @pytest.fixture
+    def declared(self) -> Declaration[Any]:
+        return declaration(self.platform)
+
+    @pytest.fixture
+    def settings(self) -> Settings:
+        return Settings(_env_file=None)  # type: ignore[call-arg]
+
+    def test_declaration_says_who_it_is(self, declared: Declaration[Any]) -> None:
+        assert declared.name == self.platform
+        for words in (declared.label, declared.max_text, declared.rules):
+            assert words.strip() and words == words.strip()
+
+    def test_declared_windows_pace_the_release(
+        self, declared: Declaration[Any], settings: Settings
+    ) -> None:
+        windows = declared.rate_windows(declared.settings_of(settings))
+        assert windows and all(isinstance(w, LimitWindow) for w in windows)
+        shared = [w for w in windows if w.scope is not WindowScope.USER]
+        assert shared, "no window is shared by our calls: nothing would pace a release"
+        scope = "https://host.example" if declared.home is AccountHome.SUPPORTER_HOST else "app"
+        policy = policy_for(LimitKey(self.platform, scope), settings)
+        assert policy.per_second == min(w.requests / w.per_s for w in shared)
+        assert policy.capacity == min(w.requests for w in shared)
+        assert policy.concurrency == declared.concurrency(declared.settings_of(settings))
+
+    def test_declared_text_rule_counts_to_the_default_limit(
+        self, declared: Declaration[Any], adapter: Any
+    ) -> None:
+        limit = declared.default_text_limit
+        assert declared.text_problems("a" * limit.characters) == []
+        assert declared.text_problems("a" * (limit.characters + 1))
+        assert declared.text_problems("   ")
+        assert adapter.text_limit().characters >= 1 and adapter.text_limit().url >= 0
+
+    def test_declared_connect_step(self, declared: Declaration[Any], settings: Settings) -> None:
+        step, sub = declared.connect, declared.settings_of(settings)
+        if declared.home is AccountHome.SUPPORTER_HOST:
+            assert step.asks is not ConnectAsks.NOTHING
+            assert step.prompt and step.question and step.missing
+            with pytest.raises(ValueError):
+                declared.normalise_host("   ", sub)
+        else:
+            assert step.asks is not ConnectAsks.SERVER
+            with pytest.raises(ValueError):
+                declared.normalise_host("host.example", sub)
+
+    def test_an_unknown_outcome_is_settled_the_declared_way(
+        self, base: str, declared: Declaration[Any], adapter: Any, tokens: TokenSet
+    ) -> None:
+        """As the release does (send.py, settle.py): resend under the idempotency key while the
+        platform remembers it, else look the post up with the declared finder."""
+        text = "Contract: declared settling"
+        self.spoil(base, "truncated_json")
+        error = self.fails(adapter, tokens, text, "async", "declared-key")
+        assert isinstance(error, OutcomeUnknown), error
+        [created] = self.stored(base, text)
+        memory, finder = declared.idempotency_memory, declared.finder(adapter)
+        if memory is None:
+            assert finder is not None, "no idempotency key and no look-up: doubts never settle"
+            profile = adapter.profile(tokens)
+            found = finder.find_recent_post(tokens, account_id=profile.account_id, text=text)
+        else:
+            assert timedelta(0) < memory <= timedelta(hours=24)
+            found = self.publish(adapter, tokens, text, "async", "declared-key")
+        assert found is not None and found.remote_id == str(created["id"])
+        assert len(self.stored(base, text)) == 1
+
+    def test_refresh_keeps_the_extras(self, adapter: Any, tokens: TokenSet) -> None:
+        """Extras (a DPoP key, a chosen page) belong to the account, not to one token pair."""
+        extras = {"page_id": "42"}
+        assert adapter.refresh(dataclasses.replace(tokens, extras=extras)).extras == extras
 
     # ---- the contract ---------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ def test_connectors_keep_the_instance_facts(mastodon_url: str, tmp_path: Path) -
     settings = Settings(mastodon_allow_http=True, public_url="http://127.0.0.1:8000")
     connectors = Connectors(settings, TokenCipher([generate_fernet_key().encode()]))
     with database.session() as session:
-        adapter = connectors.mastodon(session, mastodon_url)
+        adapter = connectors.for_platform(session, "mastodon", mastodon_url)
     with database.session() as session:
         app = session.exec(select(MastodonApp)).one()
         assert (app.characters_reserved_per_url, app.domain) == (40, "people.example")

@@ -48,7 +48,7 @@ def test_redirect_uri_comes_from_settings_whatever_the_request_says(
     )
     assert start.status_code == 303
     authorize = urlsplit(start.headers["location"])
-    assert f"{authorize.scheme}://{authorize.netloc}" == runtime.settings.x_api_base
+    assert f"{authorize.scheme}://{authorize.netloc}" == runtime.settings.platform("x").api_base
     query = parse_qs(authorize.query)
     assert query["redirect_uri"] == ["https://amplifier.example/oauth/x/callback"]
 
@@ -125,7 +125,7 @@ def test_every_redirect_stays_on_site_or_goes_to_the_platform(
             follow_redirects=False,
         ),
     ]
-    platform = runtime.settings.x_api_base
+    platform = runtime.settings.platform("x").api_base
     for answer in answers:
         location = answer.headers.get("location")
         if location is None:

@@ -30,6 +30,7 @@ from ..base import (
     Profile,
     PublishedPost,
     Rejected,
+    TextLimit,
     TokenSet,
     Transient,
 )
@@ -180,6 +181,9 @@ class MastodonAdapter:
             text, self.max_characters, url_length=self.characters_reserved_per_url
         )
 
+    def text_limit(self) -> TextLimit:
+        return TextLimit(self.max_characters, self.characters_reserved_per_url)
+
     def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost:
         """Post a public status with `Idempotency-Key: idempotency_key`.
 
@@ -263,4 +267,5 @@ def _token_set(body: Mapping[str, Any], previous: TokenSet | None = None) -> Tok
         refresh_token=str(refresh) if refresh else None,
         expires_at=expires_at,
         scope=str(scope) if scope else None,
+        extras=dict(previous.extras) if previous else {},
     )

@@ -35,12 +35,13 @@ from ..base import (
     Profile,
     PublishedPost,
     Rejected,
+    TextLimit,
     TokenSet,
     Transient,
 )
 from ..logging_guard import silence_token_loggers
 from ..ratewindows import observe_rate_windows, x_rate_windows
-from ..text import x_text_problems
+from ..text import X_MAX_WEIGHTED, X_URL_LENGTH, x_text_problems
 from .answers import ANSWERS, TokenRefused
 from .oauth import SCOPES, TOKEN_URL, pkce_pair, token_call, token_set
 
@@ -217,6 +218,9 @@ class XAdapter:
 
     def text_problems(self, text: str) -> list[str]:
         return x_text_problems(text)
+
+    def text_limit(self) -> TextLimit:
+        return TextLimit(X_MAX_WEIGHTED, X_URL_LENGTH)
 
     def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost:
         """Create a post. X's API has no idempotency key, so `idempotency_key` is unused.

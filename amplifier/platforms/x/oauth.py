@@ -74,4 +74,5 @@ def token_set(token: Mapping[str, Any], previous: TokenSet | None = None) -> Tok
         refresh_token=str(refresh) if refresh else None,
         expires_at=expires_at,
         scope=str(scope) if scope else (previous.scope if previous else None),
+        extras=dict(previous.extras) if previous else {},
     )

@@ -26,6 +26,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from amplifier.platforms.registry import PLATFORMS
 from amplifier.web.security._refusal import is_api
 from config.settings import Settings
 
@@ -47,7 +48,7 @@ class HeaderPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> HeaderPolicy:
         targets = ["'self'", "https:"]
-        if settings.mastodon_allow_http or settings.x_authorize_url.startswith("http://"):
+        if any(d.allows_plain_http(d.settings_of(settings)) for d in PLATFORMS.values()):
             targets.append("http:")  # the sandbox
         return cls(https=settings.public_url.startswith("https://"), form_targets=" ".join(targets))
 

@@ -1,0 +1,183 @@
+"""What a platform declares once, so that the rest of amplifier asks instead of naming it.
+
+Why: amplifier is to reach seven networks. Every place that wrote `if platform == "mastodon"`
+had to be found again for each new one; now the campaign rules, the pledge pages, the release
+engine, the limiter and the settings ask the platform's `Declaration` (registered once in
+`registry.py`), and a module outside `amplifier/platforms/` that names a platform fails
+tests/platforms/test_registry.py.
+
+A declaration answers, for one platform:
+
+- who it is to an owner: `name` (the stored key), `label`, `max_text` and `rules` (words);
+- how a text is judged: `text_problems(text, limit)` against the platform's default limit, or a
+  host's own (a Mastodon server's `max_characters`);
+- where an account lives (`home`: one app-wide host, or a host the supporter names) and what the
+  connect step asks before OAuth (`connect`), and whether an account is chosen after it;
+- whether publishing is idempotent (`idempotency_memory`: how long the platform remembers our
+  key, or None — then an unknown outcome is settled by looking for the post, `finder`);
+- its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
+- its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
+  is built from them (`build`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+
+from pydantic_settings import BaseSettings
+
+from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+
+
+class AccountHome(StrEnum):
+    """Where a supporter's account lives."""
+
+    APP = "app"  # one app-wide host (X): the adapter is the same for every supporter
+    SUPPORTER_HOST = "supporter host"  # a host the supporter names (a Mastodon server, a PDS)
+
+
+class ConnectAsks(StrEnum):
+    """What the connect step asks before sending the supporter to OAuth."""
+
+    NOTHING = "nothing"
+    SERVER = "server"  # the address of the supporter's server
+    HANDLE = "handle"  # the supporter's handle, from which the host is found (Bluesky)
+
+
+@dataclass(frozen=True)
+class ConnectStep:
+    """The connect step's words: `prompt` labels the field; `missing` says what to type when the
+    field came empty. `chooses_account`: after OAuth the supporter picks an account (a Facebook
+    Page, a Tumblr blog) among those the token reaches."""
+
+    asks: ConnectAsks = ConnectAsks.NOTHING
+    prompt: str = ""  # "Your Mastodon server"
+    question: str = ""  # the title when it came empty: "Which Mastodon server?"
+    missing: str = ""
+    chooses_account: bool = False
+
+
+class WindowScope(StrEnum):
+    """Who one rate window's budget is shared by."""
+
+    APP = "app"  # every call of our app (X's 24-hour per-app cap)
+    USER = "user"  # one supporter's account (X's 15-minute per-user cap)
+    HOST = "host"  # every call of ours to one supporter-named host (a Mastodon server)
+
+
+@dataclass(frozen=True)
+class LimitWindow:
+    """At most `requests` publishing calls per `per_s` seconds for each `scope`."""
+
+    requests: int
+    per_s: float
+    scope: WindowScope
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or self.per_s <= 0:
+            raise ValueError(f"a rate window needs requests >= 1 and per_s > 0, not {self}")
+
+
+@dataclass(frozen=True)
+class HostApp:
+    """Our OAuth client on one supporter-named host, and what the host says of itself."""
+
+    client: ClientCredentials
+    redirect_uri: str
+    text_limit: TextLimit
+    account_domain: str | None = None
+
+
+class HostApps(Protocol):
+    """Where the app keeps its clients on supporter-named hosts (a database table)."""
+
+    def stored(self, host: str) -> HostApp | None: ...
+
+    def keep(self, host: str, app: HostApp) -> HostApp:
+        """Store `app`; returns the one kept (another process may have stored one first)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the app hands a declaration to build an adapter: never a database or global."""
+
+    redirect_uri: str  # our OAuth callback for this platform
+    public_url: str  # our site, for app registrations that ask for a website
+    timeout_s: float  # total seconds for one platform call
+    host_apps: HostApps
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class Declaration(ABC, Generic[S]):
+    """One platform, declared; subclassed once per platform (`platforms/<name>/declaration.py`).
+
+    Settings arrive as the platform's own sub-model (`settings_model`, an instance of `S`).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    max_text: ClassVar[str]  # owner-facing words on the length limit
+    rules: ClassVar[str]  # owner-facing words on the platform's rules and limits
+    home: ClassVar[AccountHome]
+    connect: ClassVar[ConnectStep] = ConnectStep()
+    default_text_limit: ClassVar[TextLimit]
+    # How long the platform remembers an idempotency key (a resend within it returns the first
+    # post); None: publishing is not idempotent, and an unknown outcome is settled by a look-up.
+    idempotency_memory: ClassVar[timedelta | None] = None
+    settings_model: ClassVar[type[BaseSettings]]
+
+    @abstractmethod
+    def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
+        """Every reason the platform would refuse `text` (at `limit`, default the platform's),
+        in words an owner can act on; empty when it is fine."""
+
+    @abstractmethod
+    def rate_windows(self, settings: S) -> tuple[LimitWindow, ...]:
+        """The publishing windows that bind us, with the numbers the deployment configured."""
+
+    def concurrency(self, settings: S) -> int | None:
+        """At most this many of our calls in flight per shared budget (None: no cap)."""
+        return None
+
+    def unavailable(self, settings: S) -> str | None:
+        """Why this deployment cannot use the platform (a missing setting), or None."""
+        return None
+
+    def allows_plain_http(self, settings: S) -> bool:
+        """Whether a configured or supporter-named host may be http:// (the sandbox only)."""
+        return False
+
+    def production_problem(self, settings: S) -> str | None:
+        """Why these settings must not run in production (a development-only switch), or None."""
+        return None
+
+    def normalise_host(self, raw: str, settings: S) -> str:
+        """The supporter-named host as a base URL; ValueError with a reason when it is not one."""
+        raise ValueError(f"{self.label} accounts live on one host: there is nothing to name")
+
+    def suggested_host(self, settings: S) -> str:
+        """What the connect step's field is prefilled with."""
+        return ""
+
+    @abstractmethod
+    def build(self, settings: S, wiring: Wiring, host: str) -> PlatformAdapter:
+        """An adapter for `host` ("" for an app-wide platform). Raises PlatformError when the
+        host could not be prepared (registration refused, unreachable)."""
+
+    def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
+        """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
+        return None
+
+    def settings_of(self, settings: Any) -> S:
+        """This platform's sub-model out of the app's settings (config.settings.Settings)."""
+        sub = settings.platform(self.name)
+        if not isinstance(sub, self.settings_model):
+            raise TypeError(f"{self.name}: settings are not {self.settings_model.__name__}")
+        return cast(S, sub)
