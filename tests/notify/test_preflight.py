@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -31,7 +32,8 @@ from tests.web.conftest import ClientFactory
 
 
 def _sandbox(rt: Runtime, sandbox: RunningSandbox, platform: str) -> str:
-    return sandbox.x_url if platform == "x" else rt.settings.mastodon_suggested_instance
+    mastodon: Any = rt.settings.platform("mastodon")
+    return sandbox.x_url if platform == "x" else str(mastodon.suggested_instance)
 
 
 def _campaign(rt: Runtime, **times: object) -> Campaign:
@@ -127,7 +129,7 @@ def test_an_expired_x_access_token_is_refreshed_not_reported(
     row = _row(mail_rt, expired)
     assert row.connection_problem is None and row.access_token_enc != before
     with mail_rt.db.session() as session:  # the rotated tokens were stored and work
-        adapter = mail_rt.connectors.x()
+        adapter = mail_rt.connectors.for_platform(session, "x", "")
         assert adapter.profile(tokens_of(row, mail_rt.cipher)).handle == "@sleepy"
         assert session.get(Pledge, revoked) is not None
     assert _row(mail_rt, revoked).connection_problem is not None
@@ -210,6 +212,7 @@ def test_cron_release_due_runs_the_preflight_too(
     pledge_id = _pledge(mail_rt, campaign, "mastodon", "cronned")
     _admin(_sandbox(mail_rt, sandbox, "mastodon"), "revoke", "cronned")
     s = mail_rt.settings
+    x: Any = s.platform("x")
     env = {
         **os.environ,
         "AMPLIFIER_ENV": "test",
@@ -218,9 +221,9 @@ def test_cron_release_due_runs_the_preflight_too(
         "AMPLIFIER_TOKEN_KEYS": s.token_keys or "",
         "AMPLIFIER_SIGNING_KEY": s.signing_key or "",
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
-        "AMPLIFIER_X_CLIENT_ID": s.x_client_id or "",
-        "AMPLIFIER_X_CLIENT_SECRET": s.x_client_secret or "",
-        "AMPLIFIER_X_API_BASE": s.x_api_base,
+        "AMPLIFIER_X_CLIENT_ID": x.client_id or "",
+        "AMPLIFIER_X_CLIENT_SECRET": x.client_secret or "",
+        "AMPLIFIER_X_API_BASE": x.api_base,
         "AMPLIFIER_SMTP_URL": s.smtp_url or "",
     }
     env.pop("AMPLIFIER_REDIS_URL", None)

@@ -95,7 +95,9 @@ def test_the_mails_reconnect_link_renews_only_the_tokens(
         before.consented_at,
         before.status,
     )
-    profile = mail_rt.connectors.x().profile(tokens_of(after, mail_rt.cipher))
+    with mail_rt.db.session() as session:
+        x_adapter = mail_rt.connectors.for_platform(session, "x", "")
+    profile = x_adapter.profile(tokens_of(after, mail_rt.cipher))
     assert profile.handle == "@rita"
     manage = requests.get(web.url + link_to(ask, "/p/").removesuffix("/reconnect"), timeout=10)
     assert 'id="reconnect-link"' not in manage.text
