@@ -25,6 +25,39 @@ from amplifier.services import Stack, free_port, start_embedded_redis
 from amplifier.web.serve import uvicorn_config
 from config.settings import Settings
 
+
+def _per_xdist_worker() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database and Redis db number, made
+    from the configured ones (`test` → `test_gw1`, db 15 → db 14), before any test module reads
+    the variables: the tests drop and recreate the schema and some flush the Redis db, which two
+    workers sharing one of each would do under each other's feet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or os.environ.get("AMPLIFIER_TEST_ISOLATED") == worker:
+        return
+    index = int(worker[2:])
+    pg = os.environ.get("AMPLIFIER_TEST_POSTGRES_URL")
+    if pg:
+        url = sa.engine.make_url(pg)
+        mine = url.set(database=f"{url.database}_{worker}")
+        admin = sa.create_engine(
+            url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database}
+            ).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+        admin.dispose()
+        os.environ["AMPLIFIER_TEST_POSTGRES_URL"] = mine.render_as_string(hide_password=False)
+    redis_url = os.environ.get("AMPLIFIER_TEST_REDIS_URL")
+    if redis_url:
+        base, _, db = redis_url.rpartition("/")
+        os.environ["AMPLIFIER_TEST_REDIS_URL"] = f"{base}/{(int(db or 0) - index) % 16}"
+    os.environ["AMPLIFIER_TEST_ISOLATED"] = worker
+
+
+_per_xdist_worker()
 POSTGRES_URL = os.environ.get("AMPLIFIER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
