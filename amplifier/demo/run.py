@@ -264,12 +264,12 @@ def run_demo(
                 f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "
                 f"(`AMPLIFIER_DATA_DIR={data_dir} amplifier web` lists them at /dev/mailbox)"
                 if keep
-                else "deleted at exit (--keep DIR keeps them)"
+                else "they are deleted when the demo ends: run it with --keep DIR to read them "
+                "afterwards"
             )
             console.print(
                 f"{mails} mails sent with the development sender (receipts to the supporters, "
-                f"notices to the owner {OWNER_EMAIL}): listed at {stack.web_url}/dev/mailbox "
-                f"while the demo runs; {where}",
+                f"notices to the owner {OWNER_EMAIL}); {where}",
                 soft_wrap=True,
             )
             problems = check_exactly_once(people, sandbox_posts(stack), campaign["post_text"])

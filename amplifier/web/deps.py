@@ -41,7 +41,8 @@ def current_owner(
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "send your API token as `Authorization: Bearer amp_…` (`amplifier owner create`)",
+            "send your API token as `Authorization: Bearer amp_…` (make one at /account, "
+            "or with `amplifier owner create`); a web login does not open the API",
             headers={"WWW-Authenticate": "Bearer"},
         )
     owner = owner_for_token(session, credentials.credentials)

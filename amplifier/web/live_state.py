@@ -108,6 +108,6 @@ def supporter_state(
     state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
     delivery = session.exec(select(Delivery).where(Delivery.pledge_id == pledge.id)).first()
     payload = state_payload(state, counts, now)
-    payload["status_word"] = status_word(pledge, delivery)
+    payload["status_word"] = status_word(pledge, delivery, campaign)
     payload["outcome"] = sentence_json(pledge_outcome(pledge, delivery, campaign, state))
     return _answer(payload, "no-store")  # the address is the supporter's secret

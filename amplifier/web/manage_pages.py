@@ -90,7 +90,7 @@ def _manage_page(
         state=state,
         state_url=f"{action}/state",
         delivery=delivery,
-        status_word=status_word(pledge, delivery),
+        status_word=status_word(pledge, delivery, campaign),
         outcome=pledge_outcome(pledge, delivery, campaign, state),
         can_withdraw=pledge.status == PledgeStatus.ACTIVE
         and campaign.status in (CampaignStatus.OPEN, CampaignStatus.ARMED),

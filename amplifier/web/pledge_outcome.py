@@ -7,7 +7,14 @@ Built from the pledge, its delivery row (once the release made one) and the camp
 from __future__ import annotations
 
 from amplifier.campaign_state import CampaignState, Phase
-from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
+from amplifier.models import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+    Pledge,
+    PledgeStatus,
+)
 from amplifier.web.rendering import platform_label, supporter_status
 from amplifier.web.sentence import Link, Part
 from amplifier.web.supporter_common import safe_link
@@ -18,8 +25,16 @@ SUSPENDED_WORDS = (
 )
 
 
-def status_word(pledge: Pledge, delivery: Delivery | None) -> str:
-    """The one status word beside the account: the post's fate once it has one."""
+def status_word(pledge: Pledge, delivery: Delivery | None, campaign: Campaign | None = None) -> str:
+    """The one status word beside the account: the post's fate once it has one; for a pledge
+    whose campaign ended without a release, that nothing will be posted."""
+    if (
+        delivery is None
+        and campaign is not None
+        and pledge.status == PledgeStatus.ACTIVE
+        and campaign.status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED)
+    ):
+        return "not posted"
     return supporter_status(pledge.status, delivery.status if delivery is not None else None)
 
 

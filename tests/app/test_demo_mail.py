@@ -4,7 +4,6 @@ keeps every mail in the mailbox, the demo says how many and where, and the links
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from email import policy
@@ -63,8 +62,8 @@ def test_demo_mails_receipts_and_notices_whose_links_work(tmp_path: Path) -> Non
     # judged (goal met) and release done
     assert len(mails) == 7, [str(m["Subject"]) for m in mails]
     assert "7 mails sent with the development sender" in out
-    assert re.search(r"listed at http://127\.0\.0\.1:\d+/dev/mailbox", out), out
-    assert f"kept in {keep / 'mailbox'}" in out
+    # where to read them after the demo, not a URL that dies when it ends
+    assert f"kept in {keep / 'mailbox'}" in out and "/dev/mailbox" in out
     to = {str(m["To"]) for m in mails}
     assert to == {"organiser@example.org", "supporter000@example.org", "supporter001@example.org"}
 

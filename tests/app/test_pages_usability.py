@@ -334,3 +334,13 @@ def test_api_explains_a_malformed_body(runtime: Runtime, web: LiveWeb) -> None:
         f"{web.url}/api/campaigns", json=factories.payload(goal=0), headers=headers, timeout=5
     )
     assert field.status_code == 422 and field.json()["message"].startswith("goal:")
+
+
+def test_a_failed_campaigns_pledge_says_not_posted(runtime: Runtime, web: LiveWeb) -> None:
+    """Not "pledged" beside "nothing was posted" once the campaign missed its goal."""
+    campaign = _campaign(runtime, goal=5)
+    (pledge_id,) = _pledges(runtime, campaign, 1)
+    _set(runtime, campaign.id, status=CampaignStatus.FAILED)
+    page = requests.get(_manage_url(runtime, web, pledge_id), timeout=5).text
+    assert 'id="pledge-status">not posted<' in page
+    assert "did not reach its goal" in page
