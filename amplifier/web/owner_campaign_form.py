@@ -11,7 +11,7 @@ DST change skips is refused with words, and one it repeats needs the owner to ch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,8 @@ from amplifier.web.rendering import page, utc_text
 router = APIRouter(include_in_schema=False)
 
 _TIME_FIELDS = ("pledge_deadline", "release_at")
+# stand-ins for refused times while the rest of the form is judged (never stored)
+_STAND_IN_DEADLINE, _STAND_IN_RELEASE = timedelta(days=7), timedelta(days=8)
 _TEXT_FIELDS = ("title", "story", "message_text", "link", "goal", "personal_required")
 _MAX_TIME_TEXT = 100
 
@@ -246,27 +248,36 @@ def new_campaign(
     _schedule_problems(deadline, release, errors)
     if not platforms:
         errors["platforms"].append("Choose at least one platform.")
+    # The rules run even when the form's own checks found mistakes, with stand-ins for the
+    # fields already refused, so that every mistake is told in one pass (not round by round);
+    # only the stand-ins' own complaints are left out.
+    refused = {name for name, found in errors.items() if found}
+    now = utcnow()
+    if refused & set(_TIME_FIELDS) or "timezone" in refused:
+        # the times are judged together (release after deadline): stand in for both
+        deadline, release = None, None
+        refused |= set(_TIME_FIELDS)
     data = None
-    if not any(errors.values()):
-        try:
-            data = CampaignCreate(
-                title=title,
-                story=story,
-                message_text=message_text,
-                link=link or None,
-                goal=goal_number,  # type: ignore[arg-type]  # checked above
-                pledge_deadline=deadline,  # type: ignore[arg-type]
-                release_at=release,  # type: ignore[arg-type]
-                platforms=platforms,
-                personalisation_allowed=bool(personalisation_allowed),
-                personal_required=fragments,
-                personal_max_length=max_length,  # type: ignore[arg-type]
-            )
-        except ValidationError as exc:
-            for error in exc.errors():
-                where, words = plain_problem(error)
-                errors.setdefault(where, []).append(words)
-    if data is None:
+    try:
+        data = CampaignCreate(
+            title=title,
+            story=story,
+            message_text=message_text,
+            link=link or None,
+            goal=goal_number if isinstance(goal_number, int) else 1,
+            pledge_deadline=deadline or now + _STAND_IN_DEADLINE,
+            release_at=release or now + _STAND_IN_RELEASE,
+            platforms=platforms or list(KNOWN_PLATFORMS)[:1],
+            personalisation_allowed=bool(personalisation_allowed),
+            personal_required=fragments,
+            personal_max_length=max_length if not isinstance(max_length, str) else None,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            where, words = plain_problem(error)
+            if where not in refused and words not in errors.setdefault(where, []):
+                errors[where].append(words)
+    if data is None or any(errors.values()):
         return _form_page(request, rt, owner, values, errors, times, 400)
     assert owner.id is not None
     try:

@@ -147,3 +147,20 @@ def test_unknown_campaign_ids_are_the_404_page(make_owner: MakeOwner, raw_id: st
     assert answer.status_code == 404 and "<h1>Not found</h1>" in answer.text
     cancel = post_form(ada.browser, "/owner", f"/owner/campaigns/{raw_id}/cancel")
     assert cancel.status_code == 404
+
+
+def test_every_mistake_is_told_in_one_pass(runtime: Runtime, make_owner: MakeOwner) -> None:
+    """The walkthrough found the form telling mistakes in rounds: the goal and the times first,
+    the empty title, story and message only after those were fixed. All in one answer now."""
+    ada = make_owner("ada@example.org")
+    form = campaign_form(
+        title="", story="", message_text="", goal="", pledge_deadline="", release_at=""
+    )
+    answer = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
+    assert answer.status_code == 400
+    told = set(re.findall(r'id="([a-z_]+)-error" role="alert"', answer.text))
+    assert {"title", "story", "message_text", "goal", "pledge_deadline", "release_at"} <= told
+    # a refused time is not also blamed for what its stand-in would have caused
+    assert "release time must come after" not in answer.text.lower()
+    with runtime.db.session() as session:
+        assert session.exec(select(Campaign)).all() == []
