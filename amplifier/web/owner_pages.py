@@ -18,8 +18,11 @@ from amplifier.accounts import (
     AccountError,
     EmailTaken,
     change_password,
+    check_name,
+    check_new_password,
     end_session,
     log_in,
+    normalise_email,
     sign_up,
 )
 from amplifier.accounts import start_session as start_login_session
@@ -87,14 +90,29 @@ def signup(
     password: Password = "",
     password_again: Password = "",
 ) -> Response:
+    kept = {"email": email[:254], "owner_name": name[:200]}
+
     def again(error: str, code: int = 400, field: str | None = None) -> HTMLResponse:
-        kept = {"email": email[:254], "owner_name": name[:200]}
         where, words = split_field(error, ("email", "name", "password"))
         errors = {field or where: words}
         return private_page(request, "owner/signup.html", code, errors=errors, **kept)
 
+    # every mistake at once, not one per round (each check raises AccountError)
+    found: dict[str, str] = {}
+    for check, value in (
+        (normalise_email, email),
+        (check_name, name),
+        (check_new_password, password),
+    ):
+        try:
+            check(value)
+        except AccountError as exc:
+            where, words = split_field(str(exc), ("email", "name", "password"))
+            found.setdefault(where, words)
     if password != password_again:
-        return again("The two passwords differ: type the same one twice.", field="password_again")
+        found.setdefault("password_again", "The two passwords differ: type the same one twice.")
+    if found:
+        return private_page(request, "owner/signup.html", 400, errors=found, **kept)
     now = utcnow()
     try:
         owner = sign_up(session, email=email, name=name, password=password, now=now)

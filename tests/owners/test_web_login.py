@@ -123,6 +123,19 @@ def test_sign_up_mistakes_come_back_next_to_their_field(
         assert session.exec(select(Owner)).all() == []
 
 
+def test_sign_up_tells_every_mistake_at_once(runtime: Runtime, make_client: ClientFactory) -> None:
+    """A bad address hid a bad name and a short password until it was fixed (the walkthrough)."""
+    answer = post_form(
+        make_client(), "/signup", "/signup",
+        email="not an address", name="", password="short", password_again="shorter",
+    )  # fmt: skip
+    assert answer.status_code == 400
+    told = set(re.findall(r'id="([a-z_]+)-error" role="alert"', answer.text))
+    assert {"email", "name", "password", "password_again"} <= told, answer.text[-3000:]
+    with runtime.db.session() as session:
+        assert session.exec(select(Owner)).all() == []
+
+
 def test_the_session_cookie_is_httponly_lax_and_lasts_the_session_ttl(
     make_client: ClientFactory,
 ) -> None:
