@@ -68,8 +68,10 @@ SupporterContactDep = Annotated[SupporterContact, Depends(supporter_contact)]
 def record_contact(
     session: Session, pledge: Pledge, campaign: Campaign, contact: SupporterContact, now: datetime
 ) -> None:
-    if contact.problem or contact.email is None:
+    if contact.problem:
         return
+    # what this consent said, also when it left the address out: a pledge made again after a
+    # withdrawal keeps no address its supporter did not give this time
     set_contact(
         session,
         pledge,
@@ -78,4 +80,5 @@ def record_contact(
         updates=contact.updates,
         now=now,
     )
-    events.confirmed(session, pledge, campaign)
+    if contact.email is not None:
+        events.confirmed(session, pledge, campaign)

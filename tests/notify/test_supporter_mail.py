@@ -3,13 +3,14 @@ the owner's updates capped at one mail a day per campaign."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import requests
 from sqlmodel import select
 
 from amplifier.consent import edit_message
-from amplifier.demo.browser import Supporter, authorize, consent_form
+from amplifier.demo.browser import Supporter, authorize, consent_form, form_token
 from amplifier.models import Campaign, Pledge
 from amplifier.notify.tables import MailStatus, OutboxMessage
 from amplifier.notify.updates import post_update
@@ -168,3 +169,33 @@ def test_updates_through_the_api_refuse_bad_bodies_with_a_message(
     assert listed[0]["mailed_at"] is not None
     other = requests.get(f"{web.url}/api/campaigns/999/updates", headers=auth, timeout=10)
     assert other.status_code == 404
+
+
+def test_a_pledge_made_again_without_an_address_keeps_none(
+    mail_rt: Runtime, smtp: SmtpServer, web: LiveWeb
+) -> None:
+    """Withdrawn, then pledged again with the address left out: the old address is not kept
+    (the walkthrough found it still listed on the supporter-data page)."""
+    campaign = _campaign(mail_rt)
+    walt = Supporter("walt", "x", 10)
+    with requests.Session() as browser:
+        consent = authorize(browser, web.url, campaign.slug, walt)
+        done = browser.post(
+            f"{web.url}/pledge/confirm",
+            data={**consent_form(consent), "email": "walt@example.net", "email_receipts": "1"},
+            timeout=10,
+        )
+        assert done.status_code == 200
+        manage = web.url + path_of(re.search(r'id="manage-link"[^>]*>([^<]+)<', done.text)[1])
+        shown = browser.get(manage, timeout=10)
+        withdrawn = browser.post(
+            manage, data={"csrf": form_token(shown), "confirm": "yes"}, timeout=10
+        )
+        assert "withdrawn" in withdrawn.text
+        again = authorize(browser, web.url, campaign.slug, walt)
+        redone = browser.post(f"{web.url}/pledge/confirm", data=consent_form(again), timeout=10)
+        assert redone.status_code == 200
+    with mail_rt.db.session() as session:
+        pledge = session.exec(select(Pledge)).one()
+    assert pledge.status == "active"
+    assert (pledge.email, pledge.email_receipts, pledge.email_updates) == (None, False, False)
