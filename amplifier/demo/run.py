@@ -260,13 +260,15 @@ def run_demo(
             )
             print_report(console, report)
             mails = wait_for_mail(stack)
-            where = (
-                f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "
-                f"(`AMPLIFIER_DATA_DIR={data_dir} amplifier web` lists them at /dev/mailbox)"
-                if keep
-                else "they are deleted when the demo ends: run it with --keep DIR to read them "
-                "afterwards"
-            )
+            if keep:
+                where = (
+                    f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "
+                    f"(`AMPLIFIER_DATA_DIR={data_dir} amplifier web` lists them at /dev/mailbox)"
+                )
+            else:  # the data dir goes at exit; the mails are worth reading afterwards
+                copied = Path(tempfile.mkdtemp(prefix="amplifier-demo-mail-"))
+                shutil.copytree(mailbox_dir(stack.runtime.settings), copied, dirs_exist_ok=True)
+                where = f"copied to {copied} as .eml files (any mail program opens them)"
             console.print(
                 f"{mails} mails sent with the development sender (receipts to the supporters, "
                 f"notices to the owner {OWNER_EMAIL}); {where}",

@@ -37,6 +37,10 @@ def test_demo_tells_what_happens_in_local_time(tmp_path: Path) -> None:
     offsets = [int(m.replace(",", "")) for m in re.findall(r"│\s+([\d,]+) │\s*$", out, re.M)]
     assert len(offsets) == 4 and offsets == sorted(offsets), out
     assert re.search(r"reach \d{1,3}(,\d{3})* followers posted to", out), out
+    # the mails outlive the demo's data dir: where they are is printed, and they are there
+    copied = re.search(r"copied to (\S+) as \.eml files", out)
+    assert copied is not None, out
+    assert len(list(Path(copied[1]).glob("*.eml"))) >= 4
 
 
 def test_demo_with_keep_names_its_kept_logs(tmp_path: Path) -> None:
