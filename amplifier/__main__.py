@@ -1,3 +1,3 @@
-from amplifier.cli import main
+from amplifier.cli.app import main
 
 main()

@@ -9,15 +9,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from amplifier.connectors import Connectors
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
-from amplifier.fire import Firer, FireResult, run_firer
-from amplifier.limits import RedisLimiter, policy_for
 from amplifier.notify.preflight import PreflightRun, run_preflight
-from amplifier.prepare import Preparation, prepare
-from amplifier.refclock import ReferenceClock
-from amplifier.release import DueWork, collect_due_work
+from amplifier.pledges.connectors import Connectors
+from amplifier.release.due import DueWork, collect_due_work
+from amplifier.release.fire import Firer, FireResult, run_firer
+from amplifier.release.limits import RedisLimiter, policy_for
+from amplifier.release.prepare import Preparation, prepare
+from amplifier.release.refclock import ReferenceClock
 from config.settings import Settings, get_settings
 
 PREFLIGHT_QUIET_MARGIN_S = 60.0  # the preflight leaves a campaign this long before it is leased

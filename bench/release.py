@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from amplifier.demo.stack import LocalStack, local_stack
-from amplifier.services import ManagedProcess, beat_argv, worker_argv
+from amplifier.supervisor import ManagedProcess, beat_argv, worker_argv
 from bench import histogram, limit, measure, seed
 
 console = Console(highlight=False)

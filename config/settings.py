@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     oauth_attempt_ttl_s: int = 900
     log_level: str = "INFO"
 
-    # Per-platform limits shared by every worker through Redis (amplifier/limits/) are each
+    # Per-platform limits shared by every worker through Redis (amplifier/release/limits/) are each
     # platform's settings (AMPLIFIER_LIMIT_<NAME>_*), read by `limits.policy_for`.
     # A worker killed with `kill -9` while holding concurrency places gives them back after
     # this many seconds; live holders renew at a third of it. Longer than any platform call.
@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     # How long an owner's login lasts without logging in again, in seconds (default 14 days).
     web_session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
 
-    # --- Moderation (amplifier/moderation.py) ------------------------------------------------
+    # --- Moderation (amplifier/campaigns/moderation.py) -------------------------------------
     # New campaigns are public only once an admin approves them. A private deployment whose
     # owners are all trusted may approve every new campaign at creation instead.
     moderation_auto_approve: bool = False

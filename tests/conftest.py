@@ -21,7 +21,7 @@ from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.db import Database, upgrade
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox, run_in_thread
-from amplifier.services import Stack, free_port, start_embedded_redis
+from amplifier.supervisor import Stack, free_port, start_embedded_redis
 from amplifier.web.serve import uvicorn_config
 from config.settings import Settings
 

@@ -13,11 +13,11 @@ import time
 
 from sqlmodel import col, func, select
 
-from amplifier.accounts import sign_up
 from amplifier.demo.stack import LocalStack
 from amplifier.notify.mailbox import mailbox_dir
 from amplifier.notify.tables import MailStatus, OutboxMessage
-from amplifier.owners import create_token
+from amplifier.owners.api_tokens import create_token
+from amplifier.owners.logins import sign_up
 from amplifier.timeutil import utcnow
 
 OWNER_EMAIL = "organiser@example.org"

@@ -21,8 +21,8 @@ from typing import Any
 import requests
 from rich.console import Console
 
-from amplifier.admins import create_admin
-from amplifier.cli_admin import print_report
+from amplifier.campaigns.report import CampaignReport
+from amplifier.cli.campaign import print_report
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.mail import (
     MAIL_TICK_S,
@@ -33,9 +33,9 @@ from amplifier.demo.mail import (
 )
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.notify.mailbox import mailbox_dir
+from amplifier.owners.admins import create_admin
 from amplifier.platforms.declaration import AccountHome
 from amplifier.platforms.registry import declaration
-from amplifier.report import CampaignReport
 from amplifier.timeutil import utcnow
 
 

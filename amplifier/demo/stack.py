@@ -15,7 +15,7 @@ from typing import Any
 
 from amplifier.db import upgrade
 from amplifier.runtime import Runtime
-from amplifier.services import (
+from amplifier.supervisor import (
     Stack,
     beat_argv,
     free_port,

@@ -19,14 +19,6 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from amplifier.accounts import (
-    DEFAULT_HASHER,
-    EmailTaken,
-    check_new_password,
-    end_all_sessions,
-    normalise_email,
-    owner_by_email,
-)
 from amplifier.models import Owner
 from amplifier.notify.links import (
     LinkInvalid,
@@ -36,6 +28,14 @@ from amplifier.notify.links import (
 )
 from amplifier.notify.messages import expiry
 from amplifier.notify.outbox import enqueue
+from amplifier.owners.logins import (
+    DEFAULT_HASHER,
+    EmailTaken,
+    check_new_password,
+    end_all_sessions,
+    normalise_email,
+    owner_by_email,
+)
 from config.settings import Settings
 
 REQUEST_WINDOW_S = 600  # one mail of each kind per address per ten minutes, however often asked

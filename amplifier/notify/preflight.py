@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from amplifier.connectors import Connectors, PlatformUnavailable
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import (
@@ -47,9 +46,10 @@ from amplifier.models import (
     ReviewStatus,
 )
 from amplifier.notify import owner_notices, receipts
-from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError, TokenSet
-from amplifier.pledges import tokens_of
+from amplifier.pledges.connectors import Connectors, PlatformUnavailable
+from amplifier.pledges.pledging import tokens_of
+from amplifier.release.outcomes import describe
 
 log = logging.getLogger(__name__)
 REFRESH_DUE = timedelta(minutes=10)  # an access token expiring this soon is refreshed instead

@@ -17,7 +17,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from amplifier.accounts import AccountError, EmailTaken
 from amplifier.notify.account_mail import (
     confirm_address,
     owner_for_reset,
@@ -27,6 +26,7 @@ from amplifier.notify.account_mail import (
     reset_password,
 )
 from amplifier.notify.links import LinkExpired, LinkInvalid
+from amplifier.owners.logins import AccountError, EmailTaken
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
 from amplifier.web.rendering import message_page, page

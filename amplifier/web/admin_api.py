@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from amplifier import moderation
-from amplifier.admins import is_admin
-from amplifier.campaigns import CampaignPublic, to_public
+from amplifier.campaigns import moderation
+from amplifier.campaigns.lifecycle import CampaignPublic, to_public
 from amplifier.models import Campaign, Owner, ReviewStatus
+from amplifier.owners.admins import is_admin
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import CurrentOwner, RuntimeDep, SessionDep

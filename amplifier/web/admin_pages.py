@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from amplifier import moderation
-from amplifier.admins import is_admin
+from amplifier.campaigns import moderation
+from amplifier.campaigns.personalise import MAX_PERSONAL_LENGTH, required_fragments
 from amplifier.models import Campaign, Owner
-from amplifier.personalise import MAX_PERSONAL_LENGTH, required_fragments
+from amplifier.owners.admins import is_admin
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import SessionDep, WebOwner
 from amplifier.web.path_ids import path_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import Response
 
-from amplifier.campaigns import (
+from amplifier.campaigns.consent import MessageEdit, MessageInvalid, MessageLocked, edit_message
+from amplifier.campaigns.lifecycle import (
     CampaignCreate,
     CampaignPublic,
     CampaignRuleError,
@@ -14,9 +15,8 @@ from amplifier.campaigns import (
     list_campaigns,
     to_public,
 )
-from amplifier.consent import MessageEdit, MessageInvalid, MessageLocked, edit_message
-from amplifier.report import SORT_KEYS, CampaignReport, build_report
-from amplifier.report_csv import csv_filename, report_csv
+from amplifier.campaigns.report import SORT_KEYS, CampaignReport, build_report
+from amplifier.campaigns.report_csv import csv_filename, report_csv
 from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["owner API"])

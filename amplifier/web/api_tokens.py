@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from amplifier.models import ApiToken
-from amplifier.owners import (
+from amplifier.owners.api_tokens import (
     MAX_TOKEN_NAME,
     TokenNameError,
     issue_token,

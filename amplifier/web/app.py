@@ -23,7 +23,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from amplifier.db import check_migrated
 from amplifier.logging_setup import configure_logging
-from amplifier.pledges import PledgeRefused
+from amplifier.pledges.pledging import PledgeRefused
 from amplifier.runtime import Runtime, get_runtime
 from amplifier.web import (
     account_mail_pages,

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from amplifier.campaigns import awaiting_reconsent
-from amplifier.connectors import PlatformUnavailable
+from amplifier.campaigns.lifecycle import awaiting_reconsent
 from amplifier.crypto import new_secret, plausible_secret
 from amplifier.models import Campaign
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import declaration
-from amplifier.pledges import PledgeRefused, start_attempt
+from amplifier.pledges.connectors import PlatformUnavailable
+from amplifier.pledges.pledging import PledgeRefused, start_attempt
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import connect_field

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from amplifier.connectors import PlatformUnavailable
-from amplifier.consent import message_digest
+from amplifier.campaigns.consent import message_digest
+from amplifier.campaigns.personalise import MAX_PERSONAL_LENGTH, TextRules, required_fragments
 from amplifier.models import Campaign
-from amplifier.personalise import MAX_PERSONAL_LENGTH, TextRules, required_fragments
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import PLATFORMS
-from amplifier.pledges import PledgeRefused
+from amplifier.pledges.connectors import PlatformUnavailable
+from amplifier.pledges.pledging import PledgeRefused
 from amplifier.runtime import Runtime
 
 PERSONAL_FIELD_MAX = 20_000  # longer than any allowed text: the refusal then says by how much

@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from amplifier.accounts import owner_for_session
 from amplifier.models import Campaign, Owner
-from amplifier.owners import owner_for_token
+from amplifier.owners.api_tokens import owner_for_token
+from amplifier.owners.logins import owner_for_session
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 
@@ -75,7 +75,7 @@ def owned_campaign(campaign_id: int, session: SessionDep, owner: CurrentOwner) -
 OwnedCampaign = Annotated[Campaign, Depends(owned_campaign)]
 
 
-# --- owners logged in on the web (session cookie; see amplifier/accounts.py) -------------------
+# --- owners logged in on the web (session cookie; see amplifier/owners/logins.py) ----------------
 
 SESSION_COOKIE = "amp_session"
 SECURE_SESSION_COOKIE = "__Host-amp_session"

@@ -26,7 +26,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
 
-from amplifier.campaign_state import CampaignState, Counts, campaign_counts, campaign_state
+from amplifier.campaigns.state import CampaignState, Counts, campaign_counts, campaign_state
 from amplifier.models import Campaign, Delivery
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from amplifier.consent import (
+from amplifier.campaigns.consent import (
     EDITABLE,
     MessageChanged,
     PersonalTextRefused,
@@ -21,9 +21,9 @@ from amplifier.consent import (
     reconsent,
 )
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, PledgeStatus
-from amplifier.pledges import withdraw
+from amplifier.pledges.pledging import withdraw
+from amplifier.pledges.supporter_data import delete_supporter_data, describe
 from amplifier.runtime import Runtime
-from amplifier.supporter_data import delete_supporter_data, describe
 from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,

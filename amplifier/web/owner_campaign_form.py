@@ -19,8 +19,13 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from amplifier.campaigns import KNOWN_PLATFORMS, CampaignCreate, CampaignRuleError, create_campaign
-from amplifier.localtime import (
+from amplifier.campaigns.lifecycle import (
+    KNOWN_PLATFORMS,
+    CampaignCreate,
+    CampaignRuleError,
+    create_campaign,
+)
+from amplifier.campaigns.localtime import (
     AmbiguousTime,
     LocalTimeProblem,
     UnknownZone,
@@ -28,8 +33,8 @@ from amplifier.localtime import (
     preview,
     zone_named,
 )
+from amplifier.campaigns.personalise import MAX_FRAGMENTS
 from amplifier.models import Owner
-from amplifier.personalise import MAX_FRAGMENTS
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow

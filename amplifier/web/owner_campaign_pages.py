@@ -17,18 +17,18 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from amplifier.campaigns import (
+from amplifier.campaigns.lifecycle import (
     CampaignPublic,
     CampaignRuleError,
     cancel_campaign,
     list_campaigns,
     to_public,
 )
+from amplifier.campaigns.moderation import is_public
+from amplifier.campaigns.report import SORT_KEYS, build_report
 from amplifier.models import Campaign, CampaignStatus, Owner, ReviewStatus
-from amplifier.moderation import is_public
 from amplifier.notify.preflight import at_risk
 from amplifier.notify.updates import OPEN_FOR_UPDATES, list_updates
-from amplifier.report import SORT_KEYS, build_report
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner

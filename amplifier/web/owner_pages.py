@@ -14,7 +14,16 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from amplifier.accounts import (
+from amplifier.models import Owner
+from amplifier.notify.account_mail import request_verification
+from amplifier.owners.api_tokens import (
+    TokenNameError,
+    create_token,
+    list_tokens,
+    owned_token,
+    revoke_token,
+)
+from amplifier.owners.logins import (
     AccountError,
     EmailTaken,
     change_password,
@@ -25,16 +34,7 @@ from amplifier.accounts import (
     normalise_email,
     sign_up,
 )
-from amplifier.accounts import start_session as start_login_session
-from amplifier.models import Owner
-from amplifier.notify.account_mail import request_verification
-from amplifier.owners import (
-    TokenNameError,
-    create_token,
-    list_tokens,
-    owned_token,
-    revoke_token,
-)
+from amplifier.owners.logins import start_session as start_login_session
 from amplifier.timeutil import utcnow
 from amplifier.web import owner_campaign_form, owner_campaign_pages, owner_report
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep, WebOwner

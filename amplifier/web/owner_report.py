@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from amplifier.report import SORT_KEYS, CampaignReport, PostLine, build_report, sorted_posts
+from amplifier.campaigns.report import (
+    SORT_KEYS,
+    CampaignReport,
+    PostLine,
+    build_report,
+    sorted_posts,
+)
 from amplifier.web.api import csv_response
 from amplifier.web.deps import SessionDep, WebOwner
 from amplifier.web.path_ids import own_campaign

@@ -20,11 +20,16 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from amplifier.connectors import PlatformUnavailable
-from amplifier.consent import ConsentedText, MessageChanged, PersonalTextRefused, consented_text
+from amplifier.campaigns.consent import (
+    ConsentedText,
+    MessageChanged,
+    PersonalTextRefused,
+    consented_text,
+)
 from amplifier.crypto import plausible_secret
 from amplifier.models import Campaign, OAuthAttempt
-from amplifier.pledges import (
+from amplifier.pledges.connectors import PlatformUnavailable
+from amplifier.pledges.pledging import (
     PledgeRefused,
     authorize_attempt,
     confirm_pledge,

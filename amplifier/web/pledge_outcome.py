@@ -6,7 +6,7 @@ Built from the pledge, its delivery row (once the release made one) and the camp
 
 from __future__ import annotations
 
-from amplifier.campaign_state import CampaignState, Phase
+from amplifier.campaigns.state import CampaignState, Phase
 from amplifier.models import (
     Campaign,
     CampaignStatus,

@@ -7,7 +7,8 @@
                                            over attempts whose status is `reconnect`)
 
 The link is the manage link plus `/reconnect`, so it is signed like the manage link; the round
-trip is bound to the browser by the same cookie as a pledge. The domain is amplifier/reconnect.py.
+trip is bound to the browser by the same cookie as a pledge. The domain is
+amplifier/pledges/reconnect.py.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from fastapi import APIRouter, Cookie, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from amplifier.connectors import PlatformUnavailable
 from amplifier.crypto import new_secret
 from amplifier.models import Campaign, OAuthAttempt, Pledge
-from amplifier.pledges import PledgeRefused
-from amplifier.reconnect import RECONNECTING as RECONNECTING
-from amplifier.reconnect import ensure_reconnectable, finish_reconnect, start_reconnect
+from amplifier.pledges.connectors import PlatformUnavailable
+from amplifier.pledges.pledging import PledgeRefused
+from amplifier.pledges.reconnect import RECONNECTING as RECONNECTING
+from amplifier.pledges.reconnect import ensure_reconnectable, finish_reconnect, start_reconnect
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 
 from sqlmodel import Session, select
 
-from amplifier.consent import is_shown_text
+from amplifier.campaigns.consent import is_shown_text
+from amplifier.campaigns.moderation import is_public
+from amplifier.campaigns.personalise import normalise
 from amplifier.links import web_link
 from amplifier.models import Campaign, CampaignStatus
-from amplifier.moderation import is_public
-from amplifier.personalise import normalise
-from amplifier.pledges import PledgeRefused
+from amplifier.pledges.pledging import PledgeRefused
 from amplifier.web.consent_forms import shown_version
 from amplifier.web.supporter_links import (
     BROWSER_COOKIE,

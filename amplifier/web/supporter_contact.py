@@ -15,11 +15,11 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from sqlmodel import Session
 
-from amplifier.accounts import AccountError, normalise_email
-from amplifier.consent import PersonalTextRefused
+from amplifier.campaigns.consent import PersonalTextRefused
 from amplifier.models import Campaign, Pledge
 from amplifier.notify import events
 from amplifier.notify.receipts import set_contact
+from amplifier.owners.logins import AccountError, normalise_email
 
 
 @dataclass(frozen=True)

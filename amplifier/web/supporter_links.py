@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from amplifier.crypto import sign, verify
 from amplifier.models import Campaign, Pledge
-from amplifier.pledges import PledgeRefused
+from amplifier.pledges.pledging import PledgeRefused
 from amplifier.runtime import Runtime
 
 BROWSER_COOKIE = "amp_browser"

@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlmodel import Session
 
-from amplifier.campaigns import CampaignCreate, create_campaign
+from amplifier.campaigns.lifecycle import CampaignCreate, create_campaign
 from amplifier.models import Campaign, CampaignStatus, Pledge
-from amplifier.owners import NewOwner, create_owner
+from amplifier.owners.api_tokens import NewOwner, create_owner
 from amplifier.platforms.base import PlatformAdapter
-from amplifier.pledges import store_tokens
+from amplifier.pledges.pledging import store_tokens
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 

@@ -87,8 +87,8 @@ def test_admin_create_stores_only_a_hash_and_prints_a_working_token(
 
 
 def test_an_existing_account_is_made_admin_and_back(cli_env: dict[str, str]) -> None:
-    from amplifier.accounts import sign_up
     from amplifier.db import Database
+    from amplifier.owners.logins import sign_up
 
     db = Database(cli_env["AMPLIFIER_DATABASE_URL"])
     with db.session() as session:

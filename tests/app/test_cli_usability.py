@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from amplifier.cli import env_for_other_commands
-from amplifier.cli_admin import summary_line
-from amplifier.report import CampaignReport, PostLine
+from amplifier.campaigns.report import CampaignReport, PostLine
+from amplifier.cli.app import env_for_other_commands
+from amplifier.cli.campaign import summary_line
 from amplifier.timeutil import utcnow
 from config.settings import Settings
 from tests.app.test_cli_and_startup import run_cli

@@ -15,11 +15,11 @@ import pytest
 import requests
 from sqlmodel import select
 
-from amplifier import moderation
-from amplifier.consent import MessageLocked, edit_message
+from amplifier.campaigns import moderation
+from amplifier.campaigns.consent import MessageLocked, edit_message
+from amplifier.campaigns.report import build_report
 from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge
-from amplifier.report import build_report
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow

@@ -15,7 +15,7 @@ import requests
 from sqlmodel import select
 
 from amplifier.models import Owner
-from amplifier.owners import create_token
+from amplifier.owners.api_tokens import create_token
 from amplifier.runtime import Runtime
 from config.settings import Settings
 from tests.conftest import LiveWeb

@@ -16,11 +16,16 @@ import pytest
 import requests
 from sqlmodel import col, select
 
-from amplifier import moderation
-from amplifier.campaigns import CampaignCreate, cancel_campaign, create_campaign, to_public
+from amplifier.campaigns import moderation
+from amplifier.campaigns.lifecycle import (
+    CampaignCreate,
+    cancel_campaign,
+    create_campaign,
+    to_public,
+)
+from amplifier.campaigns.report import build_report
 from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, ReviewStatus
-from amplifier.report import build_report
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow

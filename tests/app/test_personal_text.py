@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlmodel import select
 
-from amplifier.consent import edit_message
+from amplifier.campaigns.consent import edit_message
 from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, Pledge
 from amplifier.runtime import Runtime

@@ -22,7 +22,7 @@ import requests
 
 from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.db import Database
-from amplifier.services import free_port
+from amplifier.supervisor import free_port
 from amplifier.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]

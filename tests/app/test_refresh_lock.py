@@ -18,10 +18,10 @@ import redis
 import requests
 from sqlmodel import col, update
 
-from amplifier.credentials import RefreshBusy, Refreshed, RefreshLocks, refresh_pledge
 from amplifier.models import Pledge
 from amplifier.platforms.base import TokenSet
 from amplifier.platforms.x import XAdapter
+from amplifier.release.credentials import RefreshBusy, Refreshed, RefreshLocks, refresh_pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow

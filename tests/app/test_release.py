@@ -15,8 +15,8 @@ import pytest
 import requests
 from sqlmodel import select
 
+from amplifier.campaigns.report import build_report
 from amplifier.models import Campaign, Delivery, Pledge
-from amplifier.report import build_report
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
@@ -203,7 +203,7 @@ def test_unknown_outcome_is_settled_without_a_second_post(
 
 
 def test_withdrawn_pledge_is_not_posted(runtime: Runtime, sandbox: RunningSandbox) -> None:
-    from amplifier.pledges import withdraw
+    from amplifier.pledges.pledging import withdraw
 
     campaign_id, pledge_ids = _armed_campaign(runtime, PEOPLE[:3], goal=2)
     with runtime.db.session() as session:
@@ -232,7 +232,7 @@ def test_a_claim_takes_one_page_and_no_more(runtime: Runtime) -> None:
 
 
 def test_delivery_rows_are_made_once_however_often_asked(runtime: Runtime) -> None:
-    from amplifier.prepare import create_deliveries
+    from amplifier.release.prepare import create_deliveries
 
     campaign_id, pledge_ids = _armed_campaign(runtime, PEOPLE[:3])
     for _ in range(2):  # a second call (a re-run after a crash) adds nothing

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from amplifier.campaigns.report import build_report
 from amplifier.models import Campaign, Delivery, Pledge
 from amplifier.platforms.x import XAdapter
-from amplifier.pledges import tokens_of
-from amplifier.report import build_report
+from amplifier.pledges.pledging import tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow

@@ -10,11 +10,11 @@ from pathlib import Path
 from rich.console import Console
 from sqlmodel import select
 
+from amplifier.cli.watch import RateMeter, run_watch, take_snapshot
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from amplifier.watch import RateMeter, run_watch, take_snapshot
 from tests.app import factories
 from tests.app.test_cli_and_startup import run_cli
 

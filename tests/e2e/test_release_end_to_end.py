@@ -28,7 +28,7 @@ from amplifier.demo.run import (
     wait_for_report,
 )
 from amplifier.demo.stack import LocalStack, local_stack
-from amplifier.owners import create_owner
+from amplifier.owners.api_tokens import create_owner
 
 pytestmark = pytest.mark.slow
 POSTGRES_URL = os.environ.get("AMPLIFIER_TEST_POSTGRES_URL")

@@ -36,8 +36,8 @@ import requests
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign
 from amplifier.demo.stack import LocalStack, local_stack
-from amplifier.owners import create_owner
-from amplifier.services import ManagedProcess, beat_argv, wait_for_redis, worker_argv
+from amplifier.owners.api_tokens import create_owner
+from amplifier.supervisor import ManagedProcess, beat_argv, wait_for_redis, worker_argv
 from tests.faults.pg import empty_postgres, terminate_postgres_backends
 
 __all__ = ["empty_postgres", "terminate_postgres_backends"]  # used by test_faults.py

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from amplifier.services import free_port
+from amplifier.supervisor import free_port
 
 
 def empty_postgres(url: str) -> str:

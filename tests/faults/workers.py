@@ -11,7 +11,7 @@ import os
 import signal
 from contextlib import suppress
 
-from amplifier.services import ManagedProcess, worker_argv
+from amplifier.supervisor import ManagedProcess, worker_argv
 from tests.faults.harness import Release, Verdict
 
 

@@ -21,7 +21,7 @@ import requests
 from amplifier.demo.browser import pledge
 from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign
 from amplifier.demo.stack import local_stack
-from amplifier.owners import create_owner
+from amplifier.owners.api_tokens import create_owner
 from tests.faults.harness import BASE_ENV, REDIS_URL, RESULTS, Release, Verdict, _iso
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from amplifier.limits import LimitKey, LimitPolicy, RedisLimiter
+from amplifier.release.limits import LimitKey, LimitPolicy, RedisLimiter
 
 
 async def main(spec: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ import uuid
 
 import redis.asyncio as aioredis
 
-from amplifier.limits import LimitKey, LimitPolicy, RedisLimiter
+from amplifier.release.limits import LimitKey, LimitPolicy, RedisLimiter
 
 KEY = LimitKey("bench", "local")
 OPEN = LimitPolicy(rate=10_000_000, per_s=1.0, concurrency=100_000)

@@ -6,7 +6,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from amplifier.limits import LimitKey, LimitPolicy, RedisLimiter
+from amplifier.release.limits import LimitKey, LimitPolicy, RedisLimiter
 
 KEY = LimitKey("mastodon", "https://test.example")
 

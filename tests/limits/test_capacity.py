@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amplifier.limits import LimitKey, LimitPolicy, capacity_warnings, policy_for
+from amplifier.release.limits import LimitKey, LimitPolicy, capacity_warnings, policy_for
 from config.settings import Settings
 
 SETTINGS = Settings()

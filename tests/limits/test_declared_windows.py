@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from amplifier.limits import LimitKey, LimitPolicy, policy_for
-from amplifier.limits.policy import policy_from
 from amplifier.platforms.declaration import LimitWindow, WindowScope
+from amplifier.release.limits import LimitKey, LimitPolicy, policy_for
+from amplifier.release.limits.policy import policy_from
 from config.settings import Settings
 
 HOUR_S, DAY_S = 3600.0, 86400.0

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
-from amplifier.limits import LimitKey, LimitPolicy, RedisLimiter, policy_for
+from amplifier.release.limits import LimitKey, LimitPolicy, RedisLimiter, policy_for
 from config.settings import Settings
 
 from .conftest import run

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from amplifier.limits import LimitPolicy
+from amplifier.release.limits import LimitPolicy
 
 from .conftest import run
 from .helpers import KEY, assert_paced, limiters

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 import requests
 
-from amplifier.limits import LimitKey, LimitPolicy, RedisLimiter
 from amplifier.platforms.base import RateLimited, TokenSet
 from amplifier.platforms.ratewindows import mastodon_rate_windows, x_rate_windows
 from amplifier.platforms.x import XAdapter
+from amplifier.release.limits import LimitKey, LimitPolicy, RedisLimiter
 from amplifier.sandbox import RunningSandbox
 
 from .conftest import run

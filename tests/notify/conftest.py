@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from amplifier.notify.dispatch import Dispatched
 from amplifier.notify.service import mail_tick
 from amplifier.runtime import Runtime
-from amplifier.services import free_port
+from amplifier.supervisor import free_port
 
 
 @dataclass

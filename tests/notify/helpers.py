@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
-from amplifier.accounts import sign_up
 from amplifier.models import Campaign, Owner, Pledge
+from amplifier.owners.logins import sign_up
 from amplifier.timeutil import utcnow
 from tests.notify.conftest import body
 

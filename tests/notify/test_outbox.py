@@ -14,7 +14,7 @@ from sqlmodel import select
 from amplifier.notify.outbox import enqueue
 from amplifier.notify.tables import MailStatus, OutboxMessage
 from amplifier.runtime import Runtime
-from amplifier.services import Stack, beat_argv, worker_argv
+from amplifier.supervisor import Stack, beat_argv, worker_argv
 from amplifier.timeutil import utcnow
 from tests.notify.conftest import SmtpServer, deliver
 from tests.notify.helpers import verified_owner

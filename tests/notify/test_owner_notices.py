@@ -7,11 +7,11 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from amplifier import moderation
-from amplifier.campaigns import finish_release, judge_due_campaigns
+from amplifier.campaigns import moderation
+from amplifier.campaigns.lifecycle import finish_release, judge_due_campaigns
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Owner, Pledge
 from amplifier.notify.tables import MailStatus, OutboxMessage
-from amplifier.prepare import create_deliveries, prepare
+from amplifier.release.prepare import create_deliveries, prepare
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app

@@ -19,10 +19,10 @@ from sqlmodel import select
 
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Pledge
 from amplifier.notify.preflight import PreflightRun
-from amplifier.pledges import tokens_of
+from amplifier.pledges.pledging import tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from amplifier.services import Stack, beat_argv, worker_argv
+from amplifier.supervisor import Stack, beat_argv, worker_argv
 from amplifier.timeutil import utcnow
 from tests.app import factories
 from tests.notify.conftest import SmtpServer, body, deliver
@@ -185,7 +185,7 @@ def test_preparation_drops_a_connection_that_died_since_and_says_why(
         assert row is not None
         row.status = CampaignStatus.RELEASING
         session.add(row)
-        from amplifier.prepare import create_deliveries
+        from amplifier.release.prepare import create_deliveries
 
         assert campaign.id is not None
         create_deliveries(session, campaign_id=campaign.id, now=now)

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from amplifier.demo.browser import Supporter, authorize, consent_form, form_token
 from amplifier.models import Campaign, CampaignStatus, Pledge
-from amplifier.pledges import tokens_of
+from amplifier.pledges.pledging import tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from tests.app import factories

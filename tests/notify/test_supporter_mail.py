@@ -9,7 +9,7 @@ from datetime import timedelta
 import requests
 from sqlmodel import select
 
-from amplifier.consent import edit_message
+from amplifier.campaigns.consent import edit_message
 from amplifier.demo.browser import Supporter, authorize, consent_form, form_token
 from amplifier.models import Campaign, Pledge
 from amplifier.notify.tables import MailStatus, OutboxMessage

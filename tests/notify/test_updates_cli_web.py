@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from amplifier.models import Campaign
-from amplifier.owners import create_owner
+from amplifier.owners.api_tokens import create_owner
 from amplifier.runtime import Runtime
 from tests.app import factories
 from tests.notify.conftest import SmtpServer, body, deliver

@@ -1,4 +1,4 @@
-"""The account rules themselves (amplifier/accounts.py), on SQLite and PostgreSQL."""
+"""The account rules themselves (amplifier/owners/logins.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import select
 
-from amplifier.accounts import (
+from amplifier.db import Database
+from amplifier.models import Owner, WebSession
+from amplifier.owners.logins import (
     DEFAULT_HASHER,
     AccountError,
     EmailTaken,
@@ -22,8 +24,6 @@ from amplifier.accounts import (
     sign_up,
     start_session,
 )
-from amplifier.db import Database
-from amplifier.models import Owner, WebSession
 from amplifier.timeutil import utcnow
 
 PASSWORD = "correct horse battery"

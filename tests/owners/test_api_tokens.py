@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from amplifier.crypto import hash_secret
 from amplifier.models import ApiToken
-from amplifier.owners import owner_for_token
+from amplifier.owners.api_tokens import owner_for_token
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests.app import factories

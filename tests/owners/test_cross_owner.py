@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from amplifier.db import Database
 from amplifier.models import ApiToken, Campaign, CampaignStatus
-from amplifier.owners import issue_token
+from amplifier.owners.api_tokens import issue_token
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests.app import factories

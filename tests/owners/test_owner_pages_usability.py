@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from amplifier.campaigns.moderation import approve, reject, suspend
 from amplifier.models import Campaign, CampaignStatus, Owner
-from amplifier.moderation import approve, reject, suspend
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests.owners.conftest import MakeOwner, WebOwner, csrf_of, post_form

@@ -8,8 +8,8 @@ from http.cookies import SimpleCookie
 import pytest
 from sqlmodel import select
 
-from amplifier.accounts import owner_for_session
 from amplifier.models import Owner, WebSession
+from amplifier.owners.logins import owner_for_session
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import SECURE_SESSION_COOKIE, SESSION_COOKIE

@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 
 import pytest
 
-from amplifier.limits import LimitKey, policy_for
 from amplifier.platforms.base import (
     AuthExpired,
     OutcomeUnknown,
@@ -45,6 +44,7 @@ from amplifier.platforms.declaration import (
     WindowScope,
 )
 from amplifier.platforms.registry import declaration
+from amplifier.release.limits import LimitKey, policy_for
 from config.settings import Settings
 
 from .helpers import admin, posts

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from amplifier.connectors import Connectors
 from amplifier.crypto import TokenCipher, generate_fernet_key
 from amplifier.db import Database, upgrade
 from amplifier.models import MastodonApp
@@ -24,6 +23,7 @@ from amplifier.platforms.mastodon.facts import (
     rate_limit_reset,
     retry_after,
 )
+from amplifier.pledges.connectors import Connectors
 from config.settings import Settings
 
 from .helpers import admin, consent

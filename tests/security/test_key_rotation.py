@@ -11,8 +11,8 @@ from sqlmodel import SQLModel, select
 
 from amplifier.crypto import TokenCipher, generate_fernet_key
 from amplifier.db import Database
-from amplifier.keys import SECRET_COLUMNS, rotate_secrets
 from amplifier.models import MastodonApp, OAuthAttempt, Pledge
+from amplifier.owners.key_rotation import SECRET_COLUMNS, rotate_secrets
 from amplifier.timeutil import utcnow
 from tests.app import factories
 from tests.app.test_cli_and_startup import run_cli

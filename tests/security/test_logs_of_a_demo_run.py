@@ -43,8 +43,8 @@ from amplifier.demo.run import (
 )
 from amplifier.demo.stack import local_stack
 from amplifier.models import MastodonApp, OAuthAttempt, Pledge
-from amplifier.owners import create_owner
-from amplifier.services import (
+from amplifier.owners.api_tokens import create_owner
+from amplifier.supervisor import (
     Stack,
     beat_argv,
     free_port,

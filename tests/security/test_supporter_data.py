@@ -13,12 +13,12 @@ from typing import Any
 import requests
 from sqlmodel import select
 
+from amplifier.campaigns.report import build_report
 from amplifier.demo.browser import Supporter, form_token, pledge
 from amplifier.models import Campaign, Delivery, OAuthAttempt, Pledge
-from amplifier.report import build_report
+from amplifier.pledges.supporter_data import ERASED_HANDLE, delete_supporter_data, describe
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from amplifier.supporter_data import ERASED_HANDLE, delete_supporter_data, describe
 from amplifier.timeutil import utcnow
 from tests.app import factories
 from tests.conftest import LiveWeb

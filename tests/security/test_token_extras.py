@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from amplifier.crypto import TokenCipher, generate_fernet_key
 from amplifier.db import Database
-from amplifier.keys import rotate_secrets
 from amplifier.models import Pledge
+from amplifier.owners.key_rotation import rotate_secrets
 from amplifier.platforms.base import TokenSet
-from amplifier.pledges import forget_tokens, store_tokens, tokens_of
+from amplifier.pledges.pledging import forget_tokens, store_tokens, tokens_of
 from tests.app import factories
 
 KEY_A = generate_fernet_key().encode()

@@ -12,10 +12,10 @@ from datetime import timedelta
 import requests
 from sqlmodel import Session, select
 
-from amplifier.campaigns import cancel_campaign
+from amplifier.campaigns.lifecycle import cancel_campaign
 from amplifier.crypto import hash_secret
 from amplifier.models import Campaign, OAuthAttempt, Pledge, PledgeStatus
-from amplifier.pledges import purge_expired_attempts, withdraw
+from amplifier.pledges.pledging import purge_expired_attempts, withdraw
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow

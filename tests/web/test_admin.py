@@ -9,11 +9,11 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from amplifier import moderation
-from amplifier.accounts import start_session
+from amplifier.campaigns import moderation
+from amplifier.campaigns.personalise import MAX_PERSONAL_LENGTH
 from amplifier.models import Campaign, ReviewStatus
-from amplifier.owners import NewOwner
-from amplifier.personalise import MAX_PERSONAL_LENGTH
+from amplifier.owners.api_tokens import NewOwner
+from amplifier.owners.logins import start_session
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import session_cookie_name

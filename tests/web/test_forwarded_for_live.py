@@ -19,7 +19,7 @@ import requests
 
 from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.db import upgrade
-from amplifier.services import Stack, free_port, wait_for_http, web_argv
+from amplifier.supervisor import Stack, free_port, wait_for_http, web_argv
 
 LOGIN_LIMIT = 10  # AMPLIFIER_RATE_LOGIN_PER_MIN's default
 

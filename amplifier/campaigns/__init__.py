@@ -1,0 +1,2 @@
+"""Campaigns: their rules, life (create, judge, cancel), consent, personalisation, moderation,
+report."""

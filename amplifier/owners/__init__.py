@@ -1,0 +1,1 @@
+"""Owners: web logins, API tokens, admins, and rotating the keys that guard stored secrets."""

@@ -1,0 +1,1 @@
+"""Pledges: the supporter's OAuth round trip, the pledge, reconnecting, and their own data."""

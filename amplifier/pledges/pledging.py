@@ -1,0 +1,348 @@
+"""Pledging: the supporter's round trip through a platform's OAuth, consent, and withdrawal.
+
+An `OAuthAttempt` carries one trip: created when the supporter picks a platform, authorized when
+the platform sends them back with a code, consumed when they confirm the exact text. Each step is
+checked against the browser that started it and against the clock, and the last step is a
+conditional UPDATE, so a double-submitted consent form yields one pledge, not two.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from amplifier.campaigns.moderation import is_public, is_suspended
+from amplifier.crypto import TokenCipher, hash_secret, new_secret, plausible_secret
+from amplifier.models import (
+    Campaign,
+    CampaignStatus,
+    OAuthAttempt,
+    Pledge,
+    PledgeStatus,
+)
+from amplifier.platforms.base import PlatformAdapter, PlatformError, TokenSet
+
+
+class PledgeRefused(Exception):
+    """Shown to the supporter as a page; `title` is the heading, `message` says what to do."""
+
+    def __init__(self, title: str, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.title = title
+        self.message = message
+        self.status = status
+
+
+def ensure_open(campaign: Campaign, now: datetime) -> None:
+    if not is_public(campaign):  # answered as for an unknown address: no existence leak
+        raise PledgeRefused(
+            "No such campaign",
+            "Check the link you were given: no campaign has that address.",
+            status=404,
+        )
+    if is_suspended(campaign):
+        raise PledgeRefused(
+            "This campaign is suspended",
+            f"“{campaign.title}” has been suspended by the site's moderators and takes no "
+            "pledges for now. Nothing was recorded.",
+            status=409,
+        )
+    if campaign.status != CampaignStatus.OPEN or campaign.pledge_deadline <= now:
+        raise PledgeRefused(
+            "Pledging has closed",
+            f"“{campaign.title}” stopped taking pledges at its deadline "
+            f"({campaign.pledge_deadline:%Y-%m-%d %H:%M} UTC). Nothing was recorded.",
+            status=409,
+        )
+
+
+def start_attempt(
+    session: Session,
+    *,
+    campaign: Campaign,
+    platform: str,
+    instance_url: str,
+    adapter: PlatformAdapter,
+    redirect_uri: str,
+    browser_nonce: str,
+    cipher: TokenCipher,
+    now: datetime,
+    ttl_s: int,
+) -> str:
+    """Record the trip and return the platform URL to send the browser to."""
+    ensure_open(campaign, now)
+    if platform not in campaign.platform_list:
+        raise PledgeRefused("Platform not offered", f"This campaign does not post to {platform}.")
+    problems = adapter.text_problems(campaign.post_text())
+    if problems:
+        raise PledgeRefused(
+            "This message does not fit your account's platform", " ".join(problems), status=422
+        )
+    state = new_secret(24)
+    request = adapter.authorization_request(redirect_uri=redirect_uri, state=state)
+    assert campaign.id is not None
+    session.add(
+        OAuthAttempt(
+            state=state,
+            browser_hash=hash_secret(browser_nonce),
+            campaign_id=campaign.id,
+            platform=platform,
+            instance_url=instance_url,
+            code_verifier_enc=cipher.encrypt_optional(request.code_verifier),
+            expires_at=now + timedelta(seconds=ttl_s),
+        )
+    )
+    session.flush()
+    return request.url
+
+
+def load_attempt(
+    session: Session, *, state: str, browser_nonce: str | None, now: datetime
+) -> OAuthAttempt:
+    attempt = None
+    if plausible_secret(state):  # else (non-ASCII, NUL, overlong…) no state of ours: unknown
+        attempt = session.exec(select(OAuthAttempt).where(OAuthAttempt.state == state)).first()
+    if attempt is None:
+        raise PledgeRefused(
+            "This sign-in link is not valid",
+            "We have no record of this sign-in. Start again from the campaign page.",
+        )
+    if browser_nonce is None or hash_secret(browser_nonce) != attempt.browser_hash:
+        raise PledgeRefused(
+            "This sign-in started in another browser",
+            "For your safety a pledge must be finished in the browser that started it. "
+            "Start again from the campaign page.",
+            status=403,
+        )
+    if attempt.expires_at <= now:
+        raise PledgeRefused(
+            "This sign-in has expired",
+            "It took too long between choosing a platform and confirming. Start again from the "
+            "campaign page; nothing was recorded.",
+            status=410,
+        )
+    return attempt
+
+
+def authorize_attempt(
+    session: Session,
+    *,
+    attempt: OAuthAttempt,
+    code: str,
+    adapter: PlatformAdapter,
+    redirect_uri: str,
+    cipher: TokenCipher,
+) -> OAuthAttempt:
+    if attempt.status != "started":
+        raise PledgeRefused(
+            "This sign-in was already used",
+            "The platform's answer can be used once. Start again from the campaign page.",
+            status=409,
+        )
+    verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
+    try:
+        tokens = adapter.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=verifier)
+        profile = adapter.profile(tokens)
+    except PlatformError as exc:
+        raise PledgeRefused(
+            "The platform did not let us connect your account",
+            f"{exc.message} Nothing was recorded; you can start again from the campaign page.",
+            status=502 if exc.retryable else 400,
+        ) from exc
+    attempt.status = "authorized"
+    attempt.code_verifier_enc = None
+    attempt.account_id = profile.account_id
+    attempt.handle = profile.handle
+    attempt.display_name = profile.display_name
+    attempt.profile_url = profile.profile_url
+    attempt.followers = profile.followers
+    attempt.access_token_enc = cipher.encrypt(tokens.access_token)
+    attempt.refresh_token_enc = cipher.encrypt_optional(tokens.refresh_token)
+    attempt.token_extras_enc = encrypt_extras(tokens.extras, cipher)
+    attempt.token_expires_at = tokens.expires_at
+    attempt.token_scope = tokens.scope
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def confirm_pledge(
+    session: Session,
+    *,
+    attempt: OAuthAttempt,
+    campaign: Campaign,
+    now: datetime,
+    text: str | None = None,
+    version: int | None = None,
+    personalised: bool = False,
+) -> Pledge:
+    """Turn an authorized attempt into the pledge; a second submission returns the same pledge.
+
+    `text` and `version` are what the supporter was shown and agreed to (consent.py checks them
+    against the campaign first); without them, the campaign's current text and version.
+    """
+    if attempt.status == "consumed" and attempt.pledge_id is not None:
+        existing = session.get(Pledge, attempt.pledge_id)
+        if existing is not None:
+            return existing
+    if attempt.status != "authorized":
+        raise PledgeRefused(
+            "Connect your account first",
+            "The platform has not confirmed your account yet. Start again from the campaign page.",
+            status=409,
+        )
+    ensure_open(campaign, now)
+    won = session.execute(
+        update(OAuthAttempt)
+        .where(col(OAuthAttempt.id) == attempt.id, col(OAuthAttempt.status) == "authorized")
+        .values(status="consuming")
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(attempt)
+        if attempt.pledge_id is not None:
+            pledge = session.get(Pledge, attempt.pledge_id)
+            if pledge is not None:
+                return pledge
+        raise PledgeRefused("Already submitted", "This pledge is being recorded.", status=409)
+    assert attempt.account_id is not None and attempt.access_token_enc is not None
+    pledge = session.exec(
+        select(Pledge).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.platform == attempt.platform,
+            Pledge.instance_url == attempt.instance_url,
+            Pledge.account_id == attempt.account_id,
+        )
+    ).first()
+    if pledge is not None and pledge.status == PledgeStatus.ACTIVE:
+        raise PledgeRefused(
+            "You have already pledged",
+            f"{pledge.handle} already supports this campaign: one post per account.",
+            status=409,
+        )
+    if pledge is None:
+        pledge = Pledge(
+            campaign_id=attempt.campaign_id,
+            platform=attempt.platform,
+            instance_url=attempt.instance_url,
+            account_id=attempt.account_id,
+            handle=attempt.handle or "",
+            post_text=text or campaign.post_text(),
+        )
+    pledge.status = PledgeStatus.ACTIVE
+    pledge.handle = attempt.handle or pledge.handle
+    pledge.display_name = attempt.display_name or ""
+    pledge.profile_url = attempt.profile_url or ""
+    pledge.followers = attempt.followers or 0
+    pledge.post_text = text or campaign.post_text()
+    pledge.consented_version = campaign.message_version if version is None else version
+    pledge.consented_at = now
+    pledge.personalised = personalised
+    pledge.access_token_enc = attempt.access_token_enc
+    pledge.refresh_token_enc = attempt.refresh_token_enc
+    pledge.token_extras_enc = attempt.token_extras_enc
+    pledge.token_expires_at = attempt.token_expires_at
+    pledge.token_scope = attempt.token_scope
+    pledge.withdrawn_at = None
+    pledge.created_at = now
+    session.add(pledge)
+    session.flush()
+    attempt.status = "consumed"
+    attempt.pledge_id = pledge.id
+    attempt.access_token_enc = None
+    attempt.refresh_token_enc = None
+    attempt.token_extras_enc = None
+    session.add(attempt)
+    session.flush()
+    return pledge
+
+
+def withdraw(session: Session, *, pledge: Pledge, campaign: Campaign, now: datetime) -> None:
+    """Possible until the release starts; the tokens are deleted in the same transaction."""
+    if pledge.status == PledgeStatus.WITHDRAWN:
+        return
+    if campaign.status not in (CampaignStatus.OPEN, CampaignStatus.ARMED):
+        raise PledgeRefused(
+            "Too late to withdraw",
+            f"This campaign is {campaign.status}; your post can no longer be withdrawn here.",
+            status=409,
+        )
+    pledge.status = PledgeStatus.WITHDRAWN
+    pledge.withdrawn_at = now
+    _drop_tokens(pledge)
+    session.add(pledge)
+
+
+def tokens_of(pledge: Pledge, cipher: TokenCipher) -> TokenSet:
+    if pledge.access_token_enc is None:
+        raise ValueError("this pledge holds no token any more")
+    return TokenSet(
+        access_token=cipher.decrypt(pledge.access_token_enc),
+        refresh_token=cipher.decrypt_optional(pledge.refresh_token_enc),
+        expires_at=pledge.token_expires_at,
+        scope=pledge.token_scope,
+        extras=decrypt_extras(pledge.token_extras_enc, cipher),
+    )
+
+
+def encrypt_extras(extras: Mapping[str, str], cipher: TokenCipher) -> str | None:
+    """`TokenSet.extras` as the token cipher's ciphertext of sorted JSON; None when empty."""
+    return cipher.encrypt(json.dumps(dict(extras), sort_keys=True)) if extras else None
+
+
+def decrypt_extras(stored: str | None, cipher: TokenCipher) -> dict[str, str]:
+    if stored is None:
+        return {}
+    loaded = json.loads(cipher.decrypt(stored))
+    if not isinstance(loaded, dict):
+        raise ValueError("a pledge's token extras are not a JSON object")
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def store_tokens(pledge: Pledge, tokens: TokenSet, cipher: TokenCipher) -> None:
+    pledge.access_token_enc = cipher.encrypt(tokens.access_token)
+    pledge.refresh_token_enc = cipher.encrypt_optional(tokens.refresh_token)
+    pledge.token_extras_enc = encrypt_extras(tokens.extras, cipher)
+    pledge.token_expires_at = tokens.expires_at
+    pledge.token_scope = tokens.scope
+
+
+def _drop_tokens(pledge: Pledge) -> None:
+    pledge.access_token_enc = None
+    pledge.refresh_token_enc = None
+    pledge.token_extras_enc = None
+    pledge.token_expires_at = None
+
+
+def forget_tokens(session: Session, *, campaign_id: int) -> None:
+    """Once a campaign can no longer post, nothing it holds may be used to post."""
+    session.execute(
+        update(Pledge)
+        .where(col(Pledge.campaign_id) == campaign_id)
+        .values(
+            access_token_enc=None,
+            refresh_token_enc=None,
+            token_extras_enc=None,
+            token_expires_at=None,
+        )
+    )
+    session.execute(sa.delete(OAuthAttempt).where(col(OAuthAttempt.campaign_id) == campaign_id))
+
+
+def purge_expired_attempts(session: Session, *, now: datetime) -> int:
+    """Abandoned sign-ins hold tokens too: they go when their time is up."""
+    result = session.execute(
+        sa.delete(OAuthAttempt).where(
+            col(OAuthAttempt.expires_at) <= now, col(OAuthAttempt.status) != "consumed"
+        )
+    )
+    consumed = session.execute(
+        sa.delete(OAuthAttempt).where(
+            col(OAuthAttempt.expires_at) <= now - timedelta(days=1),
+            col(OAuthAttempt.status) == "consumed",
+        )
+    )
+    return int(result.rowcount or 0) + int(consumed.rowcount or 0)  # type: ignore[attr-defined]

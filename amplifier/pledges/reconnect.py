@@ -1,0 +1,133 @@
+"""Reconnecting a pledge: the same OAuth round trip as pledging, ending in new tokens only.
+
+    start_reconnect(session, pledge=, campaign=, adapter=, …) -> the platform URL   manage link
+    finish_reconnect(session, attempt=, code=, adapter=, …) -> Pledge               callback
+
+When the preflight (notify/preflight.py) finds a supporter's connection dead, their mail and
+their manage page link to `/p/{id}/{signature}/reconnect`. That starts an `OAuthAttempt` for the
+pledge's own platform and server, bound to the browser like a pledge's (status `reconnect`,
+`pledge_id` set from the start). On the way back the account must be the one pledged: another
+account is refused and its tokens are never stored. Then only the tokens are replaced
+(encrypted as `store_tokens` does) and `connection_problem` is cleared; the pledge, its consent
+and its text stay as they are. Possible while the campaign is open or armed, i.e. until the
+release is prepared (T - prepare lead).
+
+Errors: `PledgeRefused` (title and message for the page), as for pledging.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, update
+
+from amplifier.crypto import TokenCipher, hash_secret, new_secret
+from amplifier.models import Campaign, CampaignStatus, OAuthAttempt, Pledge, PledgeStatus
+from amplifier.platforms.base import PlatformAdapter, PlatformError
+from amplifier.pledges.pledging import PledgeRefused, store_tokens
+
+RECONNECTING = "reconnect"  # an OAuthAttempt's status while a reconnection is under way
+_OPEN = (CampaignStatus.OPEN, CampaignStatus.ARMED)
+
+
+def ensure_reconnectable(pledge: Pledge, campaign: Campaign) -> None:
+    """Refuse, in words, a reconnection that could no longer change anything."""
+    if pledge.status != PledgeStatus.ACTIVE:
+        raise PledgeRefused(
+            "This pledge is withdrawn",
+            "Nothing will be posted from this account, so there is nothing to reconnect.",
+            status=409,
+        )
+    if campaign.status not in _OPEN:
+        raise PledgeRefused(
+            "Too late to reconnect",
+            f"“{campaign.title}” is {campaign.status}: its posts are already prepared or the "
+            "campaign is over, so a new connection could not be used.",
+            status=409,
+        )
+
+
+def start_reconnect(
+    session: Session,
+    *,
+    pledge: Pledge,
+    campaign: Campaign,
+    adapter: PlatformAdapter,
+    redirect_uri: str,
+    browser_nonce: str,
+    cipher: TokenCipher,
+    now: datetime,
+    ttl_s: int,
+) -> str:
+    """Record the trip for this pledge and return the platform URL to send the browser to."""
+    ensure_reconnectable(pledge, campaign)
+    assert campaign.id is not None and pledge.id is not None
+    state = new_secret(24)
+    request = adapter.authorization_request(redirect_uri=redirect_uri, state=state)
+    session.add(
+        OAuthAttempt(
+            state=state,
+            browser_hash=hash_secret(browser_nonce),
+            campaign_id=campaign.id,
+            platform=pledge.platform,
+            instance_url=pledge.instance_url,
+            code_verifier_enc=cipher.encrypt_optional(request.code_verifier),
+            status=RECONNECTING,
+            expires_at=now + timedelta(seconds=ttl_s),
+            pledge_id=pledge.id,
+        )
+    )
+    session.flush()
+    return request.url
+
+
+def finish_reconnect(
+    session: Session,
+    *,
+    attempt: OAuthAttempt,
+    pledge: Pledge,
+    campaign: Campaign,
+    code: str,
+    adapter: PlatformAdapter,
+    redirect_uri: str,
+    cipher: TokenCipher,
+    now: datetime,
+) -> Pledge:
+    """Exchange the code; if the account is the pledged one, its new tokens replace the old."""
+    verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
+    won = session.execute(  # the platform's answer is used once, however often it arrives
+        update(OAuthAttempt)
+        .where(col(OAuthAttempt.id) == attempt.id, col(OAuthAttempt.status) == RECONNECTING)
+        .values(status="consumed", code_verifier_enc=None)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise PledgeRefused(
+            "This sign-in was already used",
+            "The platform's answer can be used once. Open your pledge's link and reconnect "
+            "again if it still says so.",
+            status=409,
+        )
+    ensure_reconnectable(pledge, campaign)
+    try:
+        tokens = adapter.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=verifier)
+        profile = adapter.profile(tokens)
+    except PlatformError as exc:
+        raise PledgeRefused(
+            "The platform did not let us reconnect your account",
+            f"{exc.message} Your pledge is unchanged; you can try again from its link.",
+            status=502 if exc.retryable else 400,
+        ) from exc
+    if profile.account_id != pledge.account_id:
+        raise PledgeRefused(
+            "That is not the account you pledged with",
+            f"You signed in as {profile.handle}, but this pledge was made with {pledge.handle}. "
+            f"Sign in to the platform as {pledge.handle} and try again; your pledge is "
+            "unchanged and nothing of the other account was kept.",
+            status=409,
+        )
+    store_tokens(pledge, tokens, cipher)
+    pledge.connection_problem = None
+    pledge.connection_checked_at = now
+    session.add(pledge)
+    session.flush()
+    return pledge

@@ -1,0 +1,202 @@
+"""The claim on a delivery row, in SQL: who may send it, and until when nobody else may.
+
+Every statement is conditional, so the database decides between firers racing for a row:
+
+    claim_page   `pending` → `sending` under a claim token (`<firer id>#<n>`, new for every page),
+                 `claimed_at` = now; `attempts` + 1; `sent_at` keeps the first claim's time
+    fence        right before a send: still `sending` under this very token → `claimed_at` = now;
+                 a row another firer or a settler took is not returned, and must not be sent
+    renew        every second or so: `claimed_at` = now on every row held under the firer's
+                 tokens, so that a live firer's rows never look stale
+    take_stale   rows whose claim was not renewed for `stale_s` (their firer died or stalled):
+                 rows of a platform that honours an idempotency key go straight back to
+                 `pending`; the others are taken under the settler's token to be looked for
+
+A claim token names one page of one firer, not the firer: a firer that stalled, lost its rows to a
+settler and later claimed some of them again cannot send them twice through its old page.
+Domain functions: the caller's session scope commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from amplifier.campaigns.moderation import release_not_held
+from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
+from amplifier.release.outcomes import resend_is_safe
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    delivery_id: int
+    attempts: int  # this claim included
+    first_sent_at: datetime
+    pledge: Pledge
+
+
+def claim_page(
+    session: Session, *, campaign_id: int, limit: int, token: str, now: datetime
+) -> list[ClaimedRow]:
+    """Claim up to `limit` pending rows that are due; none while the campaign is suspended."""
+    candidates = (
+        select(Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status == DeliveryStatus.PENDING,
+            sa.or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    # Two statements, not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`:
+    # PostgreSQL may run such a subquery again for every row it updates, and each run skips the
+    # rows just locked, so one claim swept the whole campaign. The SELECT's row locks last until
+    # commit, so other firers skip these rows.
+    picked = list(session.execute(candidates).scalars())
+    if not picked:
+        return []
+    claimed = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(picked),
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            # suspended meanwhile: claim nothing more (rows in flight still finish)
+            sa.exists().where(col(Campaign.id) == campaign_id, release_not_held()),
+        )
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            claimed_by=token,
+            sent_at=sa.func.coalesce(col(Delivery.sent_at), now),
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(col(Delivery.id))
+    ).all()
+    ids = [row[0] for row in claimed]
+    if not ids:
+        return []
+    return _rows(session, ids, now)
+
+
+def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
+    rows = session.exec(
+        select(Delivery.id, Delivery.attempts, Delivery.sent_at, Pledge)
+        .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
+        .where(col(Delivery.id).in_(ids))
+        .order_by(col(Delivery.id))
+    ).all()
+    out = []
+    for delivery_id, attempts, sent_at, pledge in rows:
+        assert delivery_id is not None
+        out.append(ClaimedRow(delivery_id, attempts, sent_at or now, pledge))
+    return out
+
+
+def fence(session: Session, holds: list[tuple[int, str]], *, now: datetime) -> set[int]:
+    """Renew each (row, token) still held; the ids returned may be sent, the others not."""
+    by_token: dict[str, list[int]] = defaultdict(list)
+    for delivery_id, token in holds:
+        by_token[token].append(delivery_id)
+    held: set[int] = set()
+    for token, ids in by_token.items():
+        rows = session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.id).in_(ids),
+                col(Delivery.claimed_by) == token,
+                col(Delivery.status) == DeliveryStatus.SENDING,
+            )
+            .values(claimed_at=now)
+            .returning(col(Delivery.id))
+        ).all()
+        held.update(row[0] for row in rows)
+    return held
+
+
+def renew(session: Session, *, campaign_id: int, firer_id: str, now: datetime) -> None:
+    """Keep every row held under one of this firer's tokens from looking stale."""
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.campaign_id) == campaign_id,
+            col(Delivery.status) == DeliveryStatus.SENDING,
+            col(Delivery.claimed_by).startswith(f"{firer_id}#", autoescape=True),
+        )
+        .values(claimed_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class StaleRow:
+    row: ClaimedRow
+    last_renewed: datetime  # when the stopped firer last confirmed its claim
+
+
+def take_stale(
+    session: Session,
+    *,
+    campaign_id: int,
+    now: datetime,
+    stale_s: float,
+    limit: int,
+    token: str,
+) -> tuple[int, list[StaleRow]]:
+    """Settle a batch of stale rows: (how many went straight back to `pending`, rows taken).
+
+    A resend is safe for a row whose platform still remembers its idempotency key: it goes
+    back to `pending` with no attempt spent. The others are taken under `token` (this firer's,
+    so that its renewal keeps them) for a look-up on the platform.
+    """
+    cutoff = now - timedelta(seconds=stale_s)
+    stale = session.execute(
+        select(Delivery.id, Delivery.claimed_at, Delivery.sent_at, Pledge.platform)
+        .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status == DeliveryStatus.SENDING,
+            col(Delivery.claimed_at) < cutoff,
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
+    ).all()
+    back = [d for d, _, sent_at, platform in stale if resend_is_safe(platform, sent_at, now)]
+    last = {d: claimed_at for d, claimed_at, _, _ in stale}
+    rest = [d for d in last if d not in back]
+    still_stale = (
+        col(Delivery.status) == DeliveryStatus.SENDING,
+        col(Delivery.claimed_at) < cutoff,
+    )
+    handed_back = 0
+    if back:
+        handed_back = len(
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.id).in_(back), *still_stale)
+                .values(
+                    status=DeliveryStatus.PENDING,
+                    claimed_by=None,
+                    not_before=None,
+                    attempts=Delivery.attempts - 1,  # resent with the same key: not a new try
+                    error="its worker stopped: resent with the same idempotency key",
+                )
+                .returning(col(Delivery.id))
+            ).all()
+        )
+    if not rest:
+        return handed_back, []
+    taken = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(rest), *still_stale)
+        .values(claimed_by=token, claimed_at=now)
+        .returning(col(Delivery.id))
+    ).all()
+    ids = [row[0] for row in taken]
+    rows = _rows(session, ids, now) if ids else []
+    return handed_back, [StaleRow(r, last[r.delivery_id] or now) for r in rows]
