@@ -36,7 +36,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns.fields import http_link, several_lines
-from amplifier.campaigns.lifecycle import TEXT_RULES, CampaignRuleError, personalisation_problems
 from amplifier.campaigns.personalise import (
     TextRules,
     decode_required,
@@ -44,6 +43,7 @@ from amplifier.campaigns.personalise import (
     personal_text_problems,
     required_fragments,
 )
+from amplifier.campaigns.rules import TEXT_RULES, CampaignRuleError, personalisation_problems
 from amplifier.models import (
     Campaign,
     CampaignStatus,

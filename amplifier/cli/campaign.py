@@ -17,14 +17,13 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from amplifier.campaigns.lifecycle import (
-    CampaignCreate,
-    CampaignRuleError,
     cancel_campaign,
     create_campaign,
     list_campaigns,
     to_public,
 )
 from amplifier.campaigns.report import CampaignReport, build_report, sorted_posts
+from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError
 from amplifier.characters import harmless
 from amplifier.cli.scope import TokenOption, owner_scope, visible_campaign
 from amplifier.crypto import generate_fernet_key, new_secret

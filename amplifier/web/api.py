@@ -7,9 +7,7 @@ from fastapi.responses import Response
 
 from amplifier.campaigns.consent import MessageEdit, MessageInvalid, MessageLocked, edit_message
 from amplifier.campaigns.lifecycle import (
-    CampaignCreate,
     CampaignPublic,
-    CampaignRuleError,
     cancel_campaign,
     create_campaign,
     list_campaigns,
@@ -17,6 +15,7 @@ from amplifier.campaigns.lifecycle import (
 )
 from amplifier.campaigns.report import SORT_KEYS, CampaignReport, build_report
 from amplifier.campaigns.report_csv import csv_filename, report_csv
+from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError
 from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["owner API"])

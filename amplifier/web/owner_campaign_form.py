@@ -19,12 +19,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from amplifier.campaigns.lifecycle import (
-    KNOWN_PLATFORMS,
-    CampaignCreate,
-    CampaignRuleError,
-    create_campaign,
-)
+from amplifier.campaigns.lifecycle import create_campaign
 from amplifier.campaigns.localtime import (
     AmbiguousTime,
     LocalTimeProblem,
@@ -34,6 +29,7 @@ from amplifier.campaigns.localtime import (
     zone_named,
 )
 from amplifier.campaigns.personalise import MAX_FRAGMENTS
+from amplifier.campaigns.rules import KNOWN_PLATFORMS, CampaignCreate, CampaignRuleError
 from amplifier.models import Owner
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import Runtime

@@ -17,15 +17,10 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from amplifier.campaigns.lifecycle import (
-    CampaignPublic,
-    CampaignRuleError,
-    cancel_campaign,
-    list_campaigns,
-    to_public,
-)
+from amplifier.campaigns.lifecycle import CampaignPublic, cancel_campaign, list_campaigns, to_public
 from amplifier.campaigns.moderation import is_public
 from amplifier.campaigns.report import SORT_KEYS, build_report
+from amplifier.campaigns.rules import CampaignRuleError
 from amplifier.models import Campaign, CampaignStatus, Owner, ReviewStatus
 from amplifier.notify.preflight import at_risk
 from amplifier.notify.updates import OPEN_FOR_UPDATES, list_updates

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlmodel import Session
 
-from amplifier.campaigns.lifecycle import CampaignCreate, create_campaign
+from amplifier.campaigns.lifecycle import create_campaign
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.models import Campaign, CampaignStatus, Pledge
 from amplifier.owners.api_tokens import NewOwner, create_owner
 from amplifier.platforms.base import PlatformAdapter

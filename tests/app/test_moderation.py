@@ -17,13 +17,9 @@ import requests
 from sqlmodel import col, select
 
 from amplifier.campaigns import moderation
-from amplifier.campaigns.lifecycle import (
-    CampaignCreate,
-    cancel_campaign,
-    create_campaign,
-    to_public,
-)
+from amplifier.campaigns.lifecycle import cancel_campaign, create_campaign, to_public
 from amplifier.campaigns.report import build_report
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, ReviewStatus
 from amplifier.runtime import Runtime

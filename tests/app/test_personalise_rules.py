@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from amplifier.campaigns.lifecycle import CampaignCreate
 from amplifier.campaigns.personalise import control_characters, personal_text_problems
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.platforms.text import x_text_problems
 from tests.app import factories
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from amplifier.campaigns.lifecycle import CampaignCreate
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.models import Campaign, OAuthAttempt
 from amplifier.runtime import Runtime
 from tests.app import factories
