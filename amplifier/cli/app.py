@@ -11,10 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from amplifier.cli import admin as cli_moderation
-from amplifier.cli import campaign as cli_admin
-from amplifier.cli import report as cli_report
-from amplifier.cli import watch
+from amplifier.cli import admin, campaign, keys, owner, report, watch
+from amplifier.cli import updates as updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
 from amplifier.platforms.registry import PLATFORMS
@@ -41,11 +39,11 @@ def _schema_first() -> None:
 
 
 app.add_typer(db_app, name="db")
-app.add_typer(cli_admin.owner_app, name="owner", callback=_schema_first)
-cli_admin.campaign_app.command("report")(cli_report.campaign_report)
-app.add_typer(cli_admin.campaign_app, name="campaign", callback=_schema_first)
-app.add_typer(cli_admin.keys_app, name="keys")
-app.add_typer(cli_moderation.admin_app, name="admin", callback=_schema_first)
+app.add_typer(owner.owner_app, name="owner", callback=_schema_first)
+campaign.campaign_app.command("report")(report.campaign_report)
+app.add_typer(campaign.campaign_app, name="campaign", callback=_schema_first)
+app.add_typer(keys.keys_app, name="keys")
+app.add_typer(admin.admin_app, name="admin", callback=_schema_first)
 app.command("watch")(watch.watch_command)
 console = Console(width=None if sys.stdout.isatty() else 150)
 

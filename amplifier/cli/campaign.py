@@ -1,6 +1,6 @@
-"""Commands that work on the database directly: owners, campaigns, keys.
+"""`amplifier campaign …`: create, list, show, cancel and edit campaigns on the database directly.
 
-Campaign commands are the operator's unless given an owner's API token (see `cli_scope`).
+They are the operator's unless given an owner's API token (see `scope.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -26,17 +25,11 @@ from amplifier.campaigns.report import CampaignReport, build_report, sorted_post
 from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError
 from amplifier.characters import harmless
 from amplifier.cli.scope import TokenOption, owner_scope, visible_campaign
-from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.models import Owner
-from amplifier.owners.api_tokens import create_owner
-from amplifier.owners.key_rotation import RotationReport, rotate_secrets
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
-owner_app = typer.Typer(
-    no_args_is_help=True, rich_markup_mode=None, help="Campaign owners and their API tokens."
-)
 campaign_app = typer.Typer(
     rich_markup_mode=None,
     no_args_is_help=True,
@@ -44,27 +37,7 @@ campaign_app = typer.Typer(
     "command acts as that owner and sees only their campaigns; without one it is the "
     "operator's tool and sees every campaign.",
 )
-keys_app = typer.Typer(
-    rich_markup_mode=None,
-    no_args_is_help=True,
-    help="Keys for production configuration, and their rotation.",
-)
 console = Console(width=None if sys.stdout.isatty() else 150)
-
-
-@owner_app.command("create")
-def owner_create(name: str) -> None:
-    """Create an owner and print their API token (shown once; only its hash is stored)."""
-    rt = get_runtime()
-    try:
-        with rt.db.session() as session:
-            created = create_owner(session, name=name)
-    except ValueError as exc:
-        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from exc
-    console.print(f"owner {created.owner.id} ({created.owner.name}) created")
-    console.print("API token (shown once, keep it safe):")
-    print(created.token)
 
 
 @campaign_app.command("create")
@@ -318,87 +291,5 @@ def campaign_edit_message(
         console.print(
             f"{public.awaiting_reconsent} supporters must consent again through their manage "
             "link; until they do, they are not counted and nothing is posted for them",
-            soft_wrap=True,
-        )
-
-
-@keys_app.command("generate")
-def keys_generate() -> None:
-    """Print fresh values for AMPLIFIER_TOKEN_KEYS and AMPLIFIER_SIGNING_KEY."""
-    print(f"AMPLIFIER_TOKEN_KEYS={generate_fernet_key()}")
-    print(f"AMPLIFIER_SIGNING_KEY={new_secret(32)}")
-
-
-@keys_app.command("rotate")
-def keys_rotate(
-    batch_size: Annotated[
-        int, typer.Option(min=1, help="rows read and committed at a time (bounds memory)")
-    ] = 500,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="only count what is not under the newest key")
-    ] = False,
-) -> None:
-    """Re-encrypt every stored secret under the newest key (the first of AMPLIFIER_TOKEN_KEYS).
-
-    Safe while the service runs and safe to run again: a row changed meanwhile is left for the
-    next run. Exits 1 if anything is left (changed meanwhile, or unreadable with these keys).
-    """
-    rt = get_runtime()
-    report = rotate_secrets(
-        rt.db, rt.settings.fernet_keys(), batch_size=batch_size, dry_run=dry_run
-    )
-    print_rotation(console, report)
-    if not report.complete:
-        raise typer.Exit(1)
-
-
-def print_rotation(out: Console, report: RotationReport) -> None:
-    verb = "to re-encrypt" if report.dry_run else "re-encrypted"
-    table = Table(
-        "table",
-        Column("rows", justify="right"),
-        Column("secrets", justify="right"),
-        Column("already newest key", justify="right"),
-        Column(verb, justify="right"),
-        Column("changed meanwhile", justify="right"),
-        Column("unreadable", justify="right"),
-    )
-    for t in report.tables:
-        pending = t.secrets - t.current - len(t.unreadable) if report.dry_run else t.rotated
-        table.add_row(
-            t.table, str(t.rows), str(t.secrets), str(t.current), str(pending),
-            str(t.changed), str(len(t.unreadable)),
-        )  # fmt: skip
-    out.print(table)
-    for item in report.unreadable:
-        out.print(
-            f"[red]unreadable:[/] {item.table} id {item.row_id} column {item.column}: "
-            "no configured key decrypts it (a key was removed too early, or the value is "
-            "damaged); it is left as it is",
-            soft_wrap=True,
-        )
-    keys = f"{report.keys} key{'s' if report.keys != 1 else ''} configured"
-    if report.dry_run:
-        state = (
-            "everything is under the newest key"
-            if report.complete
-            else "run `amplifier keys rotate` to move the rest onto the newest key"
-        )
-        out.print(f"dry run, nothing written · {keys} · {state}", soft_wrap=True)
-    elif report.complete:
-        out.print(
-            f"[green]done · {keys} · every stored secret is under the newest key: older keys "
-            "can be removed from AMPLIFIER_TOKEN_KEYS[/]",
-            soft_wrap=True,
-        )
-    else:
-        reasons = []
-        if report.changed:
-            reasons.append(f"{report.changed} changed while this ran (run again)")
-        if report.unreadable:
-            reasons.append(f"{len(report.unreadable)} unreadable with the configured keys")
-        out.print(
-            f"[yellow]incomplete · {keys} · " + "; ".join(reasons) + ": keep the older keys "
-            "configured until a run completes[/]",
             soft_wrap=True,
         )
