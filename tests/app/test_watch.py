@@ -10,8 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from sqlmodel import select
 
-from amplifier.cli.watch import RateMeter, run_watch, take_snapshot
+from amplifier.cli.watch import RateMeter, run_watch
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge
+from amplifier.release.progress import take_snapshot
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
