@@ -307,7 +307,8 @@ def run_once(
 
 
 # The sandbox is not a volunteer-run Mastodon server nor a metered X app: the benchmark measures
-# the engine, so the politeness pacing (tested in tests/limits) is lifted unless --env sets it.
+# the engine, so the politeness pacing (tested in tests/release/limits) is lifted unless --env
+# sets it.
 UNPACED = {
     "AMPLIFIER_LIMIT_MASTODON_PER_S": "1000000",
     "AMPLIFIER_LIMIT_MASTODON_CONCURRENCY": "1000",

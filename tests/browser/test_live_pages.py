@@ -15,7 +15,7 @@ from amplifier.models import Campaign, Owner
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.browser.conftest import PHONE, NewPage
 from tests.conftest import LiveWeb
 

@@ -15,7 +15,7 @@ from amplifier.release.prepare import create_deliveries, prepare
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app
-from tests.app import factories
+from tests import factories
 from tests.notify.conftest import SmtpServer, body, deliver
 from tests.notify.helpers import link_to, pledge_with_email, verified_owner
 

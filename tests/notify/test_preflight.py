@@ -24,7 +24,7 @@ from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.supervisor import Stack, beat_argv, worker_argv
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.notify.conftest import SmtpServer, body, deliver
 from tests.notify.helpers import links_in, verified_owner
 from tests.owners.conftest import log_in

@@ -11,7 +11,7 @@ from amplifier.models import Campaign, CampaignStatus, Pledge
 from amplifier.pledges.pledging import tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 from tests.notify.conftest import SmtpServer, deliver
 from tests.notify.helpers import link_to, verified_owner

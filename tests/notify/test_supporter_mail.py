@@ -16,7 +16,7 @@ from amplifier.notify.tables import MailStatus, OutboxMessage
 from amplifier.notify.updates import post_update
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 from tests.notify.conftest import SmtpServer, body, deliver
 from tests.notify.helpers import link_to, path_of, pledge_with_email, verified_owner

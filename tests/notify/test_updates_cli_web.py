@@ -10,7 +10,7 @@ import sys
 from amplifier.models import Campaign
 from amplifier.owners.api_tokens import create_owner
 from amplifier.runtime import Runtime
-from tests.app import factories
+from tests import factories
 from tests.notify.conftest import SmtpServer, body, deliver
 from tests.notify.helpers import pledge_with_email, verified_owner
 from tests.owners.conftest import csrf_of, log_in

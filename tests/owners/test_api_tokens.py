@@ -17,7 +17,7 @@ from amplifier.models import ApiToken
 from amplifier.owners.api_tokens import owner_for_token
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.owners.conftest import MakeOwner, csrf_of, post_form
 
 

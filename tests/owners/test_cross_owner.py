@@ -23,7 +23,7 @@ from amplifier.models import ApiToken, Campaign, CampaignStatus
 from amplifier.owners.api_tokens import issue_token
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.owners.conftest import MakeOwner, WebOwner, csrf_of
 
 SECRET_TITLE = "Secret plan of Ada"  # no character HTML would escape

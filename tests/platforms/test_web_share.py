@@ -20,7 +20,7 @@ from amplifier.db import Database
 from amplifier.demo.browser import form_token
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb, make_settings
 
 from .helpers import admin

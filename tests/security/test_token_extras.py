@@ -14,7 +14,7 @@ from amplifier.models import Pledge
 from amplifier.owners.key_rotation import rotate_secrets
 from amplifier.platforms.base import TokenSet
 from amplifier.pledges.pledging import forget_tokens, store_tokens, tokens_of
-from tests.app import factories
+from tests import factories
 
 KEY_A = generate_fernet_key().encode()
 KEY_B = generate_fernet_key().encode()

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from amplifier.models import Campaign, Pledge
 from amplifier.runtime import Runtime
 from amplifier.web.app import create_app
-from tests.app import factories
+from tests import factories
 
 ClientFactory = Callable[..., TestClient]
 

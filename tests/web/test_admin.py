@@ -18,7 +18,7 @@ from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import session_cookie_name
 from amplifier.web.security.csrf import COOKIE, token_for
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import ClientFactory
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')

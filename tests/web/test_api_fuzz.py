@@ -25,7 +25,7 @@ from amplifier.owners.admins import create_admin
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app
-from tests.app import factories
+from tests import factories
 
 EXAMPLES = int(os.environ.get("AMPLIFIER_FUZZ_EXAMPLES", "40"))
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from amplifier.campaigns.rules import CampaignCreate
 from amplifier.models import Campaign, OAuthAttempt
 from amplifier.runtime import Runtime
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import api_routes
 
 

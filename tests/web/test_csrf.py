@@ -18,7 +18,7 @@ from amplifier.models import Campaign, OAuthAttempt, Pledge
 from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
 from amplifier.web.security.csrf import COOKIE, SECURE_COOKIE, token_for
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import ClientFactory, add_pledge, api_routes
 
 TEMPLATES = Path(__file__).parents[2] / "amplifier" / "web" / "templates"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from amplifier.models import Campaign
 from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import ClientFactory, add_pledge
 
 

@@ -30,7 +30,7 @@ from amplifier.platforms.mastodon import MastodonAdapter
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.pages import manage_path
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 from tests.web.conftest import add_pledge
 

@@ -17,7 +17,7 @@ import requests
 from amplifier.models import Campaign
 from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 from tests.web.conftest import add_pledge
 

@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from amplifier.models import Campaign
-from tests.app import factories
+from tests import factories
 
 
 def test_nul_characters_are_refused_not_500(

@@ -24,7 +24,7 @@ from amplifier.web.security.ratelimit import (
     parse_networks,
 )
 from config.settings import SettingsError
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import ClientFactory
 
 PEER = ("203.0.113.7", 40000)

@@ -26,7 +26,7 @@ from amplifier.characters import character_problem
 from amplifier.models import Campaign, Owner
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 from tests.owners.conftest import PASSWORD, csrf_of
 

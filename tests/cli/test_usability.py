@@ -10,7 +10,7 @@ from amplifier.cli.app import env_for_other_commands
 from amplifier.cli.campaign import summary_line
 from amplifier.timeutil import utcnow
 from config.settings import Settings
-from tests.app.test_cli_and_startup import run_cli
+from tests.cli.test_cli_and_startup import run_cli
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

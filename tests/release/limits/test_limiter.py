@@ -1,6 +1,6 @@
 """The limiter against a real Redis, with several "workers" (limiters on separate connections)
 in one process. Durations are only bounded below by what the policy implies, and above
-generously: timing targets belong to the benchmark (tests/limits/bench_limits.py)."""
+generously: timing targets belong to the benchmark (tests/release/limits/bench_limits.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from amplifier.models import Delivery
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from tests.app.test_release import _admin, _armed_campaign, _posts, _release_due
+from tests.release.test_release import _admin, _armed_campaign, _posts, _release_due
 
 
 @pytest.mark.parametrize("platform", ["x", "mastodon"])

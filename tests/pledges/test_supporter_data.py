@@ -20,7 +20,7 @@ from amplifier.pledges.supporter_data import ERASED_HANDLE, delete_supporter_dat
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app
-from tests.app import factories
+from tests import factories
 
 
 @pytest.fixture

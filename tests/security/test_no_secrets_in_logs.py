@@ -12,7 +12,7 @@ from amplifier.models import MastodonApp, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 

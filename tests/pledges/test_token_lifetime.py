@@ -19,7 +19,7 @@ from amplifier.pledges.pledging import purge_expired_attempts, withdraw
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 
 PEOPLE = [("x", "tina"), ("mastodon", "umar"), ("x", "vera")]
 

@@ -11,7 +11,7 @@ from amplifier.pledges.pledging import tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app.test_release import _armed_campaign, _posts
+from tests.release.test_release import _armed_campaign, _posts
 
 
 def test_duplicate_refusal_after_an_ambiguous_try_is_reported_posted_with_its_link(

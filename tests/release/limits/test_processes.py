@@ -27,7 +27,7 @@ class Worker:
     def __init__(self, spec: dict[str, Any]) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.limits._worker", json.dumps(spec)],
+            [sys.executable, "-m", "tests.release.limits._worker", json.dumps(spec)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,

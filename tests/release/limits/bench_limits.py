@@ -1,6 +1,6 @@
 """Throughput of the limiter against a real Redis (not collected by pytest: run it by hand).
 
-    .venv/bin/python -m tests.limits.bench_limits [redis://127.0.0.1:6379/14] [--seconds 3]
+    .venv/bin/python -m tests.release.limits.bench_limits [redis://127.0.0.1:6379/14] [--seconds 3]
 
 Measures, in one process: `slot` entered and left by 1 and by 200 concurrent coroutines with a
 budget that never runs dry, `slot(prepaid=True)` after `acquire_many`, and `acquire_many` pages.

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from amplifier.campaigns.personalise import control_characters, personal_text_problems
 from amplifier.campaigns.rules import CampaignCreate
 from amplifier.platforms.text import x_text_problems
-from tests.app import factories
+from tests import factories
 
 REQUIRED = ["#River", "https://example.org/river"]
 

@@ -14,8 +14,8 @@ from amplifier.db import Database
 from amplifier.models import MastodonApp, OAuthAttempt, Pledge
 from amplifier.owners.key_rotation import SECRET_COLUMNS, rotate_secrets
 from amplifier.timeutil import utcnow
-from tests.app import factories
-from tests.app.test_cli_and_startup import run_cli
+from tests import factories
+from tests.cli.test_cli_and_startup import run_cli
 
 KEY_A = generate_fernet_key().encode()
 KEY_B = generate_fernet_key().encode()

@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from amplifier.timeutil import utcnow
-from tests.app.test_cli_and_startup import run_cli
-from tests.app.test_cli_usability import _env
+from tests.cli.test_cli_and_startup import run_cli
+from tests.cli.test_usability import _env
 
 
 def test_edit_message_from_the_command_line(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.test_cli_moderation import PASSWORD, run_cli
+from tests.cli.test_admin import PASSWORD, run_cli
 
 
 @pytest.fixture

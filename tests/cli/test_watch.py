@@ -16,8 +16,8 @@ from amplifier.release.progress import take_snapshot
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
-from tests.app.test_cli_and_startup import run_cli
+from tests import factories
+from tests.cli.test_cli_and_startup import run_cli
 
 
 def _console() -> tuple[Console, io.StringIO]:

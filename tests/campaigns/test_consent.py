@@ -23,7 +23,7 @@ from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 OLD = "Protect our river today #River https://example.org/river"

@@ -1,6 +1,6 @@
-"""A limiter user in its own OS process, driven by tests/limits/test_processes.py.
+"""A limiter user in its own OS process, driven by tests/release/limits/test_processes.py.
 
-    python -m tests.limits._worker '<json spec>'
+    python -m tests.release.limits._worker '<json spec>'
 
 It prints "ready", waits for a line on stdin, does its part and prints one JSON line of results
 ("hold" prints "held" and then waits to be killed).

@@ -19,8 +19,8 @@ from amplifier.demo.browser import Supporter, authorize, consent_form, pledge
 from amplifier.models import Campaign, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from tests.app import factories
-from tests.app.test_consent import _posts, _release_now
+from tests import factories
+from tests.campaigns.test_consent import _posts, _release_now
 from tests.conftest import LiveWeb
 
 LINK = "https://example.org/river"

@@ -25,7 +25,7 @@ from amplifier.models import Campaign, CampaignStatus, Delivery, OAuthAttempt, P
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.pages import manage_path
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 

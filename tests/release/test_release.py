@@ -20,7 +20,7 @@ from amplifier.models import Campaign, Delivery, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 
 
 def _posts(sandbox: RunningSandbox) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from amplifier.release.credentials import RefreshBusy, Refreshed, RefreshLocks, 
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 
 
 def _pledges(rt: Runtime, n: int) -> list[int]:

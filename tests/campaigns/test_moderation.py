@@ -25,7 +25,7 @@ from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, ReviewS
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 

@@ -14,8 +14,8 @@ from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.pages import manage_path
-from tests.app import factories
-from tests.app.test_cli_and_startup import run_cli
+from tests import factories
+from tests.cli.test_cli_and_startup import run_cli
 from tests.conftest import LiveWeb
 
 
