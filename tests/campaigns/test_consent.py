@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
-from typing import Any
 
 import pytest
 import requests
@@ -28,14 +27,6 @@ from tests.conftest import LiveWeb
 
 OLD = "Protect our river today #River https://example.org/river"
 NEW = "Protect our river this week #River https://example.org/river"
-
-
-def _campaign(rt: Runtime, **overrides: Any) -> tuple[Campaign, str]:
-    """A campaign and its owner's API token."""
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, **overrides), owner.token
 
 
 def _edit(rt: Runtime, campaign_id: int | None, text: str) -> Campaign:
@@ -86,7 +77,7 @@ def _reconsent_form(page: requests.Response) -> tuple[str, dict[str, str]]:
 
 
 def test_an_edit_before_any_pledge_changes_the_text_in_place(runtime: Runtime) -> None:
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     edited = _edit(runtime, campaign.id, "Protect our river this week #River")
     assert edited.message_version == 1 and edited.post_text() == NEW
     with runtime.db.session() as session:
@@ -99,7 +90,7 @@ def test_an_edit_before_any_pledge_changes_the_text_in_place(runtime: Runtime) -
 def test_an_edit_after_a_pledge_makes_a_new_version_and_only_consented_text_is_posted(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign, token = _campaign(runtime, goal=2)
+    campaign, token = factories.new_campaign_and_token(runtime, goal=2)
     pledge(web.url, campaign.slug, Supporter("alice", "x", 10))
     bob = Supporter("bob", "mastodon", 20, instance=sandbox.mastodon_urls[0])
     bob_manage = pledge(web.url, campaign.slug, bob)
@@ -157,7 +148,7 @@ def _host(sandbox: RunningSandbox) -> str:
 def test_the_goal_counts_only_pledges_consented_to_the_current_version(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign, _ = _campaign(runtime, goal=1)
+    campaign, _ = factories.new_campaign_and_token(runtime, goal=1)
     pledge(web.url, campaign.slug, Supporter("dora", "x", 10))
     _edit(runtime, campaign.id, "Protect our river this week #River")
     now = utcnow()
@@ -171,7 +162,7 @@ def test_the_goal_counts_only_pledges_consented_to_the_current_version(
 
 
 def test_a_consent_form_showing_an_older_text_is_refused(runtime: Runtime, web: LiveWeb) -> None:
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("erin", "x", 10))
         assert OLD in consent.text
@@ -191,7 +182,7 @@ def test_a_consent_form_showing_an_older_text_is_refused(runtime: Runtime, web: 
 def test_a_confirmation_without_the_shown_version_records_nothing(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("finn", "x", 10))
         form = consent_form(consent)
@@ -205,7 +196,7 @@ def test_a_confirmation_without_the_shown_version_records_nothing(
 def test_reconsent_needs_the_form_token_the_signature_and_the_current_version(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("gus", "x", 10))
     _edit(runtime, campaign.id, "Protect our river this week #River")
     with requests.Session() as browser:
@@ -232,14 +223,14 @@ def test_reconsent_needs_the_form_token_the_signature_and_the_current_version(
 def test_edits_stop_at_the_preparation_and_once_the_campaign_is_over(runtime: Runtime) -> None:
     lead = runtime.settings.release_prepare_lead_s
     now = utcnow()
-    campaign, _ = _campaign(
+    campaign, _ = factories.new_campaign_and_token(
         runtime,
         deadline=now + timedelta(seconds=lead / 2),
         release=now + timedelta(seconds=lead / 2 + 1),
     )
     with pytest.raises(MessageLocked, match="release is being prepared"):
         _edit(runtime, campaign.id, "Protect our river this week #River")
-    cancelled, _ = _campaign(runtime)
+    cancelled, _ = factories.new_campaign_and_token(runtime)
     with runtime.db.session() as session:
         row = session.get(Campaign, cancelled.id)
         assert row is not None
@@ -253,7 +244,7 @@ def test_a_pledge_whose_text_is_not_its_versions_text_is_not_posted(
     runtime: Runtime, sandbox: RunningSandbox
 ) -> None:
     """What a consent racing an in-place edit (before any pledge) could leave behind."""
-    campaign, _ = _campaign(runtime, goal=1)
+    campaign, _ = factories.new_campaign_and_token(runtime, goal=1)
     with runtime.db.session() as session:
         row = session.get(Campaign, campaign.id)
         assert row is not None
@@ -287,7 +278,7 @@ def test_the_manage_page_says_a_suspended_campaign_posts_nothing(
     runtime: Runtime, web: LiveWeb, status: CampaignStatus | None
 ) -> None:
     """A supporter must not read "your post goes out at …" while moderators hold the release."""
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("sus", "x", 5))
     before = requests.get(manage, timeout=5).text
     assert "your post goes out at" in before and 'data-phase="suspended"' not in before

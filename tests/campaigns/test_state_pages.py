@@ -19,22 +19,6 @@ from tests.cli.test_cli_and_startup import run_cli
 from tests.conftest import LiveWeb
 
 
-def _campaign(rt: Runtime, **overrides: object) -> tuple[Campaign, str]:
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, **overrides), owner.token
-
-
-def _set(rt: Runtime, campaign_id: int | None, **values: object) -> None:
-    with rt.db.session() as session:
-        row = session.get(Campaign, campaign_id)
-        assert row is not None
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.add(row)
-
-
 def _pledge(rt: Runtime, campaign: Campaign, handle: str, **delivery: object) -> int:
     assert campaign.id is not None
     with rt.db.session() as session:
@@ -57,11 +41,12 @@ def _pledge(rt: Runtime, campaign: Campaign, handle: str, **delivery: object) ->
 def test_56_s_before_t_every_supporter_page_says_preparing(runtime: Runtime, web: LiveWeb) -> None:
     """`releasing` starts at T - prepare lead (60 s): the public page said "The posts are going
     out now" 56 s before any post left."""
-    campaign, _ = _campaign(runtime, goal=1)
+    campaign, _ = factories.new_campaign_and_token(runtime, goal=1)
     pledge_id = _pledge(runtime, campaign, "@one", status="pending")
     release = utcnow() + timedelta(seconds=56)
-    _set(runtime, campaign.id, status=CampaignStatus.RELEASING, release_at=release,
-         pledge_deadline=utcnow() - timedelta(minutes=1))  # fmt: skip
+    factories.update_campaign(
+        runtime, campaign.id, status=CampaignStatus.RELEASING, release_at=release,
+        pledge_deadline=utcnow() - timedelta(minutes=1))  # fmt: skip
     manage = web.url + manage_path(runtime, pledge_id)
     for url in (f"{web.url}/c/{campaign.slug}", manage):
         html = requests.get(url, timeout=5).text
@@ -82,7 +67,7 @@ def test_56_s_before_t_every_supporter_page_says_preparing(runtime: Runtime, web
     assert mine.json()["status_word"] == "waiting to be sent"
     assert mine.json()["outcome"][0] == {"text": "Your post is waiting to be sent at "}
     # at T the same rows read as going out
-    _set(runtime, campaign.id, release_at=utcnow() - timedelta(seconds=1))
+    factories.update_campaign(runtime, campaign.id, release_at=utcnow() - timedelta(seconds=1))
     body = requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()
     assert body["phase"] == "releasing"
     assert body["sentence"][0]["text"].startswith("The posts are going out now: 0 of 1 post")
@@ -92,11 +77,11 @@ def test_at_the_deadline_the_state_moves_without_the_visitor(
     runtime: Runtime, web: LiveWeb
 ) -> None:
     """The countdown used to ask the visitor to reload; the endpoint now says what follows."""
-    campaign, _ = _campaign(runtime, goal=1)
+    campaign, _ = factories.new_campaign_and_token(runtime, goal=1)
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "Reload the page" not in html and 'src="/static/live-state.js"' in html
     assert requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()["phase"] == "open"
-    _set(runtime, campaign.id, pledge_deadline=utcnow() - timedelta(seconds=1))
+    factories.update_campaign(runtime, campaign.id, pledge_deadline=utcnow() - timedelta(seconds=1))
     body = requests.get(f"{web.url}/c/{campaign.slug}/state", timeout=5).json()
     assert body["phase"] == "judging" and body["takes_pledges"] is False
     assert body["countdown"] is None
@@ -107,7 +92,7 @@ def test_at_the_deadline_the_state_moves_without_the_visitor(
 def test_an_unusable_mastodon_server_is_told_next_to_the_field(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign, _ = _campaign(runtime)
+    campaign, _ = factories.new_campaign_and_token(runtime)
     browser, csrf = factories.form_browser(runtime)
     answer = browser.post(
         f"{web.url}/c/{campaign.slug}/pledge",
@@ -125,12 +110,12 @@ def test_an_unusable_mastodon_server_is_told_next_to_the_field(
 def test_the_report_as_csv_from_the_api_and_the_cli(
     runtime: Runtime, web: LiveWeb, tmp_path: Path
 ) -> None:
-    campaign, token = _campaign(runtime, goal=1)
+    campaign, token = factories.new_campaign_and_token(runtime, goal=1)
     t = utcnow() - timedelta(minutes=1)
     _pledge(runtime, campaign, "+cmd|' /C calc'!A0", status="failed", error="@SUM(1+1)")
     _pledge(runtime, campaign, "ada", status="posted", finished_at=t + timedelta(milliseconds=42),
             remote_url="https://x.example/ada/status/1")  # fmt: skip
-    _set(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t)
     auth = {"Authorization": f"Bearer {token}"}
     answer = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", headers=auth,
                           timeout=5)  # fmt: skip

@@ -16,8 +16,8 @@ from amplifier.notify.tables import MailStatus, OutboxMessage
 from amplifier.runtime import Runtime
 from amplifier.supervisor import Stack, beat_argv, worker_argv
 from amplifier.timeutil import utcnow
+from tests.factories import verified_owner
 from tests.notify.conftest import SmtpServer, deliver
-from tests.notify.helpers import verified_owner
 
 
 def _queue_resets(rt: Runtime, addresses: list[str]) -> None:

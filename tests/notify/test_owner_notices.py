@@ -16,8 +16,9 @@ from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.app import create_app
 from tests import factories
+from tests.factories import pledge_with_email, verified_owner
 from tests.notify.conftest import SmtpServer, body, deliver
-from tests.notify.helpers import link_to, pledge_with_email, verified_owner
+from tests.notify.helpers import link_to
 
 
 def _campaign(rt: Runtime, *, approved: bool = True, email: str = "ada@example.org") -> Campaign:

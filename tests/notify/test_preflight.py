@@ -25,8 +25,9 @@ from amplifier.sandbox import RunningSandbox
 from amplifier.supervisor import Stack, beat_argv, worker_argv
 from amplifier.timeutil import utcnow
 from tests import factories
+from tests.factories import verified_owner
 from tests.notify.conftest import SmtpServer, body, deliver
-from tests.notify.helpers import links_in, verified_owner
+from tests.notify.helpers import links_in
 from tests.owners.conftest import log_in
 from tests.web.conftest import ClientFactory
 

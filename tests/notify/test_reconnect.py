@@ -13,8 +13,9 @@ from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from tests import factories
 from tests.conftest import LiveWeb
+from tests.factories import verified_owner
 from tests.notify.conftest import SmtpServer, deliver
-from tests.notify.helpers import link_to, verified_owner
+from tests.notify.helpers import link_to
 
 
 def _pledged(rt: Runtime, web: LiveWeb, username: str) -> Pledge:

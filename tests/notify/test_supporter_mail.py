@@ -18,8 +18,9 @@ from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests import factories
 from tests.conftest import LiveWeb
+from tests.factories import pledge_with_email, verified_owner
 from tests.notify.conftest import SmtpServer, body, deliver
-from tests.notify.helpers import link_to, path_of, pledge_with_email, verified_owner
+from tests.notify.helpers import link_to, path_of
 
 
 def _campaign(rt: Runtime) -> Campaign:

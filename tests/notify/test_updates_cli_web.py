@@ -11,8 +11,8 @@ from amplifier.models import Campaign
 from amplifier.owners.api_tokens import create_owner
 from amplifier.runtime import Runtime
 from tests import factories
+from tests.factories import pledge_with_email, verified_owner
 from tests.notify.conftest import SmtpServer, body, deliver
-from tests.notify.helpers import pledge_with_email, verified_owner
 from tests.owners.conftest import csrf_of, log_in
 from tests.web.conftest import ClientFactory
 

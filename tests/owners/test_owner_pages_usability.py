@@ -13,9 +13,9 @@ from amplifier.campaigns.moderation import approve, reject, suspend
 from amplifier.models import Campaign, CampaignStatus, Owner
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
+from tests.factories import add_pledge
 from tests.owners.conftest import MakeOwner, WebOwner, csrf_of, post_form
 from tests.owners.test_owner_campaign_pages import campaign_form
-from tests.web.conftest import add_pledge
 
 CSS = Path(__file__).parents[2] / "amplifier" / "web" / "static" / "amplifier.css"
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 from amplifier.models import Campaign, CampaignStatus, Delivery, Owner, Pledge
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
+from tests import factories
 from tests.owners.conftest import MakeOwner, WebOwner, log_in, log_out, post_form
 from tests.owners.test_owner_campaign_pages import campaign_form
 
@@ -22,18 +23,6 @@ def _create(owner: WebOwner, **overrides: str | list[str]) -> int:
     answer = post_form(owner.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
     assert answer.status_code == 303, answer.text[:3000]
     return int(answer.headers["location"].split("/")[-1].split("?")[0])
-
-
-def _set(rt: Runtime, campaign_id: int, **values: object) -> Campaign:
-    with rt.db.session() as session:
-        row = session.get(Campaign, campaign_id)
-        assert row is not None
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.add(row)
-        session.flush()
-        session.expunge(row)
-        return row
 
 
 def _pledge(
@@ -64,7 +53,7 @@ def test_releasing_56_s_before_t_reads_preparing_on_the_owner_pages(
     campaign_id = _create(ada)
     _pledge(runtime, campaign_id, "@one", status="pending")
     release = utcnow() + timedelta(seconds=56)
-    _set(
+    factories.update_campaign(
         runtime,
         campaign_id,
         status=CampaignStatus.RELEASING,
@@ -92,7 +81,7 @@ def test_a_failed_campaign_says_why_and_not_no_posts_yet(
     campaign_id = _create(ada, goal="3")
     _pledge(runtime, campaign_id, "@one")
     _pledge(runtime, campaign_id, "@two")
-    _set(runtime, campaign_id, status=CampaignStatus.FAILED)
+    factories.update_campaign(runtime, campaign_id, status=CampaignStatus.FAILED)
     page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
     assert "Did not reach its goal: 2 of 3 supporters had pledged by the deadline" in page
     assert "No posts yet" not in page and "Nothing was posted" in page
@@ -130,7 +119,7 @@ def test_the_owner_page_lists_every_post_sortable_and_as_csv(
             remote_url="https://m.example/@early/1")  # fmt: skip
     _pledge(runtime, campaign_id, "=HYPERLINK(\"http://evil.example\")", status="failed",
             error="-2+3 refused by the platform: duplicate content", finished_at=t)  # fmt: skip
-    _set(runtime, campaign_id, status=CampaignStatus.RELEASED, release_at=t,
+    factories.update_campaign(runtime, campaign_id, status=CampaignStatus.RELEASED, release_at=t,
          pledge_deadline=t - timedelta(minutes=1))  # fmt: skip
     url = f"/owner/campaigns/{campaign_id}"
     page = ada.browser.get(url).text

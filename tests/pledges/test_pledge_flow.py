@@ -26,13 +26,6 @@ from tests import factories
 from tests.conftest import LiveWeb
 
 
-def _campaign(rt: Runtime, **overrides: object) -> Campaign:
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, **overrides)
-
-
 def _pledges(session: Session) -> list[Pledge]:
     return list(session.exec(select(Pledge)))
 
@@ -40,7 +33,7 @@ def _pledges(session: Session) -> list[Pledge]:
 def test_x_supporter_pledges_through_oauth_and_sees_the_exact_text(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("alice", "x", 321))
     assert manage.startswith(f"{web.url}/p/")
     with runtime.db.session() as session:
@@ -64,7 +57,7 @@ def test_x_supporter_pledges_through_oauth_and_sees_the_exact_text(
 def test_mastodon_app_is_registered_once_per_instance(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     first, second = sandbox.mastodon_urls
     pledge(web.url, campaign.slug, Supporter("bob", "mastodon", 50, instance=first))
     pledge(web.url, campaign.slug, Supporter("carol", "mastodon", 60, instance=first))
@@ -78,7 +71,7 @@ def test_mastodon_app_is_registered_once_per_instance(
 
 
 def test_double_submission_of_consent_creates_one_pledge(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("erin", "x", 10))
         answers = [
@@ -95,7 +88,7 @@ def test_double_submission_of_consent_creates_one_pledge(runtime: Runtime, web: 
 
 
 def test_one_pledge_per_account(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     pledge(web.url, campaign.slug, Supporter("frank", "x", 10))
     try:
         pledge(web.url, campaign.slug, Supporter("frank", "x", 10))
@@ -109,7 +102,7 @@ def test_one_pledge_per_account(runtime: Runtime, web: LiveWeb) -> None:
 
 
 def test_denied_consent_shows_a_page_and_records_nothing(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with requests.Session() as browser:
         page = authorize(
             browser, web.url, campaign.slug, Supporter("gina", "x", 10), decision="deny"
@@ -140,7 +133,7 @@ def _callback_url(browser: requests.Session, web: LiveWeb, slug: str, who: Suppo
 def test_wrong_state_reused_code_and_foreign_browser_are_refused(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with requests.Session() as browser:
         callback = _callback_url(browser, web, campaign.slug, Supporter("hank", "x", 5))
         forged = browser.get(callback.replace("state=", "state=forged"), timeout=10)
@@ -155,7 +148,7 @@ def test_wrong_state_reused_code_and_foreign_browser_are_refused(
 
 
 def test_expired_sign_in_is_refused(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with requests.Session() as browser:
         callback = _callback_url(browser, web, campaign.slug, Supporter("ivy", "x", 5))
         with runtime.db.session() as session:
@@ -169,7 +162,7 @@ def test_expired_sign_in_is_refused(runtime: Runtime, web: LiveWeb) -> None:
 
 
 def test_pledging_after_the_deadline_is_refused_with_a_page(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with runtime.db.session() as session:
         row = session.get(Campaign, campaign.id)
         assert row is not None
@@ -190,7 +183,7 @@ def test_pledging_after_the_deadline_is_refused_with_a_page(runtime: Runtime, we
 def test_deadline_passing_between_sign_in_and_consent_records_nothing(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     with requests.Session() as browser:
         consent = authorize(browser, web.url, campaign.slug, Supporter("jack", "x", 5))
         with runtime.db.session() as session:
@@ -211,7 +204,7 @@ def test_deadline_passing_between_sign_in_and_consent_records_nothing(
 def test_bad_mastodon_instance_and_unknown_platform_get_pages(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     browser, csrf = factories.form_browser(runtime)
     bad = browser.post(
         f"{web.url}/c/{campaign.slug}/pledge",
@@ -236,7 +229,7 @@ def test_bad_mastodon_instance_and_unknown_platform_get_pages(
 def test_withdrawing_deletes_the_token_and_a_forged_link_is_404(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("kim", "x", 5))
     assert requests.get(manage, timeout=5).status_code == 200
     forged = manage[:-4] + "0000"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from typing import Any
 
 import requests
 from sqlmodel import select
@@ -22,13 +21,6 @@ from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
 from tests import factories
 from tests.conftest import LiveWeb
-
-
-def _campaign(rt: Runtime, **overrides: Any) -> Campaign:
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, **overrides)
 
 
 def _only_pledge(rt: Runtime) -> Pledge:
@@ -55,7 +47,7 @@ def _delete_through_the_pages(browser: requests.Session, manage: str) -> request
 def test_the_data_page_shows_what_is_held_but_never_the_token(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("nora", "x", 432))
     row = _only_pledge(runtime)
     assert row.access_token_enc is not None and row.refresh_token_enc is not None
@@ -88,7 +80,7 @@ def test_the_data_page_shows_what_is_held_but_never_the_token(
 def test_a_forged_link_or_a_form_without_its_token_changes_nothing(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("olga", "x", 5))
     forged = manage[:-4] + ("0000" if not manage.endswith("0000") else "1111")
     assert requests.get(forged + "/data", timeout=5).status_code == 404
@@ -108,7 +100,7 @@ def test_a_forged_link_or_a_form_without_its_token_changes_nothing(
 def test_deleting_before_the_release_withdraws_and_erases_everything_personal(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     manage = pledge(web.url, campaign.slug, Supporter("pia", "x", 77))
     before = _only_pledge(runtime)
     with requests.Session() as browser:
@@ -144,7 +136,7 @@ def test_deleting_before_the_release_withdraws_and_erases_everything_personal(
 def test_deleting_after_the_release_keeps_the_outcome_for_the_owner_only(
     runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
 ) -> None:
-    campaign = _campaign(runtime, goal=2)
+    campaign = factories.new_campaign(runtime, goal=2)
     manage = pledge(web.url, campaign.slug, Supporter("quin", "x", 40))
     pledge(web.url, campaign.slug, Supporter("rosa", "mastodon", 60, sandbox.mastodon_urls[0]))
     with runtime.db.session() as session:
@@ -189,7 +181,7 @@ def test_deleting_after_the_release_keeps_the_outcome_for_the_owner_only(
 
 
 def test_deleting_twice_and_after_a_failed_campaign_is_harmless(runtime: Runtime) -> None:
-    campaign = _campaign(runtime, goal=5)
+    campaign = factories.new_campaign(runtime, goal=5)
     with runtime.db.session() as session:
         row = session.get(Campaign, campaign.id)
         assert row is not None

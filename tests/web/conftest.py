@@ -4,16 +4,14 @@ like a browser (cookie jar, form tokens read from the page)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from amplifier.models import Campaign, Pledge
+from amplifier.models import Campaign
 from amplifier.runtime import Runtime
 from amplifier.web.app import create_app
 from tests import factories
@@ -65,23 +63,6 @@ def campaign(runtime: Runtime) -> Campaign:
 def owner_token(runtime: Runtime) -> str:
     with runtime.db.session() as session:
         return factories.owner(session, name="API owner").token
-
-
-def add_pledge(session: Session, campaign: Campaign, n: int = 0) -> int:
-    """A pledge written directly (no tokens): enough for the manage page and withdrawal."""
-    assert campaign.id is not None
-    row = Pledge(
-        campaign_id=campaign.id,
-        platform="x",
-        account_id=f"acct-{n}-{uuid.uuid4().hex[:6]}",
-        handle=f"@person{n}",
-        followers=10,
-        post_text=campaign.post_text(),
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
 
 
 def api_routes(app: Any) -> list[APIRoute]:

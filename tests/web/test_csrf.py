@@ -19,7 +19,8 @@ from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
 from amplifier.web.security.csrf import COOKIE, SECURE_COOKIE, token_for
 from tests import factories
-from tests.web.conftest import ClientFactory, add_pledge, api_routes
+from tests.factories import add_pledge
+from tests.web.conftest import ClientFactory, api_routes
 
 TEMPLATES = Path(__file__).parents[2] / "amplifier" / "web" / "templates"
 _TOKEN = re.compile(r'<input type="hidden" name="csrf" value="([^"]+)">')

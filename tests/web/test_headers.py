@@ -15,7 +15,8 @@ from amplifier.models import Campaign
 from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
 from tests import factories
-from tests.web.conftest import ClientFactory, add_pledge
+from tests.factories import add_pledge
+from tests.web.conftest import ClientFactory
 
 
 def _csp(response: httpx.Response) -> dict[str, str]:

@@ -32,7 +32,7 @@ from amplifier.timeutil import utcnow
 from amplifier.web.pages import manage_path
 from tests import factories
 from tests.conftest import LiveWeb
-from tests.web.conftest import add_pledge
+from tests.factories import add_pledge
 
 HOSTILE = [
     "javascript:alert(document.cookie)",

@@ -19,7 +19,7 @@ from amplifier.runtime import Runtime
 from amplifier.web.pages import manage_path
 from tests import factories
 from tests.conftest import LiveWeb
-from tests.web.conftest import add_pledge
+from tests.factories import add_pledge
 
 # as they appear in a URL path or query (percent-encoded)
 BAD_IN_URLS = ["%C3%A9", "%C3%A9" * 32, "%00", "a%00b", "%ED%A0%80", "%FF", "0" * 33,

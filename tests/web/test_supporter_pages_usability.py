@@ -29,22 +29,6 @@ from tests import factories
 from tests.conftest import LiveWeb
 
 
-def _campaign(rt: Runtime, **overrides: Any) -> Campaign:
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        return factories.campaign(session, owner.owner.id, **overrides)
-
-
-def _set(rt: Runtime, campaign_id: int | None, **values: object) -> None:
-    with rt.db.session() as session:
-        row = session.get(Campaign, campaign_id)
-        assert row is not None
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.add(row)
-
-
 def _pledges(rt: Runtime, campaign: Campaign, count: int, followers: int = 10) -> list[int]:
     """Pledges written directly (no tokens): enough for what the pages show."""
     assert campaign.id is not None
@@ -82,7 +66,7 @@ def _back_link(html: str, slug: str) -> bool:
 
 def test_story_keeps_its_paragraphs_and_is_escaped(runtime: Runtime, web: LiveWeb) -> None:
     story = "First paragraph.\n\nSecond <b>bold?</b>\nstill the second.\r\n\r\n\r\nThird."
-    campaign = _campaign(runtime, story=story)
+    campaign = factories.new_campaign(runtime, story=story)
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     paragraphs = re.findall(r'<p class="story">(.*?)</p>', html, re.S)
     assert paragraphs == [
@@ -99,7 +83,7 @@ def test_story_keeps_its_paragraphs_and_is_escaped(runtime: Runtime, web: LiveWe
 def test_open_campaign_counts_down_to_the_deadline_and_shows_the_release(
     runtime: Runtime, web: LiveWeb
 ) -> None:
-    campaign = _campaign(runtime, goal=2)
+    campaign = factories.new_campaign(runtime, goal=2)
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "Pledging closes" in html
     assert f'data-at="{campaign.pledge_deadline.isoformat()}" data-label="Pledging closes"' in html
@@ -118,7 +102,7 @@ def test_open_campaign_counts_down_to_the_deadline_and_shows_the_release(
 
 
 def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime, goal=1)
+    campaign = factories.new_campaign(runtime, goal=1)
     (pledge_id,) = _pledges(runtime, campaign, 1)
     _delivery(runtime, campaign, pledge_id, status="posted", finished_at=utcnow())
     past = utcnow() - timedelta(minutes=5)
@@ -131,18 +115,22 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
         (CampaignStatus.CANCELLED, past): "Cancelled by its organiser",
     }
     for (status, release), words in expected.items():
-        _set(runtime, campaign.id, status=status, release_at=release or campaign.release_at)
+        factories.update_campaign(
+            runtime, campaign.id, status=status, release_at=release or campaign.release_at
+        )
         html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
         assert words in html, status
         assert "Pledging closes" not in html, status
         assert "Pledge with" not in html, status
-    _set(runtime, campaign.id, status=CampaignStatus.OPEN, pledge_deadline=utcnow())
+    factories.update_campaign(
+        runtime, campaign.id, status=CampaignStatus.OPEN, pledge_deadline=utcnow()
+    )
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "the goal is being checked" in html and "Pledging closes" not in html
 
 
 def test_platforms_are_named_by_their_labels(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     browser, csrf = factories.form_browser(runtime)
     answer = browser.post(
         f"{web.url}/c/{campaign.slug}/pledge",
@@ -155,7 +143,7 @@ def test_platforms_are_named_by_their_labels(runtime: Runtime, web: LiveWeb) -> 
 
 
 def test_refusals_link_back_to_the_campaign(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     slug = campaign.slug
     with requests.Session() as browser:
         denied = authorize(browser, web.url, slug, Supporter("nia", "x", 5), decision="deny")
@@ -208,7 +196,7 @@ def test_refusals_link_back_to_the_campaign(runtime: Runtime, web: LiveWeb) -> N
     else:
         raise AssertionError("a second pledge from the same account was accepted")
 
-    _set(runtime, campaign.id, pledge_deadline=utcnow() - timedelta(seconds=1))
+    factories.update_campaign(runtime, campaign.id, pledge_deadline=utcnow() - timedelta(seconds=1))
     browser, csrf = factories.form_browser(runtime)
     closed = browser.post(
         f"{web.url}/c/{slug}/pledge", data={"platform": "x", **csrf}, allow_redirects=False
@@ -218,7 +206,7 @@ def test_refusals_link_back_to_the_campaign(runtime: Runtime, web: LiveWeb) -> N
 
 
 def test_withdrawal_asks_first_then_withdraws(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     (pledge_id,) = _pledges(runtime, campaign, 1)
     manage = _manage_url(runtime, web, pledge_id)
     browser = requests.Session()
@@ -249,9 +237,9 @@ def test_withdrawal_asks_first_then_withdraws(runtime: Runtime, web: LiveWeb) ->
 
 
 def test_too_late_to_withdraw_links_back(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     (pledge_id,) = _pledges(runtime, campaign, 1)
-    _set(runtime, campaign.id, status=CampaignStatus.RELEASED)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED)
     browser, csrf = factories.form_browser(runtime)
     answer = browser.post(_manage_url(runtime, web, pledge_id), data={"confirm": "yes", **csrf})
     assert answer.status_code == 409 and "Too late to withdraw" in answer.text
@@ -259,7 +247,7 @@ def test_too_late_to_withdraw_links_back(runtime: Runtime, web: LiveWeb) -> None
 
 
 def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime, goal=1)
+    campaign = factories.new_campaign(runtime, goal=1)
     posted, failed, waiting, odd, none = _pledges(runtime, campaign, 5)
     _delivery(
         runtime,
@@ -272,7 +260,7 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
     _delivery(runtime, campaign, failed, status="failed", error="the account is suspended")
     _delivery(runtime, campaign, waiting, status="pending")
     _delivery(runtime, campaign, odd, status="posted", remote_url="javascript:alert(1)")
-    _set(runtime, campaign.id, status=CampaignStatus.RELEASED)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED)
 
     def manage(pledge_id: int) -> str:
         answer = requests.get(_manage_url(runtime, web, pledge_id), timeout=5)
@@ -294,7 +282,7 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
 
 
 def test_wrong_method_and_bad_links_get_pages(runtime: Runtime, web: LiveWeb) -> None:
-    campaign = _campaign(runtime)
+    campaign = factories.new_campaign(runtime)
     to_campaign = requests.get(f"{web.url}/c/{campaign.slug}/pledge", allow_redirects=False)
     assert to_campaign.status_code == 303
     assert to_campaign.headers["location"] == f"/c/{campaign.slug}"
@@ -338,9 +326,9 @@ def test_api_explains_a_malformed_body(runtime: Runtime, web: LiveWeb) -> None:
 
 def test_a_failed_campaigns_pledge_says_not_posted(runtime: Runtime, web: LiveWeb) -> None:
     """Not "pledged" beside "nothing was posted" once the campaign missed its goal."""
-    campaign = _campaign(runtime, goal=5)
+    campaign = factories.new_campaign(runtime, goal=5)
     (pledge_id,) = _pledges(runtime, campaign, 1)
-    _set(runtime, campaign.id, status=CampaignStatus.FAILED)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.FAILED)
     page = requests.get(_manage_url(runtime, web, pledge_id), timeout=5).text
     assert 'id="pledge-status">not posted<' in page
     assert "did not reach its goal" in page
