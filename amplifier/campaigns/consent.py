@@ -44,6 +44,7 @@ from amplifier.campaigns.personalise import (
     required_fragments,
 )
 from amplifier.campaigns.rules import TEXT_RULES, CampaignRuleError, personalisation_problems
+from amplifier.errors import Conflict, InvalidInput
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -95,11 +96,11 @@ class MessageEdit(BaseModel):
         return self.link if "link" in self.model_fields_set else current
 
 
-class MessageLocked(CampaignRuleError):
+class MessageLocked(Conflict, CampaignRuleError):
     """The campaign's state forbids an edit now (answered 409)."""
 
 
-class MessageInvalid(ValueError):
+class MessageInvalid(InvalidInput):
     """The new message breaks a rule (answered 422); the text names the rule."""
 
 
@@ -111,7 +112,7 @@ class MessageChanged(PledgeRefused):
             "The message has changed",
             "The organiser edited the message after this page was shown, so nothing was "
             f"recorded. The text is now: “{campaign.post_text()}”.",
-            status=409,
+            kind=Conflict,
         )
 
 
@@ -119,7 +120,7 @@ class PersonalTextRefused(PledgeRefused):
     """A supporter's own wording broke the owner's or the platform's rules."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("Your text cannot be used", " ".join(problems), status=422)
+        super().__init__("Your text cannot be used", " ".join(problems), kind=InvalidInput)
         self.problems = problems
 
 
@@ -304,13 +305,13 @@ def reconsent(
     assert campaign is not None  # a foreign key
     if pledge.status != PledgeStatus.ACTIVE:
         raise PledgeRefused(
-            "Your pledge is withdrawn", "There is nothing to consent to any more.", status=409
+            "Your pledge is withdrawn", "There is nothing to consent to any more.", kind=Conflict
         )
     if campaign.status not in EDITABLE:
         raise PledgeRefused(
             "Too late to change your consent",
             f"This campaign is {campaign.status}; your pledge can no longer change.",
-            status=409,
+            kind=Conflict,
         )
     rules = text_rules or TEXT_RULES[pledge.platform]
     consented = consented_text(

@@ -17,7 +17,12 @@ from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns.moderation import is_suspended, may_arm, review_status_at_creation
 from amplifier.campaigns.personalise import decode_required, encode_required
-from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError, capacity_problems
+from amplifier.campaigns.rules import (
+    CampaignCreate,
+    CampaignInvalid,
+    CampaignStateConflict,
+    capacity_problems,
+)
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
 from amplifier.notify import events as notify_events
 from amplifier.platforms.registry import PLATFORMS
@@ -88,7 +93,7 @@ def create_campaign(
     """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review."""
     disabled = [p for p in data.platforms if p not in enabled_platforms]
     if disabled:
-        raise CampaignRuleError(
+        raise CampaignInvalid(
             f"platforms: {', '.join(disabled)} not configured on this server "
             f"(enabled: {', '.join(enabled_platforms) or 'none'})"
         )
@@ -207,7 +212,7 @@ def cancel_campaign(session: Session, *, campaign: Campaign, now: datetime | Non
     from amplifier.pledges.pledging import forget_tokens
 
     if campaign.status not in (CampaignStatus.OPEN, CampaignStatus.ARMED):
-        raise CampaignRuleError(f"a campaign that is {campaign.status} cannot be cancelled")
+        raise CampaignStateConflict(f"a campaign that is {campaign.status} cannot be cancelled")
     campaign.status = CampaignStatus.CANCELLED
     campaign.cancelled_at = now or utcnow()
     session.add(campaign)

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from amplifier.errors import InvalidInput
+
 MAX_ZONE_NAME = 64
 
 
-class LocalTimeProblem(ValueError):
+class LocalTimeProblem(InvalidInput):
     """A typed time or zone that cannot be one instant; the message says what to do."""
 
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from amplifier.characters import character_problem, one_kind_of_line_break
+from amplifier.errors import AmplifierError, Conflict, InvalidInput, NotFound
 from amplifier.models import Campaign, CampaignStatus, ReviewStatus
 from amplifier.notify import events as notify_events
 
@@ -32,19 +33,19 @@ MAX_REASON = 2_000
 LIVE_STATUSES = (CampaignStatus.OPEN, CampaignStatus.ARMED, CampaignStatus.RELEASING)
 
 
-class ModerationError(Exception):
+class ModerationError(AmplifierError):
     """A moderation request that cannot be carried out; the message says why and what to do."""
 
 
-class InvalidReason(ModerationError):
+class InvalidReason(InvalidInput, ModerationError):
     """The reason is missing or too long (answered 422)."""
 
 
-class CampaignNotFound(ModerationError):
+class CampaignNotFound(NotFound, ModerationError):
     """No campaign has this id (answered 404)."""
 
 
-class WrongState(ModerationError):
+class WrongState(Conflict, ModerationError):
     """The campaign's state does not allow this change (answered 409)."""
 
 

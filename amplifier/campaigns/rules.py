@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from amplifier.campaigns.fields import http_link, one_line, several_lines
 from amplifier.campaigns.personalise import MAX_FRAGMENTS, MAX_PERSONAL_LENGTH, fragment_problems
+from amplifier.errors import AmplifierError, Conflict, InvalidInput
 from amplifier.models import Campaign, Pledge, PledgeStatus
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.release.limits import LimitKey, capacity_warnings, policy_for
@@ -125,8 +126,17 @@ def personalisation_problems(
     return problems
 
 
-class CampaignRuleError(ValueError):
-    """A request that is well-formed but not allowed now (e.g. cancelling a released campaign)."""
+class CampaignRuleError(AmplifierError, ValueError):
+    """The campaign family's base: a request about a campaign that its rules refuse."""
+
+
+class CampaignInvalid(InvalidInput, CampaignRuleError):
+    """A rule broken at creation that the form's fields cannot check alone (a platform this
+    server does not offer)."""
+
+
+class CampaignStateConflict(Conflict, CampaignRuleError):
+    """Well-formed but not allowed now (e.g. cancelling a released campaign)."""
 
 
 RELEASE_WINDOW_S = 60.0  # what "at the same instant" may stretch to before the owner is warned

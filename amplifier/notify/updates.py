@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from amplifier.characters import character_problem, one_kind_of_line_break
+from amplifier.errors import AmplifierError, Conflict, InvalidInput
 from amplifier.models import Campaign, CampaignStatus, Pledge, PledgeStatus
 from amplifier.notify.outbox import enqueue
 from amplifier.notify.tables import CampaignUpdate
@@ -24,19 +25,27 @@ MAX_BODY = 5_000
 OPEN_FOR_UPDATES = (CampaignStatus.OPEN, CampaignStatus.ARMED, CampaignStatus.RELEASING)
 
 
-class UpdateRefused(ValueError):
-    """The update cannot be posted; the message says what to change (answered 422 / 409)."""
+class UpdateRefused(AmplifierError, ValueError):
+    """The update cannot be posted; the message says what to change."""
+
+
+class UpdateInvalid(InvalidInput, UpdateRefused):
+    """The update's text breaks a rule: empty, too long, refused characters."""
+
+
+class UpdateTooLate(Conflict, UpdateRefused):
+    """The campaign is over: its supporters' addresses are gone."""
 
 
 def clean_body(body: str | None) -> str:
     text = one_kind_of_line_break(body or "").strip()
     if not text:
-        raise UpdateRefused("body: write the update (it must not be empty)")
+        raise UpdateInvalid("body: write the update (it must not be empty)")
     if len(text) > MAX_BODY:
-        raise UpdateRefused(f"body: at most {MAX_BODY} characters (this one has {len(text)})")
+        raise UpdateInvalid(f"body: at most {MAX_BODY} characters (this one has {len(text)})")
     problem = character_problem(text, multiline=True)  # the one rule of every text field
     if problem is not None:
-        raise UpdateRefused(f"body: {problem}")
+        raise UpdateInvalid(f"body: {problem}")
     return text
 
 
@@ -44,7 +53,7 @@ def post_update(
     session: Session, campaign: Campaign, body: str, *, now: datetime
 ) -> CampaignUpdate:
     if campaign.status not in OPEN_FOR_UPDATES:
-        raise UpdateRefused(
+        raise UpdateTooLate(
             f"the campaign is {campaign.status}: its supporters' addresses are deleted once it "
             "is over, so updates can no longer reach them"
         )

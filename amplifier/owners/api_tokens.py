@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from amplifier.characters import character_problem
 from amplifier.crypto import hash_secret, new_secret, plausible_secret
+from amplifier.errors import InvalidInput
 from amplifier.models import ApiToken, Owner
 from amplifier.timeutil import utcnow
 
@@ -29,8 +30,8 @@ class NewOwner:
     token: str
 
 
-class TokenNameError(ValueError):
-    pass
+class TokenNameError(InvalidInput):
+    """A token name that is empty, too long, or holds characters a text field refuses."""
 
 
 def create_owner(session: Session, *, name: str, token_name: str = "default") -> NewOwner:

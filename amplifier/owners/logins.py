@@ -24,6 +24,7 @@ from sqlmodel import Session, col, delete, select
 
 from amplifier.characters import character_problem, refused_characters
 from amplifier.crypto import hash_secret, new_secret, plausible_secret
+from amplifier.errors import Conflict, InvalidInput
 from amplifier.models import Owner, WebSession
 
 MIN_PASSWORD = 10
@@ -35,12 +36,12 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 DEFAULT_HASHER = PasswordHasher()
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A sign-up, login or password change that cannot be done; the message says what to fix."""
 
 
-class EmailTaken(AccountError):
-    pass
+class EmailTaken(Conflict, AccountError):
+    """An owner already signed up with this address."""
 
 
 class WrongPassword(AccountError):

@@ -17,6 +17,16 @@ from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns.moderation import is_public, is_suspended
 from amplifier.crypto import TokenCipher, hash_secret, new_secret, plausible_secret
+from amplifier.errors import (
+    AmplifierError,
+    Conflict,
+    Expired,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refused,
+    Unavailable,
+)
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -27,14 +37,20 @@ from amplifier.models import (
 from amplifier.platforms.base import PlatformAdapter, PlatformError, TokenSet
 
 
-class PledgeRefused(Exception):
-    """Shown to the supporter as a page; `title` is the heading, `message` says what to do."""
+class PledgeRefused(AmplifierError):
+    """A supporter's step refused: `title` is its headline in a few words, `message` says what to
+    do, `kind` (one of `errors.KINDS`) what happened; web/errors.py turns the kind into a status.
+    """
 
-    def __init__(self, title: str, message: str, *, status: int = 400) -> None:
+    def __init__(self, title: str, message: str, *, kind: type[AmplifierError] = Refused) -> None:
         super().__init__(message)
         self.title = title
         self.message = message
-        self.status = status
+        self._kind = kind
+
+    @property
+    def kind(self) -> type[AmplifierError]:
+        return self._kind
 
 
 def ensure_open(campaign: Campaign, now: datetime) -> None:
@@ -42,21 +58,21 @@ def ensure_open(campaign: Campaign, now: datetime) -> None:
         raise PledgeRefused(
             "No such campaign",
             "Check the link you were given: no campaign has that address.",
-            status=404,
+            kind=NotFound,
         )
     if is_suspended(campaign):
         raise PledgeRefused(
             "This campaign is suspended",
             f"“{campaign.title}” has been suspended by the site's moderators and takes no "
             "pledges for now. Nothing was recorded.",
-            status=409,
+            kind=Conflict,
         )
     if campaign.status != CampaignStatus.OPEN or campaign.pledge_deadline <= now:
         raise PledgeRefused(
             "Pledging has closed",
             f"“{campaign.title}” stopped taking pledges at its deadline "
             f"({campaign.pledge_deadline:%Y-%m-%d %H:%M} UTC). Nothing was recorded.",
-            status=409,
+            kind=Conflict,
         )
 
 
@@ -80,7 +96,9 @@ def start_attempt(
     problems = adapter.text_problems(campaign.post_text())
     if problems:
         raise PledgeRefused(
-            "This message does not fit your account's platform", " ".join(problems), status=422
+            "This message does not fit your account's platform",
+            " ".join(problems),
+            kind=InvalidInput,
         )
     state = new_secret(24)
     request = adapter.authorization_request(redirect_uri=redirect_uri, state=state)
@@ -116,14 +134,14 @@ def load_attempt(
             "This sign-in started in another browser",
             "For your safety a pledge must be finished in the browser that started it. "
             "Start again from the campaign page.",
-            status=403,
+            kind=Forbidden,
         )
     if attempt.expires_at <= now:
         raise PledgeRefused(
             "This sign-in has expired",
             "It took too long between choosing a platform and confirming. Start again from the "
             "campaign page; nothing was recorded.",
-            status=410,
+            kind=Expired,
         )
     return attempt
 
@@ -141,7 +159,7 @@ def authorize_attempt(
         raise PledgeRefused(
             "This sign-in was already used",
             "The platform's answer can be used once. Start again from the campaign page.",
-            status=409,
+            kind=Conflict,
         )
     verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
     try:
@@ -151,7 +169,7 @@ def authorize_attempt(
         raise PledgeRefused(
             "The platform did not let us connect your account",
             f"{exc.message} Nothing was recorded; you can start again from the campaign page.",
-            status=502 if exc.retryable else 400,
+            kind=Unavailable if exc.retryable else Refused,
         ) from exc
     attempt.status = "authorized"
     attempt.code_verifier_enc = None
@@ -193,7 +211,7 @@ def confirm_pledge(
         raise PledgeRefused(
             "Connect your account first",
             "The platform has not confirmed your account yet. Start again from the campaign page.",
-            status=409,
+            kind=Conflict,
         )
     ensure_open(campaign, now)
     won = session.execute(
@@ -207,7 +225,7 @@ def confirm_pledge(
             pledge = session.get(Pledge, attempt.pledge_id)
             if pledge is not None:
                 return pledge
-        raise PledgeRefused("Already submitted", "This pledge is being recorded.", status=409)
+        raise PledgeRefused("Already submitted", "This pledge is being recorded.", kind=Conflict)
     assert attempt.account_id is not None and attempt.access_token_enc is not None
     pledge = session.exec(
         select(Pledge).where(
@@ -221,7 +239,7 @@ def confirm_pledge(
         raise PledgeRefused(
             "You have already pledged",
             f"{pledge.handle} already supports this campaign: one post per account.",
-            status=409,
+            kind=Conflict,
         )
     if pledge is None:
         pledge = Pledge(
@@ -268,7 +286,7 @@ def withdraw(session: Session, *, pledge: Pledge, campaign: Campaign, now: datet
         raise PledgeRefused(
             "Too late to withdraw",
             f"This campaign is {campaign.status}; your post can no longer be withdrawn here.",
-            status=409,
+            kind=Conflict,
         )
     pledge.status = PledgeStatus.WITHDRAWN
     pledge.withdrawn_at = now

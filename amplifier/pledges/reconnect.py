@@ -12,7 +12,7 @@ account is refused and its tokens are never stored. Then only the tokens are rep
 and its text stay as they are. Possible while the campaign is open or armed, i.e. until the
 release is prepared (T - prepare lead).
 
-Errors: `PledgeRefused` (title and message for the page), as for pledging.
+Errors: `PledgeRefused` (headline, message and kind), as for pledging.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, update
 
 from amplifier.crypto import TokenCipher, hash_secret, new_secret
+from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign, CampaignStatus, OAuthAttempt, Pledge, PledgeStatus
 from amplifier.platforms.base import PlatformAdapter, PlatformError
 from amplifier.pledges.pledging import PledgeRefused, store_tokens
@@ -36,14 +37,14 @@ def ensure_reconnectable(pledge: Pledge, campaign: Campaign) -> None:
         raise PledgeRefused(
             "This pledge is withdrawn",
             "Nothing will be posted from this account, so there is nothing to reconnect.",
-            status=409,
+            kind=Conflict,
         )
     if campaign.status not in _OPEN:
         raise PledgeRefused(
             "Too late to reconnect",
             f"“{campaign.title}” is {campaign.status}: its posts are already prepared or the "
             "campaign is over, so a new connection could not be used.",
-            status=409,
+            kind=Conflict,
         )
 
 
@@ -105,7 +106,7 @@ def finish_reconnect(
             "This sign-in was already used",
             "The platform's answer can be used once. Open your pledge's link and reconnect "
             "again if it still says so.",
-            status=409,
+            kind=Conflict,
         )
     ensure_reconnectable(pledge, campaign)
     try:
@@ -115,7 +116,7 @@ def finish_reconnect(
         raise PledgeRefused(
             "The platform did not let us reconnect your account",
             f"{exc.message} Your pledge is unchanged; you can try again from its link.",
-            status=502 if exc.retryable else 400,
+            kind=Unavailable if exc.retryable else Refused,
         ) from exc
     if profile.account_id != pledge.account_id:
         raise PledgeRefused(
@@ -123,7 +124,7 @@ def finish_reconnect(
             f"You signed in as {profile.handle}, but this pledge was made with {pledge.handle}. "
             f"Sign in to the platform as {pledge.handle} and try again; your pledge is "
             "unchanged and nothing of the other account was kept.",
-            status=409,
+            kind=Conflict,
         )
     store_tokens(pledge, tokens, cipher)
     pledge.connection_problem = None

@@ -21,6 +21,7 @@ from amplifier.owners.admins import is_admin
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import CurrentOwner, RuntimeDep, SessionDep
+from amplifier.web.errors import http_error
 
 router = APIRouter(prefix="/api/admin", tags=["admin API"])
 _MAX_ID = 2**31 - 1
@@ -77,15 +78,6 @@ def _checked_id(campaign_id: int) -> int:
     return campaign_id
 
 
-def _answer(exc: moderation.ModerationError) -> HTTPException:
-    code = {
-        moderation.CampaignNotFound: status.HTTP_404_NOT_FOUND,
-        moderation.WrongState: status.HTTP_409_CONFLICT,
-        moderation.InvalidReason: status.HTTP_422_UNPROCESSABLE_CONTENT,
-    }.get(type(exc), status.HTTP_409_CONFLICT)
-    return HTTPException(code, str(exc))
-
-
 @router.get("/campaigns", response_model=list[AdminCampaign])
 def campaigns(
     session: SessionDep,
@@ -123,7 +115,7 @@ def _act(
             **reason,
         )
     except moderation.ModerationError as exc:
-        raise _answer(exc) from exc
+        raise http_error(exc) from exc
     return _view(session, rt, campaign)
 
 

@@ -21,6 +21,7 @@ from amplifier.models import Campaign, Owner
 from amplifier.owners.admins import is_admin
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import SessionDep, WebOwner
+from amplifier.web.errors import status_for
 from amplifier.web.path_ids import path_id
 from amplifier.web.rendering import message_page, page
 
@@ -102,12 +103,11 @@ def _act(
             raise moderation.CampaignNotFound(f"no campaign with id {raw_id[:20]}")
         change(session, campaign_id=campaign_id, admin_id=admin.id, now=utcnow(), **reason)
     except moderation.ModerationError as exc:
-        code = {moderation.CampaignNotFound: 404, moderation.InvalidReason: 422}.get(type(exc), 409)
         return message_page(
             request,
             "Nothing was changed",
             f"{exc}.",
-            code,
+            status_for(exc),
             back_url=ADMIN_PATH,
             back_label="Back to the admin page",
         )

@@ -17,6 +17,7 @@ from amplifier.campaigns.report import SORT_KEYS, CampaignReport, build_report
 from amplifier.campaigns.report_csv import csv_filename, report_csv
 from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError
 from amplifier.web.deps import CurrentOwner, OwnedCampaign, RuntimeDep, SessionDep
+from amplifier.web.errors import http_error
 
 router = APIRouter(prefix="/api", tags=["owner API"])
 
@@ -35,7 +36,7 @@ def create(
             auto_approve=rt.settings.moderation_auto_approve,
         )
     except CampaignRuleError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise http_error(exc) from exc
     return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
 
 
@@ -57,7 +58,7 @@ def cancel(campaign: OwnedCampaign, session: SessionDep, rt: RuntimeDep) -> Camp
     try:
         cancel_campaign(session, campaign=campaign)
     except CampaignRuleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        raise http_error(exc) from exc
     return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
 
 
@@ -80,10 +81,8 @@ def edit_campaign_message(
             data.link_or(campaign.link),
             prepare_lead_s=rt.settings.release_prepare_lead_s,
         )
-    except MessageLocked as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    except MessageInvalid as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except (MessageLocked, MessageInvalid) as exc:
+        raise http_error(exc) from exc
     return to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
 
 

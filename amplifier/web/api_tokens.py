@@ -22,6 +22,7 @@ from amplifier.owners.api_tokens import (
 )
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import CurrentOwner, SessionDep
+from amplifier.web.errors import http_error
 from amplifier.web.path_ids import path_id
 
 router = APIRouter(prefix="/api/tokens", tags=["API tokens"])
@@ -66,7 +67,7 @@ def create_own_token(data: TokenCreate, session: SessionDep, owner: CurrentOwner
     try:
         row, token = issue_token(session, owner_id=owner.id, name=data.name)
     except TokenNameError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise http_error(exc) from exc
     return TokenCreated(**TokenPublic.of(row).model_dump(), token=token)
 
 

@@ -41,6 +41,7 @@ from amplifier.web import (
     updates_api,
 )
 from amplifier.web.deps import LoginRequired
+from amplifier.web.errors import status_for
 from amplifier.web.form_words import plain_problem
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
@@ -148,7 +149,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     @app.exception_handler(PledgeRefused)
     async def pledge_refused(request: Request, exc: PledgeRefused) -> HTMLResponse:
         back_url = exc.back_url if isinstance(exc, RefusedWithBackLink) else None
-        return message_page(request, exc.title, exc.message, exc.status, back_url=back_url)
+        return message_page(request, exc.title, exc.message, status_for(exc), back_url=back_url)
 
     @app.exception_handler(OverflowError)
     async def out_of_range(request: Request, exc: OverflowError) -> Response:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from amplifier.campaigns.lifecycle import awaiting_reconsent
 from amplifier.crypto import new_secret, plausible_secret
+from amplifier.errors import Refused, Unavailable
 from amplifier.models import Campaign
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import declaration
@@ -125,7 +126,7 @@ def _start_pledge(
         raise PledgeRefused(
             "Platform not offered",
             f"This campaign posts to {platform_labels(campaign.platform_list)} only.",
-            status=400,
+            kind=Refused,
         )
     instance_url = ""
     step = declaration(platform).connect
@@ -141,7 +142,7 @@ def _start_pledge(
     except PlatformUnavailable as exc:
         if asks_host:
             raise InstanceProblem(f"This server cannot be reached: {exc}", 502) from exc
-        raise PledgeRefused("This platform cannot be reached", str(exc), status=502) from exc
+        raise PledgeRefused("This platform cannot be reached", str(exc), kind=Unavailable) from exc
     browser = amp_browser if plausible_secret(amp_browser) else new_secret(24)  # ours only
     url = start_attempt(
         session,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from amplifier.campaigns.consent import message_digest
 from amplifier.campaigns.personalise import MAX_PERSONAL_LENGTH, TextRules, required_fragments
+from amplifier.errors import Unavailable
 from amplifier.models import Campaign
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import PLATFORMS
@@ -120,7 +121,7 @@ def text_rules(rt: Runtime, session: Session, platform: str, instance_url: str) 
             raise PledgeRefused(
                 "This platform cannot be reached",
                 f"{exc} Nothing was recorded; try again in a moment.",
-                status=502,
+                kind=Unavailable,
             ) from exc
         return adapter.text_problems(text)
 

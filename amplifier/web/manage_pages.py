@@ -20,6 +20,7 @@ from amplifier.campaigns.consent import (
     needs_reconsent,
     reconsent,
 )
+from amplifier.errors import Conflict
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, PledgeStatus
 from amplifier.pledges.pledging import withdraw
 from amplifier.pledges.supporter_data import delete_supporter_data, describe
@@ -193,7 +194,7 @@ def withdraw_pledge(
             "Too late to withdraw",
             f"This campaign is {described}; your pledge can no longer be withdrawn. "
             "Your pledge's link shows what happens to your post.",
-            status=409,
+            kind=Conflict,
             back_url=back,
         )
     if confirm != "yes":

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from amplifier.notify.updates import MAX_BODY, UpdateRefused, post_update
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
+from amplifier.web.errors import status_for
 from amplifier.web.owner_campaign_pages import campaign_page_response
 from amplifier.web.path_ids import own_campaign
 
@@ -37,8 +38,14 @@ def post_update_form(
     try:
         post_update(session, campaign, body, now=utcnow())
     except UpdateRefused as exc:
-        code = 409 if str(exc).startswith("the campaign is") else 422
         return campaign_page_response(
-            request, session, rt, owner, campaign, code, f"Update not posted: {exc}", update=body
+            request,
+            session,
+            rt,
+            owner,
+            campaign,
+            status_for(exc),
+            f"Update not posted: {exc}",
+            update=body,
         )
     return RedirectResponse(f"/owner/campaigns/{campaign.id}?posted=1", status.HTTP_303_SEE_OTHER)

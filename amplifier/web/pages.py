@@ -27,6 +27,7 @@ from amplifier.campaigns.consent import (
     consented_text,
 )
 from amplifier.crypto import plausible_secret
+from amplifier.errors import Unavailable
 from amplifier.models import Campaign, OAuthAttempt
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import (
@@ -157,7 +158,7 @@ def oauth_callback(
             raise PledgeRefused(
                 "This platform cannot be reached",
                 f"{exc} Nothing was recorded; you can start again from the campaign page.",
-                status=502,
+                kind=Unavailable,
             ) from exc
         authorize_attempt(
             session,

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from amplifier.crypto import new_secret
+from amplifier.errors import Refused, Unavailable
 from amplifier.models import Campaign, OAuthAttempt, Pledge
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
@@ -41,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _refused(exc: PledgeRefused, back_url: str) -> RefusedWithBackLink:
-    return RefusedWithBackLink(exc.title, exc.message, status=exc.status, back_url=back_url)
+    return RefusedWithBackLink(exc.title, exc.message, kind=exc.kind, back_url=back_url)
 
 
 def _signed(session: Session, rt: Runtime, pledge_id: str, signature: str) -> tuple[Pledge, str]:
@@ -99,7 +100,7 @@ def start(
         raise RefusedWithBackLink(
             "This platform cannot be reached",
             f"{exc} Your pledge is unchanged; try again later from its link.",
-            status=502,
+            kind=Unavailable,
             back_url=manage_url,
         ) from exc
     except PledgeRefused as exc:
@@ -132,7 +133,7 @@ def reconnect_return(
         raise RefusedWithBackLink(
             "This sign-in link is not valid",
             "The platform does not match.",
-            status=400,
+            kind=Refused,
             back_url=manage_url,
         )
     if error or not code:
@@ -164,7 +165,7 @@ def reconnect_return(
         raise RefusedWithBackLink(
             "This platform cannot be reached",
             f"{exc} Your pledge is unchanged; try again later from its link.",
-            status=502,
+            kind=Unavailable,
             back_url=manage_url,
         ) from exc
     except PledgeRefused as exc:

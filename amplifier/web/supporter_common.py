@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from amplifier.campaigns.consent import is_shown_text
 from amplifier.campaigns.moderation import is_public
 from amplifier.campaigns.personalise import normalise
+from amplifier.errors import NotFound
 from amplifier.links import web_link
 from amplifier.models import Campaign, CampaignStatus
 from amplifier.pledges.pledging import PledgeRefused
@@ -65,7 +66,7 @@ def back_to(slug: str | None) -> Iterator[None]:
         if slug is None:
             raise
         raise RefusedWithBackLink(
-            exc.title, exc.message, status=exc.status, back_url=campaign_path(slug)
+            exc.title, exc.message, kind=exc.kind, back_url=campaign_path(slug)
         ) from exc
 
 
@@ -75,7 +76,7 @@ def campaign_or_404(session: Session, slug: str) -> Campaign:
         raise PledgeRefused(
             "No such campaign",
             "Check the link you were given: no campaign has that address.",
-            status=404,
+            kind=NotFound,
         )
     return campaign
 

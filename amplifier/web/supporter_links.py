@@ -13,6 +13,7 @@ from fastapi import Response
 from sqlmodel import Session
 
 from amplifier.crypto import sign, verify
+from amplifier.errors import AmplifierError, NotFound
 from amplifier.models import Campaign, Pledge
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.runtime import Runtime
@@ -24,8 +25,10 @@ _MAX_PLEDGE_ID_DIGITS = 18  # below 2**63: larger numbers cannot be an id in any
 class RefusedWithBackLink(PledgeRefused):
     """A refusal shown with a link back to the campaign (or the pledge) it concerns."""
 
-    def __init__(self, title: str, message: str, *, status: int, back_url: str) -> None:
-        super().__init__(title, message, status=status)
+    def __init__(
+        self, title: str, message: str, *, kind: type[AmplifierError], back_url: str
+    ) -> None:
+        super().__init__(title, message, kind=kind)
         self.back_url = back_url
 
 
@@ -45,7 +48,7 @@ def signed_pledge(session: Session, rt: Runtime, raw_id: str, signature: str) ->
             pledge = session.get(Pledge, pledge_id)
     if pledge is None:
         raise PledgeRefused(
-            "This link is not valid", "Use the exact link shown when you pledged.", status=404
+            "This link is not valid", "Use the exact link shown when you pledged.", kind=NotFound
         )
     return pledge
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from amplifier.notify.tables import CampaignUpdate
 from amplifier.notify.updates import MAX_BODY, UpdateRefused, clean_body, list_updates, post_update
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import OwnedCampaign, SessionDep
+from amplifier.web.errors import http_error
 
 router = APIRouter(prefix="/api", tags=["owner API"])
 
@@ -48,8 +49,7 @@ def create_update(data: UpdateIn, campaign: OwnedCampaign, session: SessionDep) 
         clean_body(data.body)
         row = post_update(session, campaign, data.body, now=utcnow())
     except UpdateRefused as exc:
-        code = 409 if str(exc).startswith("the campaign is") else 422
-        raise HTTPException(code, str(exc)) from exc
+        raise http_error(exc) from exc
     return _out(row)
 
 
