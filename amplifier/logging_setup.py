@@ -1,14 +1,22 @@
 """Logging for every amplifier process, with the loggers that would print tokens kept quiet.
 
 tweepy logs request headers (a bearer token) at DEBUG, oauthlib and requests_oauthlib log token
-bodies at DEBUG: they are held at WARNING whatever the configured level.
+bodies at DEBUG, urllib3 logs URLs: they are held at WARNING whatever the configured level.
+The adapters hold them there too (platforms/logging_guard.py), for processes that never call
+`configure_logging`.
 """
 
 from __future__ import annotations
 
 import logging
 
-TOKEN_LEAKING_LOGGERS = ("tweepy", "requests_oauthlib", "oauthlib", "urllib3")
+TOKEN_LOGGERS = ("tweepy", "requests_oauthlib", "oauthlib", "urllib3")
+
+
+def silence_token_loggers() -> None:
+    """Set the loggers that may print tokens to WARNING (idempotent)."""
+    for name in TOKEN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -19,5 +27,6 @@ def configure_logging(level: str = "INFO") -> None:
         )
     else:
         root.setLevel(level.upper())
-    for name in (*TOKEN_LEAKING_LOGGERS, "alembic.runtime.migration", "httpx"):
+    silence_token_loggers()
+    for name in ("alembic.runtime.migration", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)

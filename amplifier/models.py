@@ -16,6 +16,10 @@ from sqlmodel import Field, SQLModel
 
 from amplifier.timeutil import utcnow
 
+# The largest id any table's INTEGER primary key can hold (32-bit on PostgreSQL): a larger number
+# names no row, and PostgreSQL would refuse it in a query, so callers check against it first.
+MAX_ID = 2**31 - 1
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)

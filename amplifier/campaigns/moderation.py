@@ -61,11 +61,6 @@ def is_suspended(campaign: Campaign) -> bool:
     return campaign.suspended_at is not None
 
 
-def takes_pledges_under_review(campaign: Campaign) -> bool:
-    """Moderation's part of "may a supporter pledge now": approved and not suspended."""
-    return is_public(campaign) and not is_suspended(campaign)
-
-
 def may_arm(campaign: Campaign) -> bool:
     """At the deadline, a campaign never approved fails whatever its support."""
     return is_public(campaign)

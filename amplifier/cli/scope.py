@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from amplifier.models import Campaign
+from amplifier.models import MAX_ID, Campaign
 from amplifier.owners.api_tokens import owner_for_token
 
 TOKEN_ENV = "AMPLIFIER_API_TOKEN"
@@ -44,7 +44,7 @@ def owner_scope(session: Session, token: str | None, out: Console) -> int | None
 
 def visible_campaign(session: Session, campaign_id: int, owner_id: int | None) -> Campaign | None:
     """The campaign if this scope may see it: None for a missing one or another owner's."""
-    if not 1 <= campaign_id <= 2**31 - 1:
+    if not 1 <= campaign_id <= MAX_ID:
         return None
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or (owner_id is not None and campaign.owner_id != owner_id):

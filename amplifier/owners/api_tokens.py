@@ -14,14 +14,13 @@ from sqlmodel import Session, col, select
 from amplifier.characters import character_problem
 from amplifier.crypto import hash_secret, new_secret, plausible_secret
 from amplifier.errors import InvalidInput
-from amplifier.models import ApiToken, Owner
+from amplifier.models import MAX_ID, ApiToken, Owner
 from amplifier.timeutil import utcnow
 
 TOKEN_PREFIX = "amp_"
 MAX_TOKEN_NAME = 200
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _MAX_TOKEN_LENGTH = 200  # ours are 47 characters; longer is no token, and not worth a digest
-_MAX_ID = 2**31 - 1  # INTEGER columns: a larger number is no row (PostgreSQL would refuse it)
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def list_tokens(session: Session, *, owner_id: int) -> list[ApiToken]:
 
 def owned_token(session: Session, *, owner_id: int, token_id: int) -> ApiToken | None:
     """The owner's token with this id; another owner's is None, exactly like a missing one."""
-    if not 1 <= token_id <= _MAX_ID:
+    if not 1 <= token_id <= MAX_ID:
         return None
     row = session.get(ApiToken, token_id)
     return row if row is not None and row.owner_id == owner_id else None

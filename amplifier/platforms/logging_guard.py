@@ -7,12 +7,6 @@ those loggers to WARNING means a root logger at DEBUG can never print a token.
 
 from __future__ import annotations
 
-import logging
+from amplifier.logging_setup import TOKEN_LOGGERS, silence_token_loggers
 
-TOKEN_LOGGERS = ("tweepy", "requests_oauthlib", "oauthlib", "urllib3")
-
-
-def silence_token_loggers() -> None:
-    """Set the loggers that may print tokens to WARNING (idempotent)."""
-    for name in TOKEN_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+__all__ = ["TOKEN_LOGGERS", "silence_token_loggers"]

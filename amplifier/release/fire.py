@@ -61,7 +61,6 @@ class FireResult:
     campaign_id: int
     attempted: int = 0
     finished: bool = False
-    first_sent_at: datetime | None = None
 
 
 @dataclass
@@ -141,7 +140,6 @@ class Firer:
             self._results.extend(unusable)
             if first:
                 await self.clock.wait_until(release_at)
-                result.first_sent_at = self.clock.now()
                 first = False
             for item in page:
                 task = asyncio.create_task(sender.deliver(item))
@@ -319,6 +317,3 @@ class Firer:
 
 def run_firer(firer: Firer, campaign_id: int) -> FireResult:
     return asyncio.run(firer.fire(campaign_id))
-
-
-FirerFactory = Callable[[], Firer]

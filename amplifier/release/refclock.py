@@ -33,10 +33,6 @@ class ReferenceClock:
     def seconds_until(self, moment: datetime) -> float:
         return (moment - self.now()) / timedelta(seconds=1)
 
-    def sleep_until(self, moment: datetime) -> None:
-        while (remaining := self.seconds_until(moment)) > 0:
-            time.sleep(min(remaining, 0.5))
-
     async def wait_until(self, moment: datetime) -> None:
         while (remaining := self.seconds_until(moment)) > 0:
             await asyncio.sleep(min(remaining, 0.5))

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from amplifier.campaigns import moderation
 from amplifier.campaigns.lifecycle import CampaignPublic, to_public
-from amplifier.models import Campaign, Owner, ReviewStatus
+from amplifier.models import MAX_ID, Campaign, Owner, ReviewStatus
 from amplifier.owners.admins import is_admin
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
@@ -24,7 +24,6 @@ from amplifier.web.deps import CurrentOwner, RuntimeDep, SessionDep
 from amplifier.web.errors import http_error
 
 router = APIRouter(prefix="/api/admin", tags=["admin API"])
-_MAX_ID = 2**31 - 1
 
 
 def admin_owner(owner: CurrentOwner) -> Owner:
@@ -73,7 +72,7 @@ def _view(session: Session, rt: Runtime, campaign: Campaign) -> AdminCampaign:
 
 
 def _checked_id(campaign_id: int) -> int:
-    if not 1 <= campaign_id <= _MAX_ID:
+    if not 1 <= campaign_id <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign with id {campaign_id}")
     return campaign_id
 

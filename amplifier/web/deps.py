@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from amplifier.models import Campaign, Owner
+from amplifier.models import MAX_ID, Campaign, Owner
 from amplifier.owners.api_tokens import owner_for_token
 from amplifier.owners.logins import owner_for_session
 from amplifier.runtime import Runtime
@@ -60,11 +60,10 @@ CurrentOwner = Annotated[Owner, Depends(current_owner)]
 
 # campaign ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no campaign, and
 # must be answered 404 before the database refuses to compare it (a 500)
-_MAX_ID = 2**31 - 1
 
 
 def owned_campaign(campaign_id: int, session: SessionDep, owner: CurrentOwner) -> Campaign:
-    campaign = session.get(Campaign, campaign_id) if 1 <= campaign_id <= _MAX_ID else None
+    campaign = session.get(Campaign, campaign_id) if 1 <= campaign_id <= MAX_ID else None
     # Another owner's campaign is answered exactly like a missing one, as on the pages and in
     # the CLI: a 403 would tell a prober which ids exist.
     if campaign is None or campaign.owner_id != owner.id:

@@ -9,9 +9,7 @@ from __future__ import annotations
 from fastapi import HTTPException, status
 from sqlmodel import Session
 
-from amplifier.models import Campaign, Owner
-
-MAX_ID = 2**31 - 1  # INTEGER columns (32-bit on PostgreSQL)
+from amplifier.models import MAX_ID, Campaign, Owner
 
 
 def path_id(raw: str) -> int | None:
