@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from amplifier.campaigns.personalise import control_characters, personal_text_problems
 from amplifier.campaigns.rules import CampaignCreate
-from amplifier.platforms.text import x_text_problems
+from amplifier.platforms.x.text import text_problems as x_text_problems
 from tests import factories
 
 REQUIRED = ["#River", "https://example.org/river"]

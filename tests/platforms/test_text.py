@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from amplifier.platforms.text import (
-    X_MAX_WEIGHTED,
-    graphemes,
-    mastodon_length,
-    mastodon_text_problems,
-    x_text_problems,
-    x_weighted_length,
-)
+from amplifier.platforms.mastodon.text import length as mastodon_length
+from amplifier.platforms.mastodon.text import text_problems as mastodon_text_problems
+from amplifier.platforms.text import graphemes
+from amplifier.platforms.x.text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
+from amplifier.platforms.x.text import text_problems as x_text_problems
+from amplifier.platforms.x.text import weighted_length as x_weighted_length
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,14 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amplifier.platforms.text import (
-    MASTODON_URL_LENGTH,
-    X_MAX_WEIGHTED,
-    X_URL_LENGTH,
-    mastodon_length,
-    mastodon_text_problems,
-    x_text_problems,
-    x_weighted_length,
-)
+from amplifier.platforms.mastodon.text import DEFAULT_URL_LENGTH as MASTODON_URL_LENGTH
+from amplifier.platforms.mastodon.text import length as mastodon_length
+from amplifier.platforms.mastodon.text import text_problems as mastodon_text_problems
 from amplifier.platforms.textdata import twemoji_sequences
+from amplifier.platforms.x.text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
+from amplifier.platforms.x.text import TRANSFORMED_URL_LENGTH as X_URL_LENGTH
+from amplifier.platforms.x.text import text_problems as x_text_problems
+from amplifier.platforms.x.text import weighted_length as x_weighted_length
 
 _props = settings(max_examples=150, deadline=None)  # per test: other modules keep their own
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from amplifier.platforms.text import x_text_problems, x_weighted_length
+from amplifier.platforms.x.text import text_problems as x_text_problems
+from amplifier.platforms.x.text import weighted_length as x_weighted_length
 
 DATA = Path(__file__).parent / "data"
 

@@ -37,9 +37,11 @@ from ..base import (
 from ..egress import PublicOnlyResolver
 from ..logging_guard import silence_token_loggers
 from ..ratewindows import mastodon_rate_windows, observe_rate_windows
-from ..text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 from .answers import STATUSES_PATH, MastodonAnswers
 from .instance import SCOPES, json_call, session
+from .text import DEFAULT_MAX_CHARACTERS as MASTODON_DEFAULT_MAX
+from .text import DEFAULT_URL_LENGTH as MASTODON_URL_LENGTH
+from .text import text_problems as mastodon_text_problems
 
 silence_token_loggers()
 

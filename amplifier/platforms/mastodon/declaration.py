@@ -22,10 +22,12 @@ from ..declaration import (
     WindowScope,
     Wiring,
 )
-from ..text import MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH, mastodon_text_problems
 from .adapter import MastodonAdapter
 from .instance import fetch_instance_facts, normalise_instance, register_app
 from .settings import MastodonSettings
+from .text import DEFAULT_MAX_CHARACTERS as MASTODON_DEFAULT_MAX
+from .text import DEFAULT_URL_LENGTH as MASTODON_URL_LENGTH
+from .text import text_problems as mastodon_text_problems
 
 
 class Mastodon(Declaration[MastodonSettings]):

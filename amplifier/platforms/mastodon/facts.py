@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from .._answers import iso_time, retry_after
-from ..mastodon_text import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH
+from .text import DEFAULT_MAX_CHARACTERS, DEFAULT_URL_LENGTH
 
 # Bounds on what a server may claim: beyond these the answer is ignored as malformed.
 MAX_CHARACTERS_CEILING = 1_000_000

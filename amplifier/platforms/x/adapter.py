@@ -41,9 +41,11 @@ from ..base import (
 )
 from ..logging_guard import silence_token_loggers
 from ..ratewindows import observe_rate_windows, x_rate_windows
-from ..text import X_MAX_WEIGHTED, X_URL_LENGTH, x_text_problems
 from .answers import ANSWERS, TokenRefused
 from .oauth import SCOPES, TOKEN_URL, pkce_pair, token_call, token_set
+from .text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
+from .text import TRANSFORMED_URL_LENGTH as X_URL_LENGTH
+from .text import text_problems as x_text_problems
 
 silence_token_loggers()
 

@@ -13,9 +13,11 @@ from typing import ClassVar
 
 from ..base import PlatformAdapter, PostFinder, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
-from ..text import X_MAX_WEIGHTED, X_URL_LENGTH, x_text_problems
 from .adapter import XAdapter
 from .settings import XSettings
+from .text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
+from .text import TRANSFORMED_URL_LENGTH as X_URL_LENGTH
+from .text import text_problems as x_text_problems
 
 DAY_S = 24 * 3600.0
 

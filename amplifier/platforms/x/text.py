@@ -23,8 +23,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from . import url_grammar
-from .textdata import EmojiSequence, twemoji_sequences
+from .. import url_grammar
+from ..text import EMPTY_TEXT
+from ..textdata import EmojiSequence, twemoji_sequences
 
 MAX_WEIGHTED_LENGTH = 280
 TRANSFORMED_URL_LENGTH = 23
@@ -191,3 +192,29 @@ def weighted_length(text: str) -> int:
             total += _weight(text[i])
             i += 1
     return total // SCALE
+
+
+# Characters twitter-text declares invalid (U+FFFE, U+FEFF, U+FFFF), and the bidirectional
+# overrides amplifier refuses as well: an embedded override can make the posted text read
+# differently from the text the supporter consented to.
+_INVALID_CHARS = frozenset("\ufffe\ufeff\uffff\u202a\u202b\u202c\u202d\u202e")
+
+
+def text_problems(text: str) -> list[str]:
+    """Why X would refuse `text`, as sentences an owner can act on; empty when it is fine."""
+    problems: list[str] = []
+    if not text.strip():
+        return [EMPTY_TEXT]
+    bad = sorted({f"U+{ord(ch):04X}" for ch in text if ch in _INVALID_CHARS})
+    if bad:
+        problems.append(
+            f"X refuses text containing the invisible characters {', '.join(bad)}: remove them."
+        )
+    length = weighted_length(text)
+    if length > MAX_WEIGHTED_LENGTH:
+        problems.append(
+            f"X allows {MAX_WEIGHTED_LENGTH} weighted characters (URLs count as "
+            f"{TRANSFORMED_URL_LENGTH}); this text has {length}: shorten it by "
+            f"{length - MAX_WEIGHTED_LENGTH}."
+        )
+    return problems

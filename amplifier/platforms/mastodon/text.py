@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import regex
 
-from . import url_grammar
+from .. import url_grammar
+from ..text import EMPTY_TEXT
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_URL_LENGTH = 23
@@ -116,3 +117,21 @@ def length(text: str, *, url_length: int = DEFAULT_URL_LENGTH) -> int:
     As Mastodon does, each URL is replaced by `url_length` x's before the clusters are counted.
     """
     return grapheme_count(countable_text(text, "x" * url_length))
+
+
+def text_problems(
+    text: str,
+    max_characters: int = DEFAULT_MAX_CHARACTERS,
+    *,
+    url_length: int = DEFAULT_URL_LENGTH,
+) -> list[str]:
+    """Why a Mastodon server with this limit would refuse `text`; empty when it is fine."""
+    if not text.strip():
+        return [EMPTY_TEXT]
+    counted = length(text, url_length=url_length)
+    if counted > max_characters:
+        return [
+            f"This Mastodon server allows {max_characters} characters (URLs count as "
+            f"{url_length}); this text has {counted}: shorten it by {counted - max_characters}."
+        ]
+    return []
