@@ -194,7 +194,7 @@ class Pledge(SQLModel, table=True):
     status: str = Field(default=PledgeStatus.ACTIVE, max_length=20)
     access_token_enc: str | None = None
     refresh_token_enc: str | None = None
-    token_extras_enc: str | None = None  # TokenSet.extras as encrypted JSON (pledges.py)
+    token_extras_enc: str | None = None  # TokenSet.extras as encrypted JSON (pledges/pledging.py)
     token_expires_at: datetime | None = _utc()
     token_scope: str | None = Field(default=None, max_length=300)
     created_at: datetime = _created()
@@ -268,7 +268,7 @@ class OAuthAttempt(SQLModel, table=True):
     followers: int | None = None
     access_token_enc: str | None = None
     refresh_token_enc: str | None = None
-    token_extras_enc: str | None = None  # TokenSet.extras as encrypted JSON (pledges.py)
+    token_extras_enc: str | None = None  # TokenSet.extras as encrypted JSON (pledges/pledging.py)
     token_expires_at: datetime | None = _utc()
     token_scope: str | None = Field(default=None, max_length=300)
     pledge_id: int | None = Field(default=None, foreign_key="pledge.id")

@@ -3,7 +3,7 @@
 Every page that shows a campaign (the public page, the owner's page and dashboard, a supporter's
 manage page) and the small JSON endpoint those pages poll take the sentence from here, so they
 cannot disagree. The row alone is not enough: `releasing` begins at T - prepare lead (the rows
-are made and the firers queued early, see release.py), so before T it reads "preparing; the
+are made and the firers queued early, see release/due.py), so before T it reads "preparing; the
 posts leave at T", and an `open` row whose deadline has passed is being judged, not open.
 
 Phases, in the order a campaign lives through them::

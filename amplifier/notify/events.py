@@ -1,9 +1,9 @@
 """The domain's one-line hooks: each event queues every mail it causes, in its transaction.
 
     reviewed(session, campaign_id, "approved" | "rejected" | "suspended", now)   moderation.py
-    judged(session, campaign_id, verdict, supporters, approved)                  campaigns.py
-    cancelled(session, campaign_id)                                             campaigns.py
-    prepared(session, campaign_id)                                              prepare.py
+    judged(session, campaign_id, verdict, supporters, approved)                  lifecycle.py
+    cancelled(session, campaign_id)                                             lifecycle.py
+    prepared(session, campaign_id)                                              release/prepare.py
     released(session, campaign_id)                                              finish_release
     confirmed(session, pledge, campaign)                                        pledge confirmed
     message_changed(session, campaign)                                          consent.py

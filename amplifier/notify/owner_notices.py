@@ -1,9 +1,10 @@
 """What an owner is told about their campaign, queued in the event's own transaction.
 
-Each function is one line in the domain function that makes the event (moderation.py,
-campaigns.py, prepare.py), takes the caller's session and never commits. Notices go only to a
-verified address (`Owner.email_verified_at`): an address typed at sign-up is not mailed until
-its owner proved they read it. Token-only owners have no address and get no mail.
+Each function is one line in the domain function that makes the event (campaigns/moderation.py,
+campaigns/lifecycle.py, release/prepare.py), takes the caller's session and never commits.
+Notices go only to a verified address (`Owner.email_verified_at`): an address typed at sign-up
+is not mailed until its owner proved they read it. Token-only owners have no address and get
+no mail.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Admins: owners with `is_admin`, who review every owner's campaigns.
 
-An admin logs in on the web like any owner (email and password, hashed by accounts.py) and also
+An admin logs in on the web like any owner (email and password, hashed by logins.py) and also
 gets an API token for the admin API and scripts. Admins are made only from the command line
 (`amplifier admin create`): nothing on the web can grant the flag.
 """

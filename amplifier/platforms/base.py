@@ -130,7 +130,7 @@ class PublishedPost:
 
 
 class Connecting(Protocol):
-    """The OAuth round trip and the account's profile (pledges.py, credentials.py)."""
+    """The OAuth round trip and the account's profile (pledges/pledging.py, release/credentials)."""
 
     def authorization_request(self, *, redirect_uri: str, state: str) -> AuthorizationRequest:
         """Build the URL of the platform's consent screen (with PKCE where the platform uses it)."""
