@@ -16,6 +16,8 @@ A declaration answers, for one platform:
 - whether publishing is idempotent (`idempotency_memory`: how long the platform remembers our
   key, or None — then an unknown outcome is settled by looking for the post, `finder`);
 - its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
+- whether a post is staged before T (`stager`: media uploads, containers kept on the delivery
+  row until the release);
 - its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
   is built from them (`build`).
 """
@@ -30,7 +32,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
-from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .base import ClientCredentials, PlatformAdapter, PostFinder, Staging, TextLimit
 
 
 class AccountHome(StrEnum):
@@ -173,6 +175,11 @@ class Declaration(ABC, Generic[S]):
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
+        return None
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """What the adapter does for a post during preparation (uploads, containers); None:
+        the platform publishes in one call and nothing is staged."""
         return None
 
     def settings_of(self, settings: Any) -> S:
