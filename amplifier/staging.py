@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select, update
 from amplifier.connectors import Connectors, PlatformUnavailable
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.media.attach import campaign_attachments as media_attachments
 from amplifier.models import Delivery, DeliveryStatus, Pledge
 from amplifier.outcomes import describe
 from amplifier.platforms.base import (
@@ -61,8 +62,8 @@ AttachmentSource = Callable[[Session, int], tuple[Attachment, ...]]
 
 
 def campaign_attachments(session: Session, campaign_id: int) -> tuple[Attachment, ...]:
-    """What goes with every post of the campaign (none yet: the text alone)."""
-    return ()
+    """What goes with every post of the campaign: its image, if it has one (media/attach.py)."""
+    return media_attachments(session, campaign_id)
 
 
 def stager_of(platform: str, adapter: PlatformAdapter) -> Staging | None:

@@ -30,6 +30,7 @@ from amplifier.web import (
     admin,
     api,
     api_tokens,
+    image_api,
     live_state,
     mail_pages,
     outgoing,
@@ -96,6 +97,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     policy: security.HeaderPolicy = app.state.header_policy
     outgoing.install(app, rt.settings.web_platform_calls)  # a slow platform cannot hold them all
     app.include_router(api.router)
+    app.include_router(image_api.router)
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)
