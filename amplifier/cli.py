@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from amplifier import cli_admin, cli_moderation, cli_report, watch
+from amplifier import cli_image as cli_image  # registers `campaign image`
 from amplifier import cli_updates as cli_updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging
