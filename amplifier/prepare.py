@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -148,6 +149,7 @@ def _prepare(
     lease_s: float,
     result: Preparation,
 ) -> None:
+    began = time.monotonic()
     with db.session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
@@ -177,7 +179,10 @@ def _prepare(
     result.staged, result.dropped = staging.staged, result.dropped + staging.dropped
     with db.session() as session:
         session.execute(
-            update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)
+            update(Campaign)
+            .where(col(Campaign.id) == campaign_id)
+            # when it ended (uploads can take a while): `now` plus the time it took
+            .values(prepared_at=now + timedelta(seconds=time.monotonic() - began))
         )
         notify_events.prepared(session, campaign_id)  # the owner hears of the drops
 

@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 STAGE_MARGIN = timedelta(minutes=5)  # a staging that expires this close to T is done again
 _PAGE = 200
-_CONCURRENCY = 16  # stagings in flight at once in one preparation
+_CONCURRENCY = 32  # stagings in flight at once in one preparation (uploads wait on the network)
 _TRIES = 3  # tries of a staging whose error was retryable (nothing posts: a retry is harmless)
 
 AttachmentSource = Callable[[Session, int], tuple[Attachment, ...]]
