@@ -226,6 +226,10 @@ class Delivery(SQLModel, table=True):
     remote_url: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=2_000)
     retryable: bool = False
+    # what the platform keeps for this post since preparation (staging.py): remote ids (JSON
+    # list: media ids, a container) and until when they are usable; None when nothing is staged
+    staged_ids: str | None = Field(default=None, max_length=2_000)
+    staged_until: datetime | None = _utc()
 
 
 class MastodonApp(SQLModel, table=True):
@@ -272,3 +276,33 @@ class OAuthAttempt(SQLModel, table=True):
     token_expires_at: datetime | None = _utc()
     token_scope: str | None = Field(default=None, max_length=300)
     pledge_id: int | None = Field(default=None, foreign_key="pledge.id")
+
+
+class MediaBlob(SQLModel, table=True):
+    """Stored bytes (an owner's image) behind `media.store.DatabaseStore`: in the database by
+    default, so that workers on other machines read the same bytes with no shared disk."""
+
+    __tablename__ = "media_blob"
+    key: str = Field(primary_key=True, max_length=100)
+    data: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    created_at: datetime = _created()
+
+
+class CampaignImage(SQLModel, table=True):
+    """The image that goes with a campaign's message from `from_version` on (media/attach.py).
+
+    A message version sees the row with the greatest `from_version` at or below it; a row with
+    no `storage_key` says the image was removed from that version on."""
+
+    __tablename__ = "campaign_image"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "from_version", name="uq_campaign_image"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    from_version: int
+    storage_key: str | None = Field(default=None, max_length=100)
+    media_type: str = Field(default="", max_length=40)
+    width: int = 0
+    height: int = 0
+    byte_size: int = 0
+    alt_text: str = Field(default="", max_length=1_500)
+    created_at: datetime = _created()

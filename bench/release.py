@@ -86,6 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--limit-concurrency", type=int, default=500)
     p.add_argument("--no-limit", action="store_true", help="skip the bare-client measurement")
+    p.add_argument("--image", action="store_true", help="the campaign carries a picture")
     p.add_argument("--data-dir", type=Path, default=None, help="keep data and logs here")
     args = p.parse_args(argv)
     args.platform_list = [s.strip() for s in args.platforms.split(",") if s.strip()]
@@ -235,6 +236,7 @@ def run_once(
             pledges=args.pledges,
             platforms=args.platform_list,
             tag=f"{os.getpid()}-{int(time.time() * 1000)}",
+            image=args.image,
         )
         parts = ", ".join(f"{k[:-2]} {v:.2f}s" for k, v in seeded.timings.items())
         console.print(f"  seeded {args.pledges} pledges in {seeded.seed_s:.2f}s ({parts})")
@@ -267,6 +269,7 @@ def run_once(
             f"watching {args.settle_s:g}s more for late duplicates"
         )
         time.sleep(args.settle_s)
+        prepared_s = seed.preparation_s(stack, seeded.campaign_id)
 
         stats = measure.analyse(
             sandbox_posts(stack, args.platform_list),
@@ -298,6 +301,9 @@ def run_once(
         * (sum(monitor.cpu_s.values()) - sum(cpu_at_t.values()))
         / max(1, stats.posted),
         "load_avg_1m": {"start": load_start, "end_of_release": load_end},
+        "image": args.image,
+        "preparation_s": prepared_s,
+        "preparation_s_per_1000": None if prepared_s is None else prepared_s * 1000 / args.pledges,
     }
     result = result_of(args, workers, database, stats, limit_result, seeded, peaks, extra)
     return result, stats.offsets_ms

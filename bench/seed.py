@@ -17,7 +17,9 @@ import requests
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
+from amplifier.demo.picture import ALT_TEXT, demo_picture
 from amplifier.demo.stack import LocalStack
+from amplifier.media.attach import attach_image
 from amplifier.models import Campaign, CampaignStatus, MastodonApp, Owner, ReviewStatus
 from amplifier.timeutil import utcnow
 
@@ -167,13 +169,21 @@ def _pledge_rows(
     return rows
 
 
-def seed(stack: LocalStack, *, pledges: int, platforms: list[str], tag: str) -> Seeded:
-    """One owner, one open campaign, `pledges` signed-in supporters and their pledges."""
+def seed(
+    stack: LocalStack, *, pledges: int, platforms: list[str], tag: str, image: bool = False
+) -> Seeded:
+    """One owner, one open campaign (with the demo's picture when `image`), `pledges`
+    signed-in supporters and their pledges."""
     timings: dict[str, float] = {}
     started = time.monotonic()
     client_id = register_mastodon_app(stack) if "mastodon" in platforms else None
     campaign = create_campaign(stack, goal=pledges, platforms=platforms, tag=tag)
     assert campaign.id is not None
+    if image:  # before any pledge: the picture is part of version 1, which they consent to
+        with stack.runtime.db.session() as session:
+            row = session.get(Campaign, campaign.id)
+            assert row is not None
+            attach_image(session, row, demo_picture(), ALT_TEXT, prepare_lead_s=0)
     timings["campaign_s"] = time.monotonic() - started
 
     started = time.monotonic()
@@ -264,3 +274,12 @@ def pledge_accounts(stack: LocalStack, campaign_id: int) -> set[str]:
             {"id": campaign_id},
         ).all()
     return {f"{platform}:{account}" for platform, account in rows}
+
+
+def preparation_s(stack: LocalStack, campaign_id: int) -> float | None:
+    """Seconds from the delivery rows' creation to the end of preparation (uploads included)."""
+    with stack.runtime.db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None or not campaign.release_started_at or not campaign.prepared_at:
+            return None
+        return (campaign.prepared_at - campaign.release_started_at).total_seconds()

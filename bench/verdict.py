@@ -128,6 +128,9 @@ def print_result(result: dict[str, Any]) -> None:
         ("worker CPU per post (after T)", f"{result['cpu_ms_per_post']:.2f} ms"),
         ("load average (start, end)", "{start:.1f}, {end_of_release:.1f}".format(
             **result["load_avg_1m"])),
+        ("preparation (image: {})".format("yes" if result["image"] else "no"),
+         "-" if result["preparation_s"] is None else
+         f"{result['preparation_s']:.1f} s, {result['preparation_s_per_1000']:.2f} s per 1,000"),
         ("peak RSS", ", ".join(f"{k} {v} MB" for k, v in result["peak_rss_mb"].items())),
         ("workers ready after", ", ".join(f"{k} {v}s" for k, v in result["worker_ready_s"].items())
          or "-"),

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from amplifier.cli import admin, campaign, keys, owner, report, watch
+from amplifier.cli import image as image  # registers `campaign image`
 from amplifier.cli import updates as updates  # registers `campaign update`
 from amplifier.db import DatabaseNotMigrated, upgrade
 from amplifier.logging_setup import configure_logging

@@ -31,6 +31,7 @@ from amplifier.demo.mail import (
     supporter_email,
     wait_for_mail,
 )
+from amplifier.demo.picture import attach_demo_picture
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.notify.mailbox import mailbox_dir
 from amplifier.owners.admins import create_admin
@@ -180,15 +181,20 @@ def status_news(before: str, report: CampaignReport) -> list[str]:
 
 
 def check_exactly_once(
-    people: list[Supporter], posts: list[dict[str, Any]], text: str
+    people: list[Supporter], posts: list[dict[str, Any]], text: str, alt_text: str | None = None
 ) -> list[str]:
-    """Every problem found; an empty list means each supporter's post exists exactly once."""
+    """Every problem found; an empty list means each supporter's post exists exactly once (and,
+    with `alt_text`, carries the campaign's picture once, described by it)."""
     per_user = Counter((p["username"], p["text"]) for p in posts)
     problems = []
     for who in people:
         n = per_user[(who.username, text)]
         if n != 1:
             problems.append(f"{who.username} ({who.platform}): {n} posts with the consented text")
+    for post in posts if alt_text is not None else []:
+        described = [m.get("description") for m in post.get("media", [])]
+        if described != [alt_text]:
+            problems.append(f"{post['username']}: the post carries {described!r}, not the picture")
     strangers = {p["username"] for p in posts} - {who.username for who in people}
     problems.extend(f"unexpected post by {name}" for name in sorted(strangers))
     return problems
@@ -213,7 +219,12 @@ def run_demo(
             data_dir,
             database_url=database_url,
             redis_url=os.environ.get("AMPLIFIER_REDIS_URL"),
-            extra_env={"AMPLIFIER_MAIL_TICK_S": MAIL_TICK_S},
+            extra_env={
+                "AMPLIFIER_MAIL_TICK_S": MAIL_TICK_S,
+                # the message (and its picture) may change until T - lead: the demo attaches
+                # its picture after scheduling, and preparation starts at the deadline anyway
+                "AMPLIFIER_RELEASE_PREPARE_LEAD_S": "5",
+            },
         ) as stack:
             logs = (
                 f"logs in {data_dir / 'logs'}"
@@ -231,6 +242,14 @@ def run_demo(
             console.print(
                 f"campaign {campaign['id']} scheduled, {campaign['review_status']} review: "
                 f"{campaign['signup_url']}"
+            )
+            image = attach_demo_picture(stack.web_url, token, campaign["id"])
+            console.print(
+                f"its picture attached (PUT /api/campaigns/{campaign['id']}/image): "
+                f"{image['media_type']}, {image['width']}x{image['height']}, "
+                f"alt text “{image['alt_text']}”; every supporter's account gets its own upload "
+                "during preparation",
+                soft_wrap=True,
             )
             approved = approve_as_admin(stack, campaign["id"])
             console.print(
@@ -274,7 +293,9 @@ def run_demo(
                 f"notices to the owner {OWNER_EMAIL}); {where}",
                 soft_wrap=True,
             )
-            problems = check_exactly_once(people, sandbox_posts(stack), campaign["post_text"])
+            problems = check_exactly_once(
+                people, sandbox_posts(stack), campaign["post_text"], image["alt_text"]
+            )
             if report.status != "released":
                 problems.append(f"campaign ended {report.status}, expected released")
             if report.counts.get("posted", 0) != supporters:
@@ -285,7 +306,7 @@ def run_demo(
                 return False
             console.print(
                 f"[green]✓ {supporters:,} pledges, {supporters:,} posts on the sandbox, "
-                "each exactly once; "
+                "each exactly once and each with the picture and its alt text; "
                 f"reach {report.reached:,} followers[/]"
             )
             return True

@@ -16,6 +16,9 @@ A declaration answers, for one platform:
 - whether publishing is idempotent (`idempotency_memory`: how long the platform remembers our
   key, or None — then an unknown outcome is settled by looking for the post, `finder`);
 - its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
+- the images it takes with a post (`media`: bytes, pixels, formats, alt text);
+- whether a post is staged before T (`stager`: media uploads, containers kept on the delivery
+  row until the release);
 - its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
   is built from them (`build`).
 """
@@ -30,7 +33,8 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
-from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .base import ClientCredentials, PlatformAdapter, PostFinder, Staging, TextLimit
+from .media_rules import MediaRules
 
 
 class AccountHome(StrEnum):
@@ -132,6 +136,8 @@ class Declaration(ABC, Generic[S]):
     # post); None: publishing is not idempotent, and an unknown outcome is settled by a look-up.
     idempotency_memory: ClassVar[timedelta | None] = None
     settings_model: ClassVar[type[BaseSettings]]
+    # The images a post may carry (media_rules.py); None: the platform takes no image from us.
+    media: ClassVar[MediaRules | None] = None
 
     @abstractmethod
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
@@ -173,6 +179,11 @@ class Declaration(ABC, Generic[S]):
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
+        return None
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """What the adapter does for a post during preparation (uploads, containers); None:
+        the platform publishes in one call and nothing is staged."""
         return None
 
     def settings_of(self, settings: Any) -> S:

@@ -107,7 +107,7 @@ def _base_url(host: str, sock: socket.socket) -> str:
 
 
 def build_app(state: HostState) -> web.Application:
-    app = web.Application(client_max_size=1024**2, middlewares=[hostile.hostile_answers])
+    app = web.Application(client_max_size=32 * 1024**2, middlewares=[hostile.hostile_answers])
     app[STATE_KEY] = state
     state.dialect.add_routes(app)
     admin.add_routes(app)

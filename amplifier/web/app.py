@@ -30,9 +30,11 @@ from amplifier.web import (
     admin,
     api,
     api_tokens,
+    image_api,
     live_state,
     mail_pages,
     outgoing,
+    owner_image_pages,
     owner_pages,
     owner_updates_pages,
     pages,
@@ -97,6 +99,8 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     policy: security.HeaderPolicy = app.state.header_policy
     outgoing.install(app, rt.settings.web_platform_calls)  # a slow platform cannot hold them all
     app.include_router(api.router)
+    app.include_router(image_api.router)
+    app.include_router(owner_image_pages.router)
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from amplifier.links import web_link
 from amplifier.platforms import registry
+from amplifier.web.image_view import campaign_image
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -87,6 +88,7 @@ templates.env.filters["web_link"] = outside_href
 templates.env.globals["time_tag"] = time_tag
 templates.env.globals["pledge_status_words"] = PLEDGE_STATUS_WORDS
 templates.env.globals["supporter_status"] = supporter_status
+templates.env.globals["campaign_image"] = campaign_image  # web/image_view.py
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

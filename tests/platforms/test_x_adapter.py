@@ -46,12 +46,12 @@ def test_authorization_request_uses_pkce_s256_and_fresh_verifiers() -> None:
     second = adapter.authorization_request(redirect_uri="https://app.example/cb", state="s1")
     assert first.url.startswith("https://x.com/i/oauth2/authorize?")
     assert "code_challenge_method=S256" in first.url
-    assert "scope=tweet.read+tweet.write+users.read+offline.access" in first.url
+    assert "scope=tweet.read+tweet.write+users.read+offline.access+media.write" in first.url
     assert "state=s1" in first.url
     assert first.code_verifier and second.code_verifier
     assert first.code_verifier != second.code_verifier
     assert 43 <= len(first.code_verifier) <= 128
-    assert SCOPES == ("tweet.read", "tweet.write", "users.read", "offline.access")
+    assert SCOPES == ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 
 
 def test_connect_profile_publish(x_url: str) -> None:

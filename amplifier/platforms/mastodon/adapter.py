@@ -224,10 +224,21 @@ class MastodonAdapter:
     ) -> PublishedPost:
         """`publish` for the release fan-out: the same request and the same translation, on a
         shared aiohttp session (the release engine sends thousands of these at once)."""
+        fields = [("status", text), ("visibility", "public")]
+        return await self.post_status_async(session, tokens, fields, idempotency_key)
+
+    async def post_status_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        fields: list[tuple[str, str]],
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """`POST /api/v1/statuses` with these form fields (media.py adds `media_ids[]`)."""
         try:
             async with session.post(
                 f"{self.instance_url}{STATUSES_PATH}",
-                data={"status": text, "visibility": "public"},
+                data=fields,
                 headers={
                     "Authorization": f"Bearer {tokens.access_token}",
                     "Idempotency-Key": idempotency_key,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from ..base import ClientCredentials, PlatformAdapter, TextLimit
+from ..base import ClientCredentials, PlatformAdapter, Staging, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectAsks,
@@ -24,6 +24,7 @@ from ..declaration import (
 )
 from .adapter import MastodonAdapter
 from .instance import fetch_instance_facts, normalise_instance, register_app
+from .media import RULES, MastodonMedia
 from .settings import MastodonSettings
 from .text import DEFAULT_MAX_CHARACTERS as MASTODON_DEFAULT_MAX
 from .text import DEFAULT_URL_LENGTH as MASTODON_URL_LENGTH
@@ -41,7 +42,9 @@ class Mastodon(Declaration[MastodonSettings]):
         "Each server has its own rules and moderators: many frown on identical posts from "
         "many accounts, so let supporters adapt the text. The API allows 300 requests per "
         "5 minutes per account by default (servers may change it); a supporter's post is "
-        "sent once with an Idempotency-Key, which the server remembers for about an hour."
+        "sent once with an Idempotency-Key, which the server remembers for about an hour. "
+        "An image (16 MB by default, alt text up to 1,500 characters) is uploaded to each "
+        "supporter's server before the release."
     )
     home = AccountHome.SUPPORTER_HOST
     connect = ConnectStep(
@@ -54,6 +57,7 @@ class Mastodon(Declaration[MastodonSettings]):
     # Servers keep keys about an hour: stay well inside it.
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings
+    media = RULES  # the default server's limits (media.py); a server may set lower ones
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         limit = limit or self.default_text_limit
@@ -120,6 +124,10 @@ class Mastodon(Declaration[MastodonSettings]):
             timeout=wiring.timeout_s,
             public_only=public_only,
         )
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """Images are uploaded to the supporter's server before T (media.py)."""
+        return MastodonMedia(adapter) if isinstance(adapter, MastodonAdapter) else None
 
 
 DECLARATION = Mastodon()

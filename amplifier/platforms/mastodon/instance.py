@@ -24,7 +24,7 @@ from .answers import MastodonAnswers
 from .facts import InstanceFacts, parse_instance
 
 # Granular scopes (Mastodon 2.4.3+): reading one's own account, writing statuses.
-SCOPES = ("read:accounts", "write:statuses")
+SCOPES = ("read:accounts", "write:statuses", "write:media")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 

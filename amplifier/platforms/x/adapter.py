@@ -266,10 +266,21 @@ class XAdapter:
         `answers.ANSWERS` as the synchronous path, inside the session, before tweepy reads them.
         """
         del idempotency_key  # X offers no such header; settle doubts with find_recent_post
+        return await self.create_post_async(session, tokens, text)
+
+    async def create_post_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        text: str,
+        *,
+        media_ids: list[str] | None = None,
+    ) -> PublishedPost:
+        """`POST /2/tweets` through tweepy's AsyncClient (media.py adds `media_ids`)."""
         client = AsyncClient(bearer_token=tokens.access_token)
         client.session = session
         try:
-            response = await client.create_tweet(text=text, user_auth=False)
+            response = await client.create_tweet(text=text, media_ids=media_ids, user_auth=False)
         except PlatformError:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:

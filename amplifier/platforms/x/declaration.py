@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from .adapter import XAdapter
+from .media import RULES, XMedia
 from .settings import XSettings
 from .text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
 from .text import TRANSFORMED_URL_LENGTH as X_URL_LENGTH
@@ -36,12 +37,15 @@ class X(Declaration[XSettings]):
         "(POST /2/tweets) is rate-limited per user and per app; X's current table lists "
         "100 posts per 15 minutes per user and 10,000 per 24 hours per app, and lower tiers "
         "have had far lower caps: check the app's limits in the X Developer Console before a "
-        "large release. Access tokens last 2 hours and are refreshed before the release."
+        "large release. Access tokens last 2 hours and are refreshed before the release. An "
+        "image (5 MB at most, alt text up to 1,000 characters) is uploaded to each "
+        "supporter's account before the release (the media.write scope)."
     )
     home = AccountHome.APP
     default_text_limit: ClassVar[TextLimit] = TextLimit(X_MAX_WEIGHTED, X_URL_LENGTH)
     idempotency_memory = None
     settings_model = XSettings
+    media = RULES  # media.py
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return x_text_problems(text)  # X's limit is the same for every account
@@ -77,6 +81,10 @@ class X(Declaration[XSettings]):
         if not isinstance(adapter, XAdapter):
             raise TypeError(f"X's declaration was handed {adapter!r}")
         return adapter
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """Images are uploaded to the supporter's account before T (media.py)."""
+        return XMedia(adapter) if isinstance(adapter, XAdapter) else None
 
 
 DECLARATION = X()

@@ -22,7 +22,7 @@ import requests
 from .._http import network_error
 from ..base import PlatformError, Rejected, TokenSet
 
-SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
+SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
 
 

@@ -21,6 +21,8 @@ POST /_sandbox/faults          any subset of the faults -> the faults after the 
                                plain_text_error, html_as_json, drop_before, truncated_json,
                                trickle, huge, drop_after) for the next answer_fault_next
                                requests, with trickle_interval_s, huge_bytes, retry_after_s
+POST /_sandbox/expire-media    {"username"?} -> {"expired": n}   unattached uploads (of one user,
+                               or every one) expire now, as if left too long
 POST /_sandbox/reset           forget users, tokens, posts, faults -> {"reset": true}
 GET  /_sandbox/stats           answers by route and status (stats.py)
 """
@@ -32,6 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
+from amplifier.sandbox.kit.media import expire_media
 from amplifier.sandbox.kit.oauth import AdminRefusal
 from amplifier.sandbox.kit.state import USERNAME_RE, HostState, User
 from amplifier.sandbox.kit.web_util import host_state, json_response, read_params
@@ -200,6 +203,20 @@ async def set_faults(request: web.Request) -> web.StreamResponse:
     return json_response(state.faults.as_json())
 
 
+async def expire_uploads(request: web.Request) -> web.StreamResponse:
+    state = host_state(request)
+    body = await _body(request)
+    if isinstance(body, web.Response):
+        return body
+    user_id = None
+    if body.get("username"):
+        user = _user_of(state, body)
+        if isinstance(user, web.Response):
+            return user
+        user_id = user.id
+    return json_response({"expired": expire_media(state, user_id)})
+
+
 async def reset(request: web.Request) -> web.StreamResponse:
     host_state(request).reset()
     return json_response({"reset": True})
@@ -215,6 +232,7 @@ ROUTES = (
     ("POST", "/_sandbox/revoke", revoke),
     ("GET", "/_sandbox/faults", get_faults),
     ("POST", "/_sandbox/faults", set_faults),
+    ("POST", "/_sandbox/expire-media", expire_uploads),
     ("POST", "/_sandbox/reset", reset),
 )
 

@@ -55,6 +55,12 @@ class Faults:
     trickle_interval_s: float = 5.0  # "trickle": one byte of the answer every this many seconds
     huge_bytes: int = 400 * 1024 * 1024  # "huge": the answer's size, padding included
     retry_after_s: int = 0  # >0: "Retry-After" on the answers of the "before" kinds
+    # uploads: seconds an upload stays "processing", seconds an unattached one stays usable,
+    # the largest one taken, and the next uploads refused with `error_status`
+    media_processing_s: float = 0.0
+    media_ttl_s: float = 86_400.0
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_fail_next: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +82,10 @@ class Faults:
             "trickle_interval_s": float,
             "huge_bytes": int,
             "retry_after_s": int,
+            "media_processing_s": float,
+            "media_ttl_s": float,
+            "media_max_bytes": int,
+            "media_fail_next": int,
         }
         for key, value in body.items():
             if key in numeric:
@@ -125,6 +135,13 @@ class Faults:
             self.fail_next -= 1
             return True
         return self.error_rate > 0.0 and random.random() < self.error_rate
+
+    def take_media_failure(self) -> bool:
+        """Whether this upload must fail with ``error_status`` (consumes ``media_fail_next``)."""
+        if self.media_fail_next > 0:
+            self.media_fail_next -= 1
+            return True
+        return False
 
     def take_answer_fault(self, is_post: bool) -> str | None:
         """The answer fault this request gets, if any (consumes ``answer_fault_next``)."""

@@ -36,8 +36,13 @@ def _page(state: HostState, title: str, body: str, status: int = 200) -> web.Res
 
 
 def _article(post: Post) -> str:
+    media = "".join(
+        f"<figure>[{escape(m.media_type)}, {m.size:,} bytes]"
+        f"<figcaption>{escape(m.description or 'no description')}</figcaption></figure>"
+        for m in post.media
+    )
     return (
-        f"<article><strong>@{escape(post.username)}</strong>\n{escape(post.text)}\n"
+        f"<article><strong>@{escape(post.username)}</strong>\n{escape(post.text)}\n{media}"
         f'<small><time datetime="{iso(post.created_at)}">{iso(post.created_at)}</time>'
         f" · post {escape(post.id)}</small></article>"
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from amplifier.sandbox.kit.faults import Faults, RateLimiter
+from amplifier.sandbox.kit.media import Media
 
 if TYPE_CHECKING:
     from amplifier.sandbox.kit.dialect import Dialect
@@ -123,6 +124,7 @@ class Post:
     idempotency_key: str | None
     visibility: str = "public"
     app_name: str | None = None
+    media: list[Media] = field(default_factory=list)
 
     def public(self) -> dict[str, object]:
         return {
@@ -132,6 +134,7 @@ class Post:
             "text": self.text,
             "created_at": iso(self.created_at),
             "idempotency_key": self.idempotency_key,
+            "media": [m.public() for m in self.media],
         }
 
 
@@ -161,6 +164,7 @@ class HostState:
     idempotency: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     # duplicate-content check: (user id, text) -> time posted
     recent_texts: dict[tuple[str, str], float] = field(default_factory=dict)
+    media: dict[str, Media] = field(default_factory=dict)  # uploads by id
     _last_ms: int = 0
     _seq: int = 0
 
@@ -194,6 +198,7 @@ class HostState:
             self.posts_by_user,
             self.idempotency,
             self.recent_texts,
+            self.media,
         ):
             store.clear()
         self.posts.clear()
@@ -291,8 +296,10 @@ class HostState:
         idempotency_key: str | None = None,
         visibility: str = "public",
         app_name: str | None = None,
+        media: list[Media] | None = None,
     ) -> Post:
-        """A new post of ``user``'s, stamped now, with a new id."""
+        """A new post of ``user``'s, stamped now, with a new id (carrying ``media``, checked by
+        ``media.usable_media``)."""
         post = Post(
             id=self.next_id(),
             user_id=user.id,
@@ -302,6 +309,9 @@ class HostState:
             idempotency_key=idempotency_key,
             visibility=visibility,
             app_name=app_name,
+            media=list(media or ()),
         )
+        for item in post.media:
+            item.post_id = post.id
         self.add_post(post)
         return post

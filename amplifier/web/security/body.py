@@ -17,17 +17,26 @@ def _kib(n: int) -> str:
     return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"
 
 
+UPLOAD_SUFFIX = "/image"  # an owner's image upload (web/image_api.py): its own, larger limit
+UPLOAD_BYTES = 21 * 1024 * 1024  # the largest image accepted (media/images.py) and its form
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, form_bytes: int, api_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, form_bytes: int, api_bytes: int, upload_bytes: int = UPLOAD_BYTES
+    ) -> None:
         self.app = app
         self.form_bytes = form_bytes
         self.api_bytes = api_bytes
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self.api_bytes if is_api(scope["path"]) else self.form_bytes
+        if scope["path"].endswith(UPLOAD_SUFFIX) and scope["method"] in ("POST", "PUT"):
+            limit = self.upload_bytes
         declared = header(scope, b"content-length")
         too_large = declared is not None and (not declared.isdigit() or int(declared) > limit)
         body = b""

@@ -123,7 +123,8 @@ async def _form(scope: Scope, body: bytes) -> dict[str, str] | None:
                 return {"type": "http.disconnect"}
 
             request = Request(scope, replay(body, nothing_more))
-            async with request.form(max_files=0, max_fields=_MAX_FORM_FIELDS) as form:
+            # one file at most: the owner's image form (web/owner_image_pages.py)
+            async with request.form(max_files=1, max_fields=_MAX_FORM_FIELDS) as form:
                 return {k: v for k, v in form.multi_items()[::-1] if isinstance(v, str)}
     except Exception:  # malformed: treated as a form without a token
         return None

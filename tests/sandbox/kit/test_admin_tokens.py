@@ -21,7 +21,7 @@ def test_x_tokens_work_like_a_consent(x_url: str) -> None:
     ann, bob = made.json()["tokens"]
     assert ann["username"] == "ann" and bob["username"] == "bob"
     assert ann["token_type"] == "bearer" and ann["expires_in"] == 7200
-    assert ann["scope"] == "offline.access tweet.read tweet.write users.read"
+    assert ann["scope"] == "media.write offline.access tweet.read tweet.write users.read"
     assert ann["refresh_token"] and ann["access_token"] != bob["access_token"]
     users = {
         u["username"]: u for u in requests.get(f"{x_url}/_sandbox/users", timeout=5).json()["users"]

@@ -3,9 +3,10 @@
 * ``GET /api/v1/accounts/verify_credentials`` (/methods/accounts/#verify_credentials) answers a
   CredentialAccount (the Account entity with ``source``).
 * ``POST /api/v1/statuses`` (/methods/statuses/#create): ``status``, ``visibility``,
-  ``spoiler_text``, ``sensitive``, ``language``; header ``Idempotency-Key`` ("Idempotency keys
-  are stored for up to 1 hour"): a repeat returns the status first created. Answer: a Status
-  entity. Too long: 422 ``{"error": "Validation failed: Text character limit of 500 exceeded"}``.
+  ``spoiler_text``, ``sensitive``, ``language``, ``media_ids[]`` (media.py); header
+  ``Idempotency-Key`` ("Idempotency keys are stored for up to 1 hour"): a repeat returns the
+  status first created. Answer: a Status entity. Too long: 422
+  ``{"error": "Validation failed: Text character limit of 500 exceeded"}``.
 * ``GET /api/v1/accounts/:id/statuses`` newest first, ``limit`` (20, at most 40), ``max_id``,
   ``since_id``, ``min_id``; ``GET /api/v1/accounts/lookup?acct=``; ``GET /api/v1/statuses/:id``.
 * Errors (/api/guidelines/ and the method pages): ``{"error": "..."}``; 404 "Record not found";
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from amplifier.sandbox.emulators.mastodon.entities import account_json, error, status_json
+from amplifier.sandbox.emulators.mastodon.media import media_of_status
 from amplifier.sandbox.emulators.mastodon.textlen import mastodon_length
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint
@@ -73,9 +75,17 @@ async def create_status(call: Call) -> web.StreamResponse:
     visibility = str(params.get("visibility") or "public")
     if visibility not in VISIBILITIES:
         return error(422, "Validation failed: Visibility is not included in the list")
+    media = await media_of_status(state, user, request, params)
+    if isinstance(media, web.Response):
+        return media
     app = state.apps.get(token_.client_id)
     post = state.store_post(
-        user, text, idempotency_key=key, visibility=visibility, app_name=app.name if app else None
+        user,
+        text,
+        idempotency_key=key,
+        visibility=visibility,
+        app_name=app.name if app else None,
+        media=media,
     )
     if key is not None:
         state.idempotency[(user.id, key)] = (post.id, post.created_at)

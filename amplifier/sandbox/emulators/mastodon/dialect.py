@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.mastodon import api, instance
+from amplifier.sandbox.emulators.mastodon import api, instance, media
 from amplifier.sandbox.emulators.mastodon.entities import error
 from amplifier.sandbox.emulators.mastodon.oauth import MastodonAuthorizationServer, has_scope
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
@@ -47,6 +47,7 @@ class MastodonDialect(Dialect):
     def add_routes(self, app: web.Application) -> None:
         self.oauth.add_routes(app)
         api.add_routes(app)
+        media.add_routes(app)
         app.router.add_get("/api/v2/instance", instance.instance_v2)
         app.router.add_get("/api/v1/instance", instance.instance_v1)
         # a status: /@{username}/{id}; a profile: /@{username}

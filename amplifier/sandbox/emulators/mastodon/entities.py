@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from amplifier.sandbox.kit.media import Media
 from amplifier.sandbox.kit.state import HostState, OAuthApp, Post, User, iso
 from amplifier.sandbox.kit.web_util import json_response
 
@@ -100,12 +101,28 @@ def status_json(state: HostState, post: Post) -> dict[str, Any]:
         "reblog": None,
         "application": {"name": post.app_name, "website": None} if post.app_name else None,
         "account": account_json(state, user),
-        "media_attachments": [],
+        "media_attachments": [attachment(state, m) for m in post.media],
         "mentions": [],
         "tags": [],
         "emojis": [],
         "card": None,
         "poll": None,
+    }
+
+
+def attachment(state: HostState, media: Media) -> dict[str, Any]:
+    """A MediaAttachment (/entities/MediaAttachment/) of a status."""
+    base = state.config.base_url
+    ext = media.media_type.removeprefix("image/").replace("jpeg", "jpg")
+    return {
+        "id": media.id,
+        "type": "image",
+        "url": f"{base}/system/media_attachments/files/{media.id}/original/image.{ext}",
+        "preview_url": f"{base}/system/media_attachments/files/{media.id}/small/image.{ext}",
+        "remote_url": None,
+        "meta": {"original": {"width": media.width, "height": media.height}},
+        "description": media.description or None,
+        "blurhash": None,
     }
 
 

@@ -2,7 +2,8 @@
 
 Facts, and where they come from:
 
-* ``POST /2/tweets`` (https://docs.x.com/x-api/posts/creation-of-a-post): JSON ``{"text"}``,
+* ``POST /2/tweets`` (https://docs.x.com/x-api/posts/creation-of-a-post): JSON ``{"text"}``
+  and optionally ``"media": {"media_ids"}`` (media.py),
   answer 201 ``{"data": {"id", "text", "edit_history_tweet_ids"}}``; needs the scopes
   ``tweet.read tweet.write users.read``. Duplicate text: 403 "You are not allowed to create a
   Tweet with duplicate content.". Too long: 403 "Your Tweet text is too long. ..." (the text X
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from amplifier.sandbox.emulators.x.answers import fields, invalid_request, not_found, problem
 from amplifier.sandbox.emulators.x.fields import TWEET_FIELDS, USER_FIELDS
+from amplifier.sandbox.emulators.x.media import media_of_post
 from amplifier.sandbox.emulators.x.textlen import X_MAX_WEIGHTED_LENGTH, x_weighted_length
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint
@@ -133,7 +135,10 @@ async def create_tweet(call: Call) -> web.StreamResponse:
     if refused is not None:
         return refused
     assert isinstance(text, str)
-    post = state.store_post(user, text)
+    media = media_of_post(state, user, body)
+    if isinstance(media, web.Response):
+        return media
+    post = state.store_post(user, text, media=media)
     state.recent_texts[(user.id, text)] = post.created_at
     spoiled = await after_accept(call)
     if spoiled is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.x import api
+from amplifier.sandbox.emulators.x import api, media
 from amplifier.sandbox.emulators.x.answers import problem
 from amplifier.sandbox.emulators.x.oauth import XAuthorizationServer
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
@@ -42,6 +42,7 @@ class XDialect(Dialect):
     def add_routes(self, app: web.Application) -> None:
         self.oauth.add_routes(app)
         api.add_routes(app)
+        media.add_routes(app)
         # a post: /i/web/status/{id} and /{username}/status/{id}; a profile: /{username}
         app.router.add_get("/i/web/status/{id:\\d+}", post_page)
         app.router.add_get(f"/{USERNAME}/status/{{id:\\d+}}", post_page)

@@ -28,7 +28,7 @@ from amplifier.sandbox.kit.web_util import basic_credentials, is_http_url
 if TYPE_CHECKING:
     from amplifier.sandbox.emulators.x import XSettings
 
-CONSENT_SCOPES = "tweet.read tweet.write users.read offline.access"
+CONSENT_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
 TEXTS = oauth.GrantTexts(
     bad_code="Value passed for the authorization code was invalid.",
     redirect_mismatch="redirect_uri does not match.",
