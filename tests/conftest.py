@@ -168,6 +168,11 @@ def make_settings(
             x_authorize_url=f"{sandbox.x_url}/i/oauth2/authorize",
             x_web_base=sandbox.x_url,
             mastodon_suggested_instance=sandbox.mastodon_urls[0],
+            facebook_pages_client_id=sandbox.facebook_pages_client_id,
+            facebook_pages_client_secret=sandbox.facebook_pages_client_secret,
+            facebook_pages_graph_base=sandbox.facebook_pages_url,
+            facebook_pages_dialog_base=sandbox.facebook_pages_url,
+            facebook_pages_web_base=sandbox.facebook_pages_url,
         )
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
