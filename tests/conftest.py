@@ -82,7 +82,7 @@ def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         import requests
 
         sb: RunningSandbox = request.getfixturevalue("sandbox")
-        for base in [sb.x_url, *sb.mastodon_urls]:
+        for base in [sb.x_url, *sb.mastodon_urls, sb.facebook_pages_url]:
             requests.post(f"{base}/_sandbox/reset", timeout=10)
 
 
