@@ -35,6 +35,7 @@ class LocalStack:
     x_url: str
     mastodon_urls: list[str]
     redis_url: str
+    facebook_pages_url: str
     env: dict[str, str]
     processes: Stack
     runtime: Runtime
@@ -51,7 +52,16 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_X_WEB_BASE": announced["x_url"],
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
         "AMPLIFIER_MASTODON_SUGGESTED_INSTANCE": announced["mastodon_urls"][0],
+        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_ID": announced["facebook_pages_client_id"],
+        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_SECRET": announced["facebook_pages_client_secret"],
+        "AMPLIFIER_FACEBOOK_PAGES_GRAPH_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_FACEBOOK_PAGES_DIALOG_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_FACEBOOK_PAGES_WEB_BASE": announced["facebook_pages_url"],
     }
+
+
+# the sandbox's hosts on free ports (every emulator the apps are wired to above)
+SANDBOX_PORTS = ("--x-port", "0", "--mastodon-port", "0", "--facebook_pages-port", "0")
 
 
 def settings_env(values: dict[str, str]) -> Settings:
@@ -84,7 +94,7 @@ def local_stack(
     with Stack(data_dir / "logs") as stack:
         sandbox = stack.start(
             "sandbox",
-            sandbox_argv("--x-port", "0", "--mastodon-port", "0", *sandbox_args),
+            sandbox_argv(*SANDBOX_PORTS, *sandbox_args),
             capture_stdout=True,
         )
         announced = sandbox.read_json_line(timeout=30)
@@ -120,6 +130,7 @@ def local_stack(
                 x_url=announced["x_url"],
                 mastodon_urls=list(announced["mastodon_urls"]),
                 redis_url=redis,
+                facebook_pages_url=announced["facebook_pages_url"],
                 env=env,
                 processes=stack,
                 runtime=runtime,
