@@ -36,6 +36,7 @@ class LocalStack:
     mastodon_urls: list[str]
     redis_url: str
     facebook_pages_url: str
+    threads_url: str
     env: dict[str, str]
     processes: Stack
     runtime: Runtime
@@ -57,11 +58,19 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_FACEBOOK_PAGES_GRAPH_BASE": announced["facebook_pages_url"],
         "AMPLIFIER_FACEBOOK_PAGES_DIALOG_BASE": announced["facebook_pages_url"],
         "AMPLIFIER_FACEBOOK_PAGES_WEB_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_THREADS_CLIENT_ID": announced["threads_client_id"],
+        "AMPLIFIER_THREADS_CLIENT_SECRET": announced["threads_client_secret"],
+        "AMPLIFIER_THREADS_GRAPH_BASE": announced["threads_url"],
+        "AMPLIFIER_THREADS_AUTHORIZE_URL": announced["threads_url"] + "/oauth/authorize",
+        "AMPLIFIER_THREADS_WEB_BASE": announced["threads_url"],
     }
 
 
 # the sandbox's hosts on free ports (every emulator the apps are wired to above)
-SANDBOX_PORTS = ("--x-port", "0", "--mastodon-port", "0", "--facebook_pages-port", "0")
+SANDBOX_PORTS = (
+    *("--x-port", "0", "--mastodon-port", "0"),
+    *("--facebook_pages-port", "0", "--threads-port", "0"),
+)
 
 
 def settings_env(values: dict[str, str]) -> Settings:
@@ -131,6 +140,7 @@ def local_stack(
                 mastodon_urls=list(announced["mastodon_urls"]),
                 redis_url=redis,
                 facebook_pages_url=announced["facebook_pages_url"],
+                threads_url=announced["threads_url"],
                 env=env,
                 processes=stack,
                 runtime=runtime,

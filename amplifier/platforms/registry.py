@@ -11,6 +11,7 @@ from typing import Any
 from .declaration import Declaration
 from .facebook_pages.declaration import DECLARATION as FACEBOOK_PAGES
 from .mastodon.declaration import DECLARATION as MASTODON
+from .threads.declaration import DECLARATION as THREADS
 from .x.declaration import DECLARATION as X
 
 PLATFORMS: dict[str, Declaration[Any]] = {
@@ -19,6 +20,7 @@ PLATFORMS: dict[str, Declaration[Any]] = {
         X,
         MASTODON,
         FACEBOOK_PAGES,
+        THREADS,
     )
 }
 
