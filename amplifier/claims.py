@@ -29,6 +29,8 @@ from sqlmodel import Session, col, select, update
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
 from amplifier.moderation import release_not_held
 from amplifier.outcomes import resend_is_safe
+from amplifier.platforms.base import Staged
+from amplifier.staging import decode
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class ClaimedRow:
     attempts: int  # this claim included
     first_sent_at: datetime
     pledge: Pledge
+    staged: Staged | None = None  # what preparation staged for it (staging.py)
 
 
 def claim_page(
@@ -91,10 +94,20 @@ def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
         .where(col(Delivery.id).in_(ids))
         .order_by(col(Delivery.id))
     ).all()
+    staged = {
+        delivery_id: decode(staged_ids, staged_until)
+        for delivery_id, staged_ids, staged_until in session.exec(
+            select(Delivery.id, Delivery.staged_ids, Delivery.staged_until).where(
+                col(Delivery.id).in_(ids), col(Delivery.staged_ids).is_not(None)
+            )
+        ).all()
+    }
     out = []
     for delivery_id, attempts, sent_at, pledge in rows:
         assert delivery_id is not None
-        out.append(ClaimedRow(delivery_id, attempts, sent_at or now, pledge))
+        out.append(
+            ClaimedRow(delivery_id, attempts, sent_at or now, pledge, staged.get(delivery_id))
+        )
     return out
 
 

@@ -209,6 +209,8 @@ class Firer:
                     first_sent_at=row.first_sent_at,
                     retry_until=retry_until,
                     held_at=held_at,
+                    campaign_id=campaign_id,
+                    staged=row.staged,
                 )
             )
         return page, unusable

@@ -222,6 +222,10 @@ class Delivery(SQLModel, table=True):
     remote_url: str | None = Field(default=None, max_length=500)
     error: str | None = Field(default=None, max_length=2_000)
     retryable: bool = False
+    # what the platform keeps for this post since preparation (staging.py): remote ids (JSON
+    # list: media ids, a container) and until when they are usable; None when nothing is staged
+    staged_ids: str | None = Field(default=None, max_length=2_000)
+    staged_until: datetime | None = _utc()
 
 
 class MastodonApp(SQLModel, table=True):

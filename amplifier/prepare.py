@@ -1,4 +1,5 @@
-"""Before T: make the delivery rows, refresh tokens that would expire, drop what cannot be posted.
+"""Before T: make the delivery rows, refresh tokens that would expire, drop what cannot be posted,
+stage what the platforms need per post before it can leave (staging.py: media uploads).
 
 Nothing slow is left for the release instant. Runs once per campaign under its lease, which a
 heartbeat keeps alive for as long as the preparation lasts (pages of refreshes against a slow
@@ -31,6 +32,7 @@ from amplifier.notify import events as notify_events
 from amplifier.notify.preflight import check_prepared
 from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError
+from amplifier.staging import stage_deliveries
 
 log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=10)
@@ -69,6 +71,7 @@ def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> N
 class Preparation:
     refreshed: int = 0
     dropped: int = 0
+    staged: int = 0
 
 
 def prepare(
@@ -167,6 +170,11 @@ def _prepare(
     result.dropped += _drop_dead_connections(
         db, connectors, cipher, campaign_id, release_at=release_at, now=now, lease_s=lease_s
     )
+    _renew_lease(db, campaign_id, lease_s, now)
+    staging = stage_deliveries(  # uploads and containers, per post, before T
+        db, connectors, cipher, campaign_id=campaign_id, release_at=release_at, now=now
+    )
+    result.staged, result.dropped = staging.staged, result.dropped + staging.dropped
     with db.session() as session:
         session.execute(
             update(Campaign).where(col(Campaign.id) == campaign_id).values(prepared_at=now)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from redis.exceptions import RedisError
+from sqlmodel import col, update
 
 from amplifier.connectors import Connectors, PlatformUnavailable
 from amplifier.credentials import refresh_locks, refresh_pledge
@@ -28,20 +29,28 @@ from amplifier.db import Database
 from amplifier.dbretry import call_db
 from amplifier.fence import FenceBatcher, NotOurs
 from amplifier.limits import LimitKey, RedisLimiter
+from amplifier.models import Delivery
 from amplifier.outcomes import Deferred, Outcome, idempotency_memory, resend_is_safe
 from amplifier.platforms.base import (
+    Attachment,
+    Draft,
     Duplicate,
     OutcomeUnknown,
     PlatformAdapter,
     PlatformError,
     PublishedPost,
     RateLimited,
+    Staged,
+    Staging,
     TokenSet,
+    Transient,
 )
 from amplifier.refclock import ReferenceClock
+from amplifier.staging import campaign_attachments, encode, stage_with_retries, stager_of
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(seconds=60)
+STAGED_AHEAD = timedelta(seconds=30)  # a staging expiring sooner is done again before the post
 LIMIT_WAIT_S = 5.0  # longer than this for a limiter place: hand the row back
 
 
@@ -61,6 +70,8 @@ class Claimed:
     first_sent_at: datetime
     retry_until: datetime  # first send + the retry window
     held_at: float = field(default_factory=time.monotonic)  # claim last confirmed (monotonic)
+    campaign_id: int = 0
+    staged: Staged | None = None  # what preparation staged for it (staging.py)
 
     @property
     def ambiguous(self) -> bool:
@@ -95,6 +106,7 @@ class Unusable(PlatformError):
 class _Channel:
     adapter: PlatformAdapter
     session: aiohttp.ClientSession
+    stager: Staging | None = None
 
 
 @dataclass
@@ -114,6 +126,7 @@ class Sender:
         self._channels: dict[tuple[str, str], _Channel] = {}
         self._channel_lock = asyncio.Lock()
         self._limiter: RedisLimiter | None = None
+        self._attachments: dict[int, tuple[Attachment, ...]] = {}
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -171,10 +184,7 @@ class Sender:
     async def _publish(self, channel: _Channel, item: Claimed, tokens: TokenSet) -> PublishedPost:
         key = f"amplifier-{item.delivery_id}"
         if self._limiter is None:
-            await self._hold(item)
-            return await channel.adapter.publish_async(
-                channel.session, tokens, item.text, idempotency_key=key
-            )
+            return await self._post(channel, item, tokens, key)
         limit_key = LimitKey(item.platform, item.instance_url or "app")
         slot = self._limiter.slot(limit_key, timeout=LIMIT_WAIT_S)
         try:
@@ -192,10 +202,7 @@ class Sender:
                 until=self.clock.now() + timedelta(seconds=1),
             ) from None
         try:
-            await self._hold(item)
-            return await channel.adapter.publish_async(
-                channel.session, tokens, item.text, idempotency_key=key
-            )
+            return await self._post(channel, item, tokens, key)
         except RateLimited as exc:
             if exc.retry_at is not None:  # every worker holds off until the reset
                 with contextlib.suppress(RedisError, OSError):
@@ -204,6 +211,56 @@ class Sender:
         finally:
             with contextlib.suppress(RedisError, OSError):
                 await slot.__aexit__(None, None, None)
+
+    async def _post(
+        self, channel: _Channel, item: Claimed, tokens: TokenSet, key: str
+    ) -> PublishedPost:
+        """The fence, then the one publishing call: with the row's staging where the platform
+        stages (staged again first when it expired or is missing: never sent without it)."""
+        if channel.stager is not None:
+            draft = Draft(item.text, await self._files(item.campaign_id))
+            if channel.stager.needs_staging(draft):
+                staged = await self._staged(channel, channel.stager, item, tokens, draft)
+                await self._hold(item)
+                return await channel.stager.publish_staged_async(
+                    channel.session, tokens, draft, staged, idempotency_key=key
+                )
+        await self._hold(item)
+        return await channel.adapter.publish_async(
+            channel.session, tokens, item.text, idempotency_key=key
+        )
+
+    async def _staged(
+        self, channel: _Channel, stager: Staging, item: Claimed, tokens: TokenSet, draft: Draft
+    ) -> Staged:
+        staged = item.staged
+        if staged is not None and staged.usable_at(self.clock.now() + STAGED_AHEAD):
+            return staged
+        log.info("delivery %s: its staging expired or is missing, staging again", item.delivery_id)
+        try:
+            staged = await stage_with_retries(stager, channel.session, tokens, draft)
+        except OutcomeUnknown as exc:  # a staging posts nothing: the row may be tried again
+            raise Transient(f"staging again failed: {exc.message}") from exc
+        item.staged = staged
+        await call_db(self._keep_staged, item.delivery_id, staged)
+        return staged
+
+    def _keep_staged(self, delivery_id: int, staged: Staged) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.id) == delivery_id)
+                .values(staged_ids=encode(staged), staged_until=staged.expires_at)
+            )
+
+    async def _files(self, campaign_id: int) -> tuple[Attachment, ...]:
+        if campaign_id not in self._attachments:
+            self._attachments[campaign_id] = await call_db(self._load_files, campaign_id)
+        return self._attachments[campaign_id]
+
+    def _load_files(self, campaign_id: int) -> tuple[Attachment, ...]:
+        with self.db.session() as session:
+            return campaign_attachments(session, campaign_id)
 
     async def _fresh_tokens(self, adapter: PlatformAdapter, item: Claimed) -> TokenSet:
         """Prepare refreshed what it could; a token still expiring is refreshed here, under the
@@ -235,7 +292,9 @@ class Sender:
             if channel is None:
                 adapter = await call_db(self._adapter, platform, instance_url)
                 channel = _Channel(
-                    adapter=adapter, session=adapter.async_session(limit=self.concurrency)
+                    adapter=adapter,
+                    session=adapter.async_session(limit=self.concurrency),
+                    stager=stager_of(platform, adapter),
                 )
                 self._channels[key] = channel
         return channel

@@ -220,6 +220,70 @@ class AccountChooser(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """One file that goes out with a post (today an image): its bytes, its media type
+    (`image/png`), its description for people who cannot see it (alt text) and its size in
+    pixels (0 when unknown; some platforms want the aspect ratio)."""
+
+    data: bytes
+    media_type: str
+    description: str
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A post as the supporter consented to it: the text and what goes with it."""
+
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a platform keeps for one post between its staging and its publication: the remote
+    ids (media ids, a container id) in the order the publishing call names them, usable until
+    `expires_at` (timezone-aware UTC; None: the platform keeps them as long as needed)."""
+
+    remote_ids: tuple[str, ...]
+    expires_at: datetime | None = None
+
+    def usable_at(self, when: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > when
+
+
+class Staging(Protocol):
+    """Optional, declared by `Declaration.stager`: work done for one post during preparation,
+    before T, so that only the post itself leaves at T (uploads of media that belong to the
+    supporter's account, a container to publish). The release engine (staging.py) calls
+    `stage_async` for every row that `needs_staging`, keeps the answer on the delivery row,
+    stages again when it expired, and then publishes with `publish_staged_async` instead of
+    `publish_async`. Both raise only the error tree above; a staging error drops that one post
+    with its reason, never sends it without what was staged."""
+
+    def needs_staging(self, draft: Draft) -> bool:
+        """Whether this post must be staged before it can be published."""
+        ...
+
+    async def stage_async(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
+    ) -> Staged: ...
+
+    async def publish_staged_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        draft: Draft,
+        staged: Staged,
+        *,
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """Publish `draft` with what `stage_async` left on the platform, once."""
+        ...
+
+
 class PostFinder(Protocol):
     """Looks for a post after an unknown outcome (settle.py); declared by `Declaration.finder`."""
 

@@ -16,6 +16,8 @@ A declaration answers, for one platform:
 - whether publishing is idempotent (`idempotency_memory`: how long the platform remembers our
   key, or None — then an unknown outcome is settled by looking for the post, `finder`);
 - its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
+- whether a post is staged before T (`stager`: media uploads, containers kept on the delivery
+  row until the release);
 - its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
   is built from them (`build`).
 """
@@ -30,7 +32,14 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
-from .base import AccountChooser, ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .base import (
+    AccountChooser,
+    ClientCredentials,
+    PlatformAdapter,
+    PostFinder,
+    Staging,
+    TextLimit,
+)
 
 
 class AccountHome(StrEnum):
@@ -181,6 +190,11 @@ class Declaration(ABC, Generic[S]):
     def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
         """How the supporter's accounts are listed and one chosen (`connect.chooses_account`);
         None for a platform whose token is the account."""
+        return None
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """What the adapter does for a post during preparation (uploads, containers); None:
+        the platform publishes in one call and nothing is staged."""
         return None
 
     def settings_of(self, settings: Any) -> S:
