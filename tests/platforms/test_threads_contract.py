@@ -13,17 +13,21 @@ import requests
 
 from amplifier.platforms.base import (
     AuthExpired,
+    Draft,
+    Duplicate,
+    OutcomeUnknown,
     PlatformError,
     Profile,
     PublishedPost,
     RateLimited,
+    Staged,
     TokenSet,
 )
 from amplifier.platforms.threads import ThreadsAdapter
 from amplifier.platforms.threads.text import text_problems, weight
 
 from .contract import PlatformContract
-from .helpers import REDIRECT_URI, admin, consent
+from .helpers import REDIRECT_URI, admin, consent, posts
 
 
 @pytest.fixture
@@ -131,3 +135,52 @@ def test_emoji_count_their_utf8_bytes() -> None:
     assert weight("\N{THUMBS UP SIGN}") == 4
     assert text_problems("a" * 497 + "\N{THUMBS UP SIGN}")  # 497 + 4 = 501
     assert "UTF-8 bytes" in text_problems("\N{THUMBS UP SIGN}" * 126)[0]
+
+
+def staged_publish(
+    adapter: ThreadsAdapter, tokens: TokenSet, staged: Staged, text: str
+) -> PublishedPost:
+    async def release() -> PublishedPost:
+        async with adapter.async_session(limit=4) as session:
+            return await adapter.publish_staged_async(
+                session, tokens, Draft(text), staged, idempotency_key="k"
+            )
+
+    return asyncio.run(release())
+
+
+def stage(adapter: ThreadsAdapter, tokens: TokenSet, text: str) -> Staged:
+    async def prepare() -> Staged:
+        async with adapter.async_session(limit=4) as session:
+            return await adapter.stage_async(session, tokens, Draft(text))
+
+    return asyncio.run(prepare())
+
+
+def test_the_container_is_staged_and_only_published_at_t(threads_url: str) -> None:
+    adapter = make(threads_url)
+    tokens = connect(adapter, "di")
+    staged = stage(adapter, tokens, "Staged before T")
+    assert len(staged.remote_ids) == 1 and staged.expires_at is not None
+    assert timedelta(hours=23) < staged.expires_at - datetime.now(UTC) <= timedelta(hours=24)
+    assert posts(threads_url) == []  # a container is not a post
+    post = staged_publish(adapter, tokens, staged, "Staged before T")
+    assert [p["id"] for p in posts(threads_url)] == [post.remote_id]
+
+
+def test_a_repeat_after_an_unknown_outcome_publishes_the_same_container_once(
+    threads_url: str,
+) -> None:
+    adapter = make(threads_url)
+    tokens = connect(adapter, "ed")
+    text = "Published once, whatever the answers"
+    staged = stage(adapter, tokens, text)
+    admin(threads_url, "faults", {"answer_fault": "truncated_json", "answer_fault_next": 1})
+    with pytest.raises(OutcomeUnknown):
+        staged_publish(adapter, tokens, staged, text)
+    with pytest.raises(Duplicate):  # the same container again: already published
+        staged_publish(adapter, tokens, staged, text)
+    [only] = posts(threads_url)
+    profile = adapter.profile(tokens)
+    found = adapter.find_recent_post(tokens, account_id=profile.account_id, text=text)
+    assert found is not None and found.remote_id == only["id"]

@@ -11,6 +11,11 @@ Documentation followed (https://developers.facebook.com/docs/threads):
 - Publishing is two steps: `POST /{user}/threads` (`media_type=TEXT`, `text`) creates a media
   container; `POST /{user}/threads_publish` (`creation_id`) publishes it. A container never
   published is harmless. The post's address is its `permalink` (`GET /{media-id}`).
+- Staged (the `Staging` seam, staging.py): the container is made during preparation and its
+  status checked (`GET /{container}?fields=status`); it keeps 24 hours unpublished; at T only
+  `threads_publish` is sent, naming the container kept on the delivery row, so a repeat after
+  an unknown outcome publishes the same container, or finds it PUBLISHED (then Duplicate: the
+  engine looks for the post instead of making another).
 - No idempotency key: an unknown outcome is settled by reading `GET /{user}/threads`.
 - Errors and usage headers: meta/answers.py (Graph's error object).
 """
@@ -29,11 +34,14 @@ from .._http import DEFAULT_TIMEOUT
 from ..base import (
     AuthExpired,
     AuthorizationRequest,
+    Draft,
+    Duplicate,
     OutcomeUnknown,
     PlatformError,
     Profile,
     PublishedPost,
     Rejected,
+    Staged,
     TextLimit,
     TokenSet,
     Transient,
@@ -49,6 +57,7 @@ SCOPES = ("threads_basic", "threads_content_publish")
 LABEL = "Threads"
 USER_ID = "threads_user_id"  # in TokenSet.extras
 LONG_LIVED = timedelta(days=60)
+CONTAINER_LIFE = timedelta(hours=24)  # an unpublished container expires after a day
 REFRESHABLE_AFTER = timedelta(hours=24)
 
 
@@ -209,16 +218,8 @@ class ThreadsAdapter:
             raise async_network_error(exc, write=write, platform=LABEL) from None
         return body if isinstance(body, dict) else {}
 
-    async def publish_async(
-        self,
-        session: aiohttp.ClientSession,
-        tokens: TokenSet,
-        text: str,
-        *,
-        idempotency_key: str,
-    ) -> PublishedPost:
-        """The container, then its publication. A failure while making the container leaves
-        nothing published (Transient, Rejected…); only `threads_publish` can end unknown."""
+    async def _container(self, session: aiohttp.ClientSession, tokens: TokenSet, text: str) -> str:
+        """A media container holding `text`; nothing is published by it."""
         user = tokens.extras.get(USER_ID) or "me"
         container = await self._post(
             session,
@@ -230,11 +231,81 @@ class ThreadsAdapter:
         creation_id = container.get("id")
         if not isinstance(creation_id, str | int) or not str(creation_id):
             raise Transient("Threads made no container for the post (no id): nothing was published")
+        return str(creation_id)
+
+    async def _status(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, container_id: str
+    ) -> str:
+        try:
+            async with session.get(
+                f"{self.graph}/{container_id}",
+                params={"fields": "status,error_message"},
+                headers={"Authorization": f"Bearer {tokens.access_token}"},
+            ) as response:
+                body = await response.json(content_type=None)
+        except PlatformError:
+            raise
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise async_network_error(exc, write=False, platform=LABEL) from None
+        status = body.get("status") if isinstance(body, dict) else None
+        if status == "ERROR":
+            raise Rejected(f"Threads refused the post: {body.get('error_message') or 'no reason'}")
+        return str(status or "")
+
+    def needs_staging(self, draft: Draft) -> bool:
+        return True  # every Threads post is a container first
+
+    async def stage_async(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
+    ) -> Staged:
+        """The container, made during preparation and checked (a text one is ready at once)."""
+        made_at = datetime.now(UTC)
+        container_id = await self._container(session, tokens, draft.text)
+        await self._status(session, tokens, container_id)
+        return Staged((container_id,), made_at + CONTAINER_LIFE)
+
+    async def publish_staged_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        draft: Draft,
+        staged: Staged,
+        *,
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """Only `threads_publish` of the staged container. Refused because that container is
+        already published (an earlier try of ours whose answer was lost): Duplicate."""
+        (container_id,) = staged.remote_ids[:1]
+        try:
+            return await self._publish(session, tokens, container_id)
+        except Rejected as refused:
+            if await self._status(session, tokens, container_id) == "PUBLISHED":
+                raise Duplicate(
+                    f"Threads already published this post's container ({refused.message})"
+                ) from None
+            raise
+
+    async def publish_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        text: str,
+        *,
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """Unstaged: the container, then its publication. A failure while making the container
+        leaves nothing published (Transient, Rejected…); only `threads_publish` can end unknown."""
+        return await self._publish(session, tokens, await self._container(session, tokens, text))
+
+    async def _publish(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, creation_id: str
+    ) -> PublishedPost:
+        user = tokens.extras.get(USER_ID) or "me"
         published = await self._post(
             session,
             f"{self.graph}/{user}/threads_publish",
             tokens.access_token,
-            {"creation_id": str(creation_id)},
+            {"creation_id": creation_id},
             write=True,
         )
         media_id = published.get("id")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from .adapter import ThreadsAdapter
 from .settings import ThreadsSettings
@@ -81,10 +81,17 @@ class Threads(Declaration[ThreadsSettings]):
             timeout=wiring.timeout_s,
         )
 
-    def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
+    def _adapter(self, adapter: PlatformAdapter) -> ThreadsAdapter:
         if not isinstance(adapter, ThreadsAdapter):
             raise TypeError(f"Threads' declaration was handed {adapter!r}")
         return adapter
+
+    def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
+        return self._adapter(adapter)
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """The container is made during preparation; only `threads_publish` leaves at T."""
+        return self._adapter(adapter)
 
 
 DECLARATION = Threads()
