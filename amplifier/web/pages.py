@@ -24,6 +24,7 @@ from amplifier.connectors import PlatformUnavailable
 from amplifier.consent import ConsentedText, MessageChanged, PersonalTextRefused, consented_text
 from amplifier.crypto import plausible_secret
 from amplifier.models import Campaign, OAuthAttempt
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import (
     PledgeRefused,
     authorize_attempt,
@@ -206,6 +207,7 @@ def _consent_page(
         campaign=campaign,
         attempt=attempt,
         platform_label=platform_label(attempt.platform),
+        platform_max_text=declaration(attempt.platform).max_text,  # how it counts (emoji…)
         problems=problems or [],
         changed=changed,
         **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),

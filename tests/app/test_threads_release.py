@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from sqlmodel import select
 
-from amplifier.demo.browser import Supporter, pledge
+from amplifier.demo.browser import Supporter, authorize, pledge
 from amplifier.models import Campaign, Delivery, Pledge
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
@@ -66,3 +66,18 @@ def test_the_container_is_staged_before_t_and_published_once_at_t(
         assert (
             delivery.remote_id == post["id"] and json.loads(delivery.staged_ids or "[]") == staged
         )
+
+
+def test_the_consent_page_says_emoji_count_their_utf8_bytes(
+    runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
+) -> None:
+    with runtime.db.session() as session:
+        owner = factories.owner(session)
+        assert owner.owner.id is not None
+        campaign = factories.campaign(session, owner.owner.id, goal=1)
+        campaign.platforms = f"{campaign.platforms},{PLATFORM}"
+        session.add(campaign)
+    with requests.Session() as browser:
+        consent = authorize(browser, web.url, campaign.slug, Supporter("bo", PLATFORM, 3))
+    assert consent.status_code == 200 and 'id="platform-limit"' in consent.text
+    assert "each emoji counts as its UTF-8 bytes" in consent.text
