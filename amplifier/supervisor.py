@@ -205,7 +205,7 @@ def web_argv(host: str, port: int) -> list[str]:
 def worker_argv(name: str = "worker", concurrency: int = 8) -> list[str]:
     return python_argv(
         "-m", "celery", "-A", "workers.celery_app", "worker",
-        "--pool", "threads", "--concurrency", str(concurrency),
+        "--pool=threads", "--concurrency", str(concurrency),  # one literal: not the platform
         "--loglevel", "INFO", "--without-gossip", "--without-mingle",
         "-n", f"{name}-{os.getpid()}@%h",
     )  # fmt: skip

@@ -82,7 +82,7 @@ def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         import requests
 
         sb: RunningSandbox = request.getfixturevalue("sandbox")
-        for base in [sb.x_url, *sb.mastodon_urls]:
+        for base in [sb.x_url, *sb.mastodon_urls, sb.facebook_pages_url, sb.threads_url]:
             requests.post(f"{base}/_sandbox/reset", timeout=10)
 
 
@@ -168,6 +168,16 @@ def make_settings(
             x_authorize_url=f"{sandbox.x_url}/i/oauth2/authorize",
             x_web_base=sandbox.x_url,
             mastodon_suggested_instance=sandbox.mastodon_urls[0],
+            facebook_pages_client_id=sandbox.facebook_pages_client_id,
+            facebook_pages_client_secret=sandbox.facebook_pages_client_secret,
+            facebook_pages_graph_base=sandbox.facebook_pages_url,
+            facebook_pages_dialog_base=sandbox.facebook_pages_url,
+            facebook_pages_web_base=sandbox.facebook_pages_url,
+            threads_client_id=sandbox.threads_client_id,
+            threads_client_secret=sandbox.threads_client_secret,
+            threads_graph_base=sandbox.threads_url,
+            threads_authorize_url=f"{sandbox.threads_url}/oauth/authorize",
+            threads_web_base=sandbox.threads_url,
         )
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -157,12 +157,12 @@ def up(
             env["AMPLIFIER_REDIS_URL"] = start_embedded_redis(stack, settings.data_dir / "redis")
             console.print(f"embedded Redis at {env['AMPLIFIER_REDIS_URL']}")
         if with_sandbox:
-            from amplifier.demo.stack import sandbox_env
+            from amplifier.demo.stack import SANDBOX_PORTS, sandbox_env
             from amplifier.supervisor import sandbox_argv
 
             sandbox = stack.start(
                 "sandbox",
-                sandbox_argv("--x-port", "0", "--mastodon-port", "0"),
+                sandbox_argv(*SANDBOX_PORTS),
                 capture_stdout=True,
             )
             announced = sandbox.read_json_line(timeout=30)

@@ -16,6 +16,7 @@ _STATE = re.compile(r'name="state" value="([^"]+)"')
 _MANAGE = re.compile(r'id="manage-link" href="([^"]+)"')
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _HIDDEN = re.compile(r'<input type="hidden" name="(state|version|message_digest)" value="([^"]*)"')
+_ACCOUNT = re.compile(r'name="account_id" value="([^"]+)"[^>]*>\s*<strong>([^<]*)</strong>')
 _PERSONAL = re.compile(r'<textarea[^>]*name="personal_text"[^>]*>(.*?)</textarea>', re.S)
 
 
@@ -33,6 +34,7 @@ class Supporter:
     followers: int
     instance: str = ""
     email: str = ""  # given on the consent page with both opt-ins (receipts, updates)
+    account: str = ""  # where the platform asks which account posts (a Page): its name
 
 
 def form_token(page: requests.Response) -> str:
@@ -60,6 +62,8 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
     """Walk the whole pledge and return the manage link shown on the confirmation page."""
     with requests.Session() as browser:
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
+        if _ACCOUNT.search(consent.text) is not None:
+            consent = choose_account(browser, web_url, consent, who.account, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
         form = consent_form(consent)
@@ -70,6 +74,27 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
         if done.status_code != 200 or link is None:
             raise PledgeFailed("confirm", done)
         return unescape(link.group(1))
+
+
+def choose_account(
+    browser: requests.Session,
+    web_url: str,
+    page: requests.Response,
+    name: str,
+    *,
+    timeout: float = 30.0,
+) -> requests.Response:
+    """On the page listing the accounts the sign-in reaches, choose the one called `name` (the
+    first listed when `name` is empty) and return the consent page that follows."""
+    listed = {unescape(label): unescape(value) for value, label in _ACCOUNT.findall(page.text)}
+    state = _STATE.search(page.text)
+    if not listed or state is None:
+        raise PledgeFailed("account choice page has no form", page)
+    chosen = listed.get(name) if name else next(iter(listed.values()))
+    if chosen is None:
+        raise PledgeFailed(f"no account called {name!r} to choose", page)
+    form = {"state": unescape(state.group(1)), "account_id": chosen, "csrf": form_token(page)}
+    return browser.post(f"{web_url}/pledge/account", data=form, timeout=timeout)
 
 
 def authorize(

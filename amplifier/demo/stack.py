@@ -35,6 +35,8 @@ class LocalStack:
     x_url: str
     mastodon_urls: list[str]
     redis_url: str
+    facebook_pages_url: str
+    threads_url: str
     env: dict[str, str]
     processes: Stack
     runtime: Runtime
@@ -51,7 +53,24 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_X_WEB_BASE": announced["x_url"],
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
         "AMPLIFIER_MASTODON_SUGGESTED_INSTANCE": announced["mastodon_urls"][0],
+        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_ID": announced["facebook_pages_client_id"],
+        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_SECRET": announced["facebook_pages_client_secret"],
+        "AMPLIFIER_FACEBOOK_PAGES_GRAPH_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_FACEBOOK_PAGES_DIALOG_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_FACEBOOK_PAGES_WEB_BASE": announced["facebook_pages_url"],
+        "AMPLIFIER_THREADS_CLIENT_ID": announced["threads_client_id"],
+        "AMPLIFIER_THREADS_CLIENT_SECRET": announced["threads_client_secret"],
+        "AMPLIFIER_THREADS_GRAPH_BASE": announced["threads_url"],
+        "AMPLIFIER_THREADS_AUTHORIZE_URL": announced["threads_url"] + "/oauth/authorize",
+        "AMPLIFIER_THREADS_WEB_BASE": announced["threads_url"],
     }
+
+
+# the sandbox's hosts on free ports (every emulator the apps are wired to above)
+SANDBOX_PORTS = (
+    *("--x-port", "0", "--mastodon-port", "0"),
+    *("--facebook_pages-port", "0", "--threads-port", "0"),
+)
 
 
 def settings_env(values: dict[str, str]) -> Settings:
@@ -84,7 +103,7 @@ def local_stack(
     with Stack(data_dir / "logs") as stack:
         sandbox = stack.start(
             "sandbox",
-            sandbox_argv("--x-port", "0", "--mastodon-port", "0", *sandbox_args),
+            sandbox_argv(*SANDBOX_PORTS, *sandbox_args),
             capture_stdout=True,
         )
         announced = sandbox.read_json_line(timeout=30)
@@ -120,6 +139,8 @@ def local_stack(
                 x_url=announced["x_url"],
                 mastodon_urls=list(announced["mastodon_urls"]),
                 redis_url=redis,
+                facebook_pages_url=announced["facebook_pages_url"],
+                threads_url=announced["threads_url"],
                 env=env,
                 processes=stack,
                 runtime=runtime,

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .declaration import Declaration
+from .facebook_pages.declaration import DECLARATION as FACEBOOK_PAGES
 from .mastodon.declaration import DECLARATION as MASTODON
+from .threads.declaration import DECLARATION as THREADS
 from .x.declaration import DECLARATION as X
 
 PLATFORMS: dict[str, Declaration[Any]] = {
@@ -17,6 +19,8 @@ PLATFORMS: dict[str, Declaration[Any]] = {
     for declaration in (
         X,
         MASTODON,
+        FACEBOOK_PAGES,
+        THREADS,
     )
 }
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from amplifier.sandbox.emulators import mastodon, x
+from amplifier.sandbox.emulators import facebook_pages, mastodon, threads, x
 from amplifier.sandbox.kit.dialect import Emulator
 
 EMULATORS: tuple[Emulator[Any], ...] = (
     x.EMULATOR,
     mastodon.EMULATOR,
+    facebook_pages.EMULATOR,
+    threads.EMULATOR,
 )

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from amplifier.crypto import new_secret
 from amplifier.errors import Refused, Unavailable
 from amplifier.models import Campaign, OAuthAttempt, Pledge
+from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.pledges.reconnect import RECONNECTING as RECONNECTING
@@ -160,6 +161,7 @@ def reconnect_return(
             redirect_uri=rt.connectors.redirect_uri(platform),
             cipher=rt.cipher,
             now=utcnow(),
+            chooser=declaration(platform).chooser(adapter),
         )
     except (PlatformUnavailable, ValueError) as exc:
         raise RefusedWithBackLink(

@@ -21,6 +21,8 @@ TELLTALES: dict[str, list[str]] = {
         r"(?i)twitter(?![-_]text|/twitter-text)",  # twitter-text is a library several use
     ],
     "mastodon": [r"(?i)mastodon", r"(?i)\btoots?\b", r"joinmastodon"],
+    "facebook_pages": [r"(?i)facebook[ _]pages?\b", r"fb_exchange_token", r"me/accounts"],
+    "threads": [r"threads_publish", r"th_exchange_token", r"threads\.net", r"threads_basic"],
 }
 
 
