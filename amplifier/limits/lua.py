@@ -61,7 +61,8 @@ return {give, 0, 0, win_seq or 0}
 
 # KEYS: bucket hash, leases zset, pause string, window hash.
 # ARGV: wanted, needed, use tokens (0/1), refill per ms, burst, concurrency cap (0: no
-#       places), lease ms, holder id prefix.
+#       places), lease ms, holder id prefix, then (refill per ms, burst) of each further
+#       bucket (a platform's other windows: every grant takes a token of each).
 # Grants g with needed <= g <= wanted tokens and places together (places are the members
 # prefix:1..g), or nothing. Returns {g, wait ms, reason, first seq}: reason 0 = granted,
 # 1 = paused (by a pause, or the announced window is spent: wait until its reset), 2 = no
@@ -77,6 +78,7 @@ local want, need = tonumber(ARGV[1]), tonumber(ARGV[2])
 local use_tokens, per_ms, burst = ARGV[3] == '1', tonumber(ARGV[4]), tonumber(ARGV[5])
 local cap, lease = tonumber(ARGV[6]), tonumber(ARGV[7])
 local give, tokens = want, burst
+local extra = {}
 """
     + _WINDOW_GATE
     + """
@@ -87,6 +89,18 @@ if use_tokens then
   end
   if tokens < need then return {0, math.ceil((need - tokens) / per_ms), 2, 0} end
   give = math.min(give, math.floor(tokens))
+  -- more windows the same calls count against: one bucket each, a token of every one needed
+  for j = 9, #ARGV - 1, 2 do
+    local e_ms, e_burst = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
+    local e = redis.call('HMGET', KEYS[1], 't' .. j, 'ts' .. j)
+    local et = e_burst
+    if e[1] then
+      et = math.min(e_burst, tonumber(e[1]) + math.max(0, now - tonumber(e[2])) * e_ms)
+    end
+    if et < need then return {0, math.ceil((need - et) / e_ms), 2, 0} end
+    give = math.min(give, math.floor(et))
+    extra[#extra + 1] = {j, et, e_ms, e_burst}
+  end
 end
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -109,7 +123,13 @@ end
 if use_tokens then
   tokens = tokens - give
   redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'ts', now)
-  redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+  local keep = math.ceil((burst - tokens) / per_ms)
+  for _, x in ipairs(extra) do
+    local left = x[2] - give
+    redis.call('HSET', KEYS[1], 't' .. x[1], string.format('%.6f', left), 'ts' .. x[1], now)
+    keep = math.max(keep, math.ceil((x[4] - left) / x[3]))
+  end
+  redis.call('PEXPIRE', KEYS[1], keep + 1000)
 end
 """
     + _WINDOW_SPEND
@@ -179,9 +199,10 @@ if cur > now then return cur end
 return 0
 """
 
-# KEYS: bucket, leases, pause, window. ARGV: refill per ms, burst. Read-only.
-# Returns {tokens as string, live leases, paused until ms, now ms}; "paused" also covers an
-# announced window with nothing left.
+# KEYS: bucket, leases, pause, window. ARGV: refill per ms, burst, then (refill per ms, burst)
+# of each further bucket, as ACQUIRE's (whose fields are t9, t11, …). Read-only.
+# Returns {tokens as string (the emptiest bucket's), live leases, paused until ms, now ms};
+# "paused" also covers an announced window with nothing left.
 PEEK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -190,6 +211,15 @@ local tokens = burst
 local b = redis.call('HMGET', KEYS[1], 't', 'ts')
 if b[1] then
   tokens = math.min(burst, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * per_ms)
+end
+for j = 3, #ARGV - 1, 2 do
+  local e_ms, e_burst = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
+  local e = redis.call('HMGET', KEYS[1], 't' .. (j + 6), 'ts' .. (j + 6))
+  local et = e_burst
+  if e[1] then
+    et = math.min(e_burst, tonumber(e[1]) + math.max(0, now - tonumber(e[2])) * e_ms)
+  end
+  tokens = math.min(tokens, et)
 end
 local live = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')

@@ -30,12 +30,17 @@ class LimitKey:
 @dataclass(frozen=True, slots=True)
 class LimitPolicy:
     """`rate` calls per `per_s` seconds with bursts up to `burst` (default `rate`), and at most
-    `concurrency` calls in flight across all workers (None: no cap)."""
+    `concurrency` calls in flight across all workers (None: no cap).
+
+    `also`: more windows the same calls count against, each `(requests, per_s)` (Tumblr's
+    1,000 an hour and 5,000 a day per app key). Each window is its own token bucket (as deep as
+    its count, refilled at its rate) and a call needs a token from every one."""
 
     rate: int
     per_s: float
     burst: int | None = None
     concurrency: int | None = None
+    also: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate < 1 or self.per_s <= 0:
@@ -44,15 +49,33 @@ class LimitPolicy:
             raise ValueError(f"burst must be at least 1, not {self.burst}")
         if self.concurrency is not None and self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1 or None, not {self.concurrency}")
+        for requests, per_s in self.also:
+            if requests < 1 or per_s <= 0:
+                raise ValueError(f"a window needs requests >= 1 and per_s > 0: {requests}/{per_s}")
+
+    @property
+    def buckets(self) -> tuple[tuple[int, float], ...]:
+        """Every bucket as (depth, refill per second), the first one's from rate and burst."""
+        first = (self.rate if self.burst is None else self.burst, self.rate / self.per_s)
+        return (first, *((n, n / p) for n, p in self.also))
 
     @property
     def capacity(self) -> int:
         """The most calls that may leave at once after a quiet spell."""
-        return self.rate if self.burst is None else self.burst
+        return min(depth for depth, _ in self.buckets)
 
     @property
     def per_second(self) -> float:
-        return self.rate / self.per_s
+        """The sustained rate: the slowest bucket's."""
+        return min(rate for _, rate in self.buckets)
+
+    def started_by(self, seconds: float) -> float:
+        """Calls the buckets let start within `seconds` of a quiet spell's end."""
+        return min(depth + rate * seconds for depth, rate in self.buckets)
+
+    def all_started_after(self, calls: int) -> float:
+        """Seconds until `calls` calls have all started (0 when the buckets hold them)."""
+        return max(0.0, *((calls - depth) / rate for depth, rate in self.buckets))
 
 
 DAY_S = 24 * 3600.0
@@ -65,9 +88,9 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
     """The budget of a key from its platform's declared windows and concurrency cap.
 
     Only windows our calls share bind the limiter: per app and per host. A per-user window never
-    does, since amplifier posts once per account. With several shared windows (an hourly and a
-    daily one) the bucket refills at the slowest window's rate and holds at most the smallest
-    window's count.
+    does, since amplifier posts once per account. Several shared windows (an hourly and a daily
+    one) are several buckets, each as deep as its window's count: a call needs a token of each,
+    so no window is spent faster than it allows.
     """
     declaration = PLATFORMS.get(key.platform)
     if declaration is None:
@@ -77,23 +100,16 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
 
 
 def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> LimitPolicy:
-    """One bucket for a platform's declared windows (see `policy_for`); with no shared window,
-    the polite fallback rate."""
-    shared = [w for w in windows if w.scope is not WindowScope.USER]
+    """The buckets of a platform's declared windows (see `policy_for`), the shortest first; with
+    no shared window, the polite fallback rate."""
+    shared = sorted(
+        {(w.requests, w.per_s) for w in windows if w.scope is not WindowScope.USER},
+        key=lambda w: w[1],
+    )
     if not shared:
         return LimitPolicy(rate=_FALLBACK.rate, per_s=_FALLBACK.per_s, concurrency=concurrency)
-    slowest = min(shared, key=_per_second)
-    burst = min(w.requests for w in shared)
-    return LimitPolicy(
-        rate=slowest.requests,
-        per_s=slowest.per_s,
-        burst=None if burst == slowest.requests else burst,
-        concurrency=concurrency,
-    )
-
-
-def _per_second(window: LimitWindow) -> float:
-    return window.requests / window.per_s
+    (requests, per_s), *more = shared
+    return LimitPolicy(rate=requests, per_s=per_s, concurrency=concurrency, also=tuple(more))
 
 
 @dataclass(frozen=True, slots=True)

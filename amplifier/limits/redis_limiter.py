@@ -200,12 +200,15 @@ class RedisLimiter:
         """How many calls the budget allows in the next `window_s` seconds, pause included."""
         st = self._state(key)
         tokens, _live, paused_ms, now_ms = await self._peek_raw(st)
-        per_s = st.policy.per_second
         wait_s = max(0.0, (paused_ms - now_ms) / 1000)
         if wait_s >= window_s:
             return 0
-        at_resume = min(float(st.policy.capacity), tokens + wait_s * per_s)
-        return math.floor(at_resume + (window_s - wait_s) * per_s + 1e-9)
+        # the emptiest bucket's tokens, and each bucket's own refill from then on (a bound)
+        allowed = min(
+            min(float(depth), tokens + wait_s * rate) + (window_s - wait_s) * rate
+            for depth, rate in st.policy.buckets
+        )
+        return math.floor(allowed + 1e-9)
 
     async def aclose(self) -> None:
         """Give back places still queued for release and stop renewing leases."""
@@ -254,7 +257,9 @@ class RedisLimiter:
     async def _flush(self, st: KeyState, queue: Queue, use_tokens: bool, use_places: bool) -> None:
         pending = queue.pending
         policy = st.policy
-        per_ms = repr(policy.per_second / 1000)
+        (depth, per_s), *more = policy.buckets
+        per_ms = repr(per_s / 1000)
+        further = [v for d, r in more for v in (repr(r / 1000), d)]
         cap = policy.concurrency if use_places and policy.concurrency is not None else 0
         try:
             while True:
@@ -274,10 +279,11 @@ class RedisLimiter:
                             1,
                             1 if use_tokens else 0,
                             per_ms,
-                            policy.capacity,
+                            depth,
                             cap,
                             self._lease_ms,
                             holder,
+                            *further,
                         ],
                     )
                 except Exception as exc:  # Redis unreachable: every waiter hears it
@@ -334,9 +340,8 @@ class RedisLimiter:
             self._places.release_soon(st, members_left)
 
     async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int]:
-        raw = await self._peek(
-            keys=st.redis_keys, args=[repr(st.policy.per_second / 1000), st.policy.capacity]
-        )
+        buckets = [v for depth, rate in st.policy.buckets for v in (repr(rate / 1000), depth)]
+        raw = await self._peek(keys=st.redis_keys, args=buckets)
         tokens = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
         return float(tokens), int(raw[1]), int(raw[2]), int(raw[3])
 
