@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from amplifier.connection_lifetime import lifetime_warnings
 from amplifier.fields import http_link, one_line, several_lines
 from amplifier.limits import LimitKey, capacity_warnings, policy_for
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
@@ -298,7 +299,7 @@ def capacity_problems(
             release_window_s=RELEASE_WINDOW_S,
             policies=lambda key: policy_for(key, settings),
         )
-    ]
+    ] + lifetime_warnings(campaign.platform_list, now=utcnow(), release_at=campaign.release_at)
 
 
 def to_public(

@@ -131,6 +131,9 @@ class Declaration(ABC, Generic[S]):
     # How long the platform remembers an idempotency key (a resend within it returns the first
     # post); None: publishing is not idempotent, and an unknown outcome is settled by a look-up.
     idempotency_memory: ClassVar[timedelta | None] = None
+    # How long a connection lasts when it cannot be renewed (LinkedIn's 60-day tokens), or
+    # None: pledges made longer than this before T must reconnect (owners are warned).
+    connection_lifetime: ClassVar[timedelta | None] = None
     settings_model: ClassVar[type[BaseSettings]]
 
     @abstractmethod

@@ -12,7 +12,7 @@ from amplifier.platforms.registry import PLATFORMS
 
 
 def test_registry_describes_each_platform() -> None:
-    assert set(PLATFORMS) == {"x", "mastodon"}
+    assert {"x", "mastodon"} <= set(PLATFORMS)  # each other platform: its own folder's tests
     assert PLATFORMS["x"].label == "X" and "280" in PLATFORMS["x"].max_text
     assert "identical" in PLATFORMS["x"].rules
     assert PLATFORMS["mastodon"].label == "Mastodon" and "500" in PLATFORMS["mastodon"].max_text
