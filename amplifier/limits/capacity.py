@@ -99,7 +99,7 @@ def _capacity_warning(
 
 
 def _budget_words(policy: LimitPolicy) -> str:
-    windows = ((policy.rate, policy.per_s), *policy.also)
+    windows = policy.also or ((policy.rate, policy.per_s),)
     return " and ".join(f"{n:,} posts per {_duration(per_s)}" for n, per_s in windows)
 
 

@@ -6,6 +6,7 @@ deployment's settings, so an app with a different access tier needs no code chan
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,9 +33,10 @@ class LimitPolicy:
     """`rate` calls per `per_s` seconds with bursts up to `burst` (default `rate`), and at most
     `concurrency` calls in flight across all workers (None: no cap).
 
-    `also`: more windows the same calls count against, each `(requests, per_s)` (Tumblr's
-    1,000 an hour and 5,000 a day per app key). Each window is its own token bucket (as deep as
-    its count, refilled at its rate) and a call needs a token from every one."""
+    `also`: windows counted exactly, each `(requests, per_s)`: never more than `requests` calls
+    in any `per_s` seconds (a log of grants in Redis, not a bucket: a bucket as deep as a
+    window's count lets twice the count through in one window's time). A platform announcing
+    several windows per app key (Tumblr: 1,000 an hour and 5,000 a day) is held to each."""
 
     rate: int
     per_s: float
@@ -54,28 +56,31 @@ class LimitPolicy:
                 raise ValueError(f"a window needs requests >= 1 and per_s > 0: {requests}/{per_s}")
 
     @property
-    def buckets(self) -> tuple[tuple[int, float], ...]:
-        """Every bucket as (depth, refill per second), the first one's from rate and burst."""
-        first = (self.rate if self.burst is None else self.burst, self.rate / self.per_s)
-        return (first, *((n, n / p) for n, p in self.also))
+    def depth(self) -> int:
+        """The token bucket's depth."""
+        return self.rate if self.burst is None else self.burst
 
     @property
     def capacity(self) -> int:
         """The most calls that may leave at once after a quiet spell."""
-        return min(depth for depth, _ in self.buckets)
+        return min([self.depth, *(n for n, _ in self.also)])
 
     @property
     def per_second(self) -> float:
-        """The sustained rate: the slowest bucket's."""
-        return min(rate for _, rate in self.buckets)
+        """The sustained rate: the slowest of the bucket and the counted windows."""
+        return min([self.rate / self.per_s, *(n / p for n, p in self.also)])
 
     def started_by(self, seconds: float) -> float:
-        """Calls the buckets let start within `seconds` of a quiet spell's end."""
-        return min(depth + rate * seconds for depth, rate in self.buckets)
+        """Calls let out within `seconds` of a quiet spell's end: the bucket's depth and refill,
+        and each counted window's count once per period begun."""
+        bucket = self.depth + self.rate / self.per_s * seconds
+        return min([bucket, *(n * (math.floor(seconds / p) + 1) for n, p in self.also)])
 
     def all_started_after(self, calls: int) -> float:
-        """Seconds until `calls` calls have all started (0 when the buckets hold them)."""
-        return max(0.0, *((calls - depth) / rate for depth, rate in self.buckets))
+        """Seconds until `calls` calls have all been let out (0 when they fit at once)."""
+        bucket = (calls - self.depth) / (self.rate / self.per_s)
+        counted = ((math.ceil(calls / n) - 1) * p for n, p in self.also)
+        return max([0.0, bucket, *counted])
 
 
 DAY_S = 24 * 3600.0
@@ -89,8 +94,7 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
 
     Only windows our calls share bind the limiter: per app and per host. A per-user window never
     does, since amplifier posts once per account. Several shared windows (an hourly and a daily
-    one) are several buckets, each as deep as its window's count: a call needs a token of each,
-    so no window is spent faster than it allows.
+    one) are each counted exactly (`LimitPolicy.also`): no call leaves while any of them is full.
     """
     declaration = PLATFORMS.get(key.platform)
     if declaration is None:
@@ -100,8 +104,8 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
 
 
 def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> LimitPolicy:
-    """The buckets of a platform's declared windows (see `policy_for`), the shortest first; with
-    no shared window, the polite fallback rate."""
+    """The policy of a platform's declared windows (see `policy_for`); with no shared window,
+    the polite fallback rate."""
     shared = sorted(
         {(w.requests, w.per_s) for w in windows if w.scope is not WindowScope.USER},
         key=lambda w: w[1],
@@ -109,7 +113,10 @@ def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> Limi
     if not shared:
         return LimitPolicy(rate=_FALLBACK.rate, per_s=_FALLBACK.per_s, concurrency=concurrency)
     (requests, per_s), *more = shared
-    return LimitPolicy(rate=requests, per_s=per_s, concurrency=concurrency, also=tuple(more))
+    # several windows: each counted exactly; the bucket (the shortest window's) binds nothing
+    # the counts do not, and keeps the single-window policy as it was
+    also = tuple(shared) if more else ()
+    return LimitPolicy(rate=requests, per_s=per_s, concurrency=concurrency, also=also)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,7 @@ class RedisLimiter:
 
     async def status(self, key: LimitKey) -> LimitStatus:
         st = self._state(key)
-        tokens, live, paused_ms, _now = await self._peek_raw(st)
+        tokens, live, paused_ms, _now, *_room = await self._peek_raw(st)
         return LimitStatus(
             key=key,
             policy=st.policy,
@@ -199,15 +199,17 @@ class RedisLimiter:
     async def remaining(self, key: LimitKey, window_s: float) -> int:
         """How many calls the budget allows in the next `window_s` seconds, pause included."""
         st = self._state(key)
-        tokens, _live, paused_ms, now_ms = await self._peek_raw(st)
+        tokens, _live, paused_ms, now_ms, *room = await self._peek_raw(st)
         wait_s = max(0.0, (paused_ms - now_ms) / 1000)
         if wait_s >= window_s:
             return 0
-        # the emptiest bucket's tokens, and each bucket's own refill from then on (a bound)
-        allowed = min(
-            min(float(depth), tokens + wait_s * rate) + (window_s - wait_s) * rate
-            for depth, rate in st.policy.buckets
-        )
+        policy = st.policy
+        rate = policy.rate / policy.per_s
+        # the bucket's tokens and refill; each counted window's room now and its count again
+        # per period begun
+        allowed = min(float(policy.depth), tokens + wait_s * rate) + (window_s - wait_s) * rate
+        for (n, p), free in zip(policy.also, room, strict=True):
+            allowed = min(allowed, free + n * math.floor(window_s / p))
         return math.floor(allowed + 1e-9)
 
     async def aclose(self) -> None:
@@ -257,9 +259,9 @@ class RedisLimiter:
     async def _flush(self, st: KeyState, queue: Queue, use_tokens: bool, use_places: bool) -> None:
         pending = queue.pending
         policy = st.policy
-        (depth, per_s), *more = policy.buckets
-        per_ms = repr(per_s / 1000)
-        further = [v for d, r in more for v in (repr(r / 1000), d)]
+        per_ms = repr(policy.rate / policy.per_s / 1000)
+        depth = policy.depth
+        further = [v for n, p in policy.also for v in (n, round(p * 1000))]
         cap = policy.concurrency if use_places and policy.concurrency is not None else 0
         try:
             while True:
@@ -339,11 +341,15 @@ class RedisLimiter:
         if members_left := [f"{holder}:{i}" for i in range(index, index + left)] if places else []:
             self._places.release_soon(st, members_left)
 
-    async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int]:
-        buckets = [v for depth, rate in st.policy.buckets for v in (repr(rate / 1000), depth)]
-        raw = await self._peek(keys=st.redis_keys, args=buckets)
+    async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int, *tuple[int, ...]]:
+        policy = st.policy
+        counted = [v for n, p in policy.also for v in (n, round(p * 1000))]
+        raw = await self._peek(
+            keys=st.redis_keys,
+            args=[repr(policy.rate / policy.per_s / 1000), policy.depth, *counted],
+        )
         tokens = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
-        return float(tokens), int(raw[1]), int(raw[2]), int(raw[3])
+        return float(tokens), int(raw[1]), int(raw[2]), int(raw[3]), *(int(r) for r in raw[4:])
 
 
 def _default_lease_s() -> float:
