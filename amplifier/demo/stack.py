@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from amplifier.db import upgrade
+from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import Runtime
 from amplifier.services import (
     Stack,
@@ -39,11 +40,12 @@ class LocalStack:
     processes: Stack
     runtime: Runtime
     extra: dict[str, str] = field(default_factory=dict)
+    sandbox_urls: list[str] = field(default_factory=list)  # every emulated host
 
 
 def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
     """Settings that point amplifier's adapters at a running sandbox, not at the platforms."""
-    return {
+    env = {
         "AMPLIFIER_X_CLIENT_ID": announced["x_client_id"],
         "AMPLIFIER_X_CLIENT_SECRET": announced["x_client_secret"],
         "AMPLIFIER_X_API_BASE": announced["x_url"],
@@ -52,6 +54,20 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
         "AMPLIFIER_MASTODON_SUGGESTED_INSTANCE": announced["mastodon_urls"][0],
     }
+    for found in PLATFORMS.values():  # the platforms that say how
+        env.update(found.sandbox_env(announced))
+    return env
+
+
+def sandbox_urls(announced: dict[str, Any]) -> list[str]:
+    """Every emulated host the sandbox's ready line announces (`<name>_url`, `<name>_urls`)."""
+    urls: list[str] = []
+    for key, value in announced.items():
+        if key.endswith("_url") and isinstance(value, str):
+            urls.append(value)
+        elif key.endswith("_urls") and isinstance(value, list):
+            urls.extend(str(v) for v in value)
+    return urls
 
 
 def settings_env(values: dict[str, str]) -> Settings:
@@ -123,6 +139,7 @@ def local_stack(
                 env=env,
                 processes=stack,
                 runtime=runtime,
+                sandbox_urls=sandbox_urls(announced),
             )
         finally:
             runtime.db.dispose()

@@ -23,6 +23,7 @@ A declaration answers, for one platform:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -177,6 +178,11 @@ class Declaration(ABC, Generic[S]):
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
         return None
+
+    def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
+        """The `AMPLIFIER_<NAME>_*` variables that point this platform at a running sandbox,
+        from the sandbox's ready line (`<name>_url`, announced settings); {} when absent."""
+        return {}
 
     def settings_of(self, settings: Any) -> S:
         """This platform's sub-model out of the app's settings (config.settings.Settings)."""

@@ -9,8 +9,9 @@ the Developer Portal shows an app's own; reset at midnight UTC), "Authorization 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..base import PlatformAdapter, PostFinder, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
@@ -84,6 +85,19 @@ class LinkedIn(Declaration[LinkedInSettings]):
         if not isinstance(adapter, LinkedInAdapter):
             raise TypeError(f"LinkedIn's declaration was handed {adapter!r}")
         return adapter if adapter.read_posts else None
+
+    def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
+        url = announced.get("linkedin_url")
+        if not isinstance(url, str):
+            return {}
+        return {
+            "AMPLIFIER_LINKEDIN_CLIENT_ID": str(announced.get("linkedin_client_id", "")),
+            "AMPLIFIER_LINKEDIN_CLIENT_SECRET": str(announced.get("linkedin_client_secret", "")),
+            "AMPLIFIER_LINKEDIN_API_BASE": url,
+            "AMPLIFIER_LINKEDIN_OAUTH_BASE": url,
+            "AMPLIFIER_LINKEDIN_WEB_BASE": url,
+            "AMPLIFIER_LINKEDIN_READ_POSTS": "true",  # the sandbox grants r_member_social
+        }
 
 
 DECLARATION = LinkedIn()
