@@ -11,6 +11,7 @@ from typing import Any
 from .declaration import Declaration
 from .linkedin.declaration import DECLARATION as LINKEDIN
 from .mastodon.declaration import DECLARATION as MASTODON
+from .tumblr.declaration import DECLARATION as TUMBLR
 from .x.declaration import DECLARATION as X
 
 PLATFORMS: dict[str, Declaration[Any]] = {
@@ -19,6 +20,7 @@ PLATFORMS: dict[str, Declaration[Any]] = {
         X,
         MASTODON,
         LINKEDIN,
+        TUMBLR,
     )
 }
 

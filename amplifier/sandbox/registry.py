@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from amplifier.sandbox.emulators import linkedin, mastodon, x
+from amplifier.sandbox.emulators import linkedin, mastodon, tumblr, x
 from amplifier.sandbox.kit.dialect import Emulator
 
 EMULATORS: tuple[Emulator[Any], ...] = (
     x.EMULATOR,
     mastodon.EMULATOR,
     linkedin.EMULATOR,
+    tumblr.EMULATOR,
 )

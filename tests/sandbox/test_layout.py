@@ -22,6 +22,7 @@ TELLTALES: dict[str, list[str]] = {
     ],
     "mastodon": [r"(?i)mastodon", r"(?i)\btoots?\b", r"joinmastodon"],
     "linkedin": [r"(?i)linkedin", r"urn:li:", r"(?i)restli"],
+    "tumblr": [r"(?i)tumblr", r"(?i)\bnpf\b", r"(?i)neue post"],
 }
 
 
