@@ -23,7 +23,7 @@ from sqlmodel import Session, col, update
 
 from amplifier.crypto import TokenCipher, hash_secret, new_secret
 from amplifier.models import Campaign, CampaignStatus, OAuthAttempt, Pledge, PledgeStatus
-from amplifier.platforms.base import PlatformAdapter, PlatformError
+from amplifier.platforms.base import AccountChooser, PlatformAdapter, PlatformError
 from amplifier.pledges import PledgeRefused, store_tokens
 
 RECONNECTING = "reconnect"  # an OAuthAttempt's status while a reconnection is under way
@@ -92,8 +92,12 @@ def finish_reconnect(
     redirect_uri: str,
     cipher: TokenCipher,
     now: datetime,
+    chooser: AccountChooser | None = None,
 ) -> Pledge:
-    """Exchange the code; if the account is the pledged one, its new tokens replace the old."""
+    """Exchange the code; if the account is the pledged one, its new tokens replace the old.
+
+    With a `chooser` (a platform whose token reaches several accounts: account_choice.py) the
+    pledged account is chosen again by its id, and must still be reachable."""
     verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
     won = session.execute(  # the platform's answer is used once, however often it arrives
         update(OAuthAttempt)
@@ -111,6 +115,17 @@ def finish_reconnect(
     try:
         tokens = adapter.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=verifier)
         profile = adapter.profile(tokens)
+        if chooser is not None:
+            chosen = chooser.choose_account(tokens, pledge.account_id)
+            tokens, profile = chosen.tokens, chosen.profile
+    except LookupError as exc:
+        raise PledgeRefused(
+            "That account can no longer post",
+            f"You signed in as {profile.handle}, but it no longer reaches {pledge.handle}, the "
+            "account you pledged with. Sign in as someone who can post there and try again; "
+            "your pledge is unchanged.",
+            status=409,
+        ) from exc
     except PlatformError as exc:
         raise PledgeRefused(
             "The platform did not let us reconnect your account",

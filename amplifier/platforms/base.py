@@ -180,6 +180,46 @@ class PlatformAdapter(Connecting, Publishing, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Account:
+    """One account a supporter's token reaches and may post as (a Facebook Page, a blog)."""
+
+    account_id: str
+    name: str
+    url: str  # "" when the platform's answer is no http(s) address (amplifier.links)
+    followers: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", web_link(self.url) or "")
+
+
+@dataclass(frozen=True)
+class ChosenAccount:
+    """What publishing uses once the supporter chose: the account's own tokens (its id or its
+    token in `tokens.extras` where the platform needs them) and its profile, for the reach."""
+
+    tokens: TokenSet
+    profile: Profile
+
+
+class AccountChooser(Protocol):
+    """For platforms whose token reaches several accounts the supporter may post as
+    (`ConnectStep.chooses_account`); returned by the declaration's `chooser(adapter)`.
+
+    Synchronous like `Connecting`: the pledge pages call it in the web request's thread.
+    """
+
+    def list_accounts(self, tokens: TokenSet) -> list[Account]:
+        """Every account `tokens` may post as, best first; [] when there is none. Raises
+        PlatformError."""
+        ...
+
+    def choose_account(self, tokens: TokenSet, account_id: str) -> ChosenAccount:
+        """The tokens and profile that post as `account_id` (asked of the platform again: the
+        list may have changed). LookupError when `tokens` no longer reach it; PlatformError."""
+        ...
+
+
 class PostFinder(Protocol):
     """Looks for a post after an unknown outcome (settle.py); declared by `Declaration.finder`."""
 

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
-from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .base import AccountChooser, ClientCredentials, PlatformAdapter, PostFinder, TextLimit
 
 
 class AccountHome(StrEnum):
@@ -53,13 +53,16 @@ class ConnectAsks(StrEnum):
 class ConnectStep:
     """The connect step's words: `prompt` labels the field; `missing` says what to type when the
     field came empty. `chooses_account`: after OAuth the supporter picks an account (a Facebook
-    Page, a Tumblr blog) among those the token reaches."""
+    Page, a Tumblr blog) among those the token reaches (the declaration's `chooser`);
+    `account_noun` names one ("Page"), `no_account` tells a supporter who has none what to do."""
 
     asks: ConnectAsks = ConnectAsks.NOTHING
     prompt: str = ""  # "Your Mastodon server"
     question: str = ""  # the title when it came empty: "Which Mastodon server?"
     missing: str = ""
     chooses_account: bool = False
+    account_noun: str = ""  # "Page", "blog"
+    no_account: str = ""  # "Create a Page on Facebook, or ask a Page's admin to give you …"
 
 
 class WindowScope(StrEnum):
@@ -183,6 +186,11 @@ class Declaration(ABC, Generic[S]):
         """The `AMPLIFIER_<NAME>_*` variables that point this platform at a running sandbox,
         from the sandbox's ready line (`<name>_url`, announced settings); {} when absent."""
         return {}
+
+    def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
+        """How the supporter's accounts are listed and one chosen (`connect.chooses_account`);
+        None for a platform whose token is the account."""
+        return None
 
     def settings_of(self, settings: Any) -> S:
         """This platform's sub-model out of the app's settings (config.settings.Settings)."""

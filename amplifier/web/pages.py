@@ -33,7 +33,7 @@ from amplifier.pledges import (
 )
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web import campaign_pages, manage_pages
+from amplifier.web import account_choice_pages, campaign_pages, manage_pages
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
     PlatformLimit,
@@ -59,6 +59,7 @@ __all__ = ["RefusedWithBackLink", "manage_path", "page_of_refused_form", "router
 router = APIRouter(include_in_schema=False)
 router.include_router(campaign_pages.router)
 router.include_router(manage_pages.router)
+router.include_router(account_choice_pages.router)
 # What the platforms send back to the callback: our own state (43 characters), an authorization
 # code (X's are ~90, Mastodon's 43) and an OAuth error code; far more than that is not theirs.
 _MAX_STATE, _MAX_CODE, _MAX_ERROR = 100, 2_000, 200
@@ -91,7 +92,7 @@ async def page_of_refused_form(request: Request, form: Mapping[str, str]) -> tup
         return campaign_path(start.group(1)), "Back to the campaign page"
     if path.startswith("/p/"):
         return "/".join(path.split("/")[:4]), "Back to your pledge"  # /p/{id}/{signature}
-    if path == "/pledge/confirm" and form.get("state"):
+    if path in ("/pledge/confirm", account_choice_pages.ACTION) and form.get("state"):
         rt: Runtime = request.app.state.runtime
 
         def lookup() -> str | None:
@@ -162,6 +163,15 @@ def oauth_callback(
             redirect_uri=rt.connectors.redirect_uri(platform),
             cipher=rt.cipher,
         )
+        if account_choice_pages.chooses_account(platform):  # a Page, a blog: which one posts
+            return account_choice_pages.choice_page(request, session, rt, campaign, attempt)
+    return consent_after_choice(request, rt, session, campaign, attempt)
+
+
+def consent_after_choice(
+    request: Request, rt: Runtime, session: Session, campaign: Campaign, attempt: OAuthAttempt
+) -> HTMLResponse:
+    """The consent page for an authorized attempt (its account connected, or chosen)."""
     return _consent_page(
         request, campaign, attempt, limit=_attempt_limit(rt, session, campaign, attempt)
     )

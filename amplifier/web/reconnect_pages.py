@@ -21,6 +21,7 @@ from sqlmodel import Session
 from amplifier.connectors import PlatformUnavailable
 from amplifier.crypto import new_secret
 from amplifier.models import Campaign, OAuthAttempt, Pledge
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import PledgeRefused
 from amplifier.reconnect import RECONNECTING as RECONNECTING
 from amplifier.reconnect import ensure_reconnectable, finish_reconnect, start_reconnect
@@ -158,6 +159,7 @@ def reconnect_return(
             redirect_uri=rt.connectors.redirect_uri(platform),
             cipher=rt.cipher,
             now=utcnow(),
+            chooser=declaration(platform).chooser(adapter),
         )
     except (PlatformUnavailable, ValueError) as exc:
         raise RefusedWithBackLink(
