@@ -16,6 +16,7 @@ _STATE = re.compile(r'name="state" value="([^"]+)"')
 _MANAGE = re.compile(r'id="manage-link" href="([^"]+)"')
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _HIDDEN = re.compile(r'<input type="hidden" name="(state|version|message_digest)" value="([^"]*)"')
+_ACCOUNT = re.compile(r'name="account_id" value="([^"]+)"')
 _PERSONAL = re.compile(r'<textarea[^>]*name="personal_text"[^>]*>(.*?)</textarea>', re.S)
 
 
@@ -60,6 +61,8 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
     """Walk the whole pledge and return the manage link shown on the confirmation page."""
     with requests.Session() as browser:
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
+        if _ACCOUNT.search(consent.text) is not None:  # the platform's accounts: one posts
+            consent = choose_account(browser, web_url, consent, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
         form = consent_form(consent)
@@ -70,6 +73,31 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
         if done.status_code != 200 or link is None:
             raise PledgeFailed("confirm", done)
         return unescape(link.group(1))
+
+
+def choose_account(
+    browser: requests.Session,
+    web_url: str,
+    page: requests.Response,
+    *,
+    pick: int = -1,
+    timeout: float = 30.0,
+) -> requests.Response:
+    """On the page listing the accounts the sign-in reaches (a Page, a blog), choose one (by
+    default the last listed, so a choice is really made) and return the consent page."""
+    accounts = _ACCOUNT.findall(page.text)
+    state = _STATE.search(page.text)
+    if not accounts or state is None:
+        raise PledgeFailed("account choice page has no choice", page)
+    form = {
+        "csrf": form_token(page),
+        "state": unescape(state.group(1)),
+        "account_id": unescape(accounts[pick]),
+    }
+    answer = browser.post(f"{web_url}/pledge/account", data=form, timeout=timeout)
+    if answer.status_code != 200:
+        raise PledgeFailed("account choice", answer)
+    return answer
 
 
 def authorize(

@@ -22,6 +22,7 @@ daily windows are read from every answer (`answers.rate_windows`) for the releas
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
@@ -32,8 +33,10 @@ import requests
 from .._aio import async_network_error, bounded_session
 from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import (
+    Account,
     AuthExpired,
     AuthorizationRequest,
+    ChosenAccount,
     OutcomeUnknown,
     PlatformError,
     Profile,
@@ -186,6 +189,9 @@ class TumblrAdapter:
         blog = blog or (blogs[0] if blogs else None)
         if blog is None:
             raise Transient("Tumblr listed no blog for this account")
+        return self._blog_profile(blog)
+
+    def _blog_profile(self, blog: Mapping[str, Any]) -> Profile:
         followers = blog.get("followers")
         name = str(blog["name"])
         url = blog.get("url")
@@ -196,6 +202,33 @@ class TumblrAdapter:
             followers=followers if isinstance(followers, int) and followers >= 0 else 0,
             profile_url=url if isinstance(url, str) else f"{self.web_base}/{name}",
         )
+
+    # ------------------------------------------------------------------ the blog that posts
+
+    def list_accounts(self, tokens: TokenSet) -> list[Account]:
+        """The user's blogs, primary first (the choice after OAuth: account_choice.py)."""
+        accounts = []
+        for blog in self.blogs(tokens):
+            profile = self._blog_profile(blog)
+            accounts.append(
+                Account(
+                    account_id=profile.account_id,
+                    name=profile.handle,
+                    url=profile.profile_url,
+                    followers=profile.followers,
+                )
+            )
+        return accounts
+
+    def choose_account(self, tokens: TokenSet, account_id: str) -> ChosenAccount:
+        """The same tokens, posting to the blog `account_id` (Tumblr's token is the user's and
+        reaches all their blogs); LookupError when it is no longer among them."""
+        for blog in self.blogs(tokens):
+            profile = self._blog_profile(blog)
+            if profile.account_id == account_id:
+                extras = {**tokens.extras, BLOG: str(blog["name"])}
+                return ChosenAccount(tokens=replace(tokens, extras=extras), profile=profile)
+        raise LookupError(f"Tumblr no longer lists the blog {account_id} for this account")
 
     def text_problems(self, text: str) -> list[str]:
         return tumblr_text_problems(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import AccountChooser, PlatformAdapter, PostFinder, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectStep,
@@ -45,7 +45,14 @@ class Tumblr(Declaration[TumblrSettings]):
         "choose which of their blogs posts."
     )
     home = AccountHome.APP
-    connect = ConnectStep(chooses_account=True)
+    connect = ConnectStep(
+        chooses_account=True,
+        account_noun="blog",
+        no_account=(
+            "Your Tumblr account has no blog you can post to: create one on Tumblr (or ask a "
+            "group blog's admin to add you), then pledge again."
+        ),
+    )
     default_text_limit: ClassVar[TextLimit] = TextLimit(MAX_CHARACTERS, 0)
     idempotency_memory = None
     settings_model = TumblrSettings
@@ -85,6 +92,12 @@ class Tumblr(Declaration[TumblrSettings]):
         )
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
+        if not isinstance(adapter, TumblrAdapter):
+            raise TypeError(f"Tumblr's declaration was handed {adapter!r}")
+        return adapter
+
+    def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
+        """The supporter's blogs, one of which posts."""
         if not isinstance(adapter, TumblrAdapter):
             raise TypeError(f"Tumblr's declaration was handed {adapter!r}")
         return adapter
