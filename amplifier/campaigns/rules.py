@@ -17,6 +17,7 @@ from amplifier.campaigns.fields import http_link, one_line, several_lines
 from amplifier.campaigns.personalise import MAX_FRAGMENTS, MAX_PERSONAL_LENGTH, fragment_problems
 from amplifier.errors import AmplifierError, Conflict, InvalidInput
 from amplifier.models import Campaign, Pledge, PledgeStatus
+from amplifier.platforms.connection_lifetime import lifetime_warnings
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.release.limits import LimitKey, capacity_warnings, policy_for
 from amplifier.timeutil import as_utc, utcnow
@@ -166,4 +167,4 @@ def capacity_problems(
             release_window_s=RELEASE_WINDOW_S,
             policies=lambda key: policy_for(key, settings),
         )
-    ]
+    ] + lifetime_warnings(campaign.platform_list, now=utcnow(), release_at=campaign.release_at)

@@ -150,7 +150,7 @@ def wait_for_report(
 
 def sandbox_posts(stack: LocalStack) -> list[dict[str, Any]]:
     posts: list[dict[str, Any]] = []
-    for base in [stack.x_url, *stack.mastodon_urls, stack.facebook_pages_url, stack.threads_url]:
+    for base in stack.sandbox_urls or [stack.x_url, *stack.mastodon_urls]:
         answer = requests.get(f"{base}/_sandbox/posts", timeout=30)
         answer.raise_for_status()
         posts.extend(answer.json()["posts"])

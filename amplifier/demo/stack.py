@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from amplifier.db import upgrade
+from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import Runtime
 from amplifier.supervisor import (
     Stack,
@@ -35,17 +36,16 @@ class LocalStack:
     x_url: str
     mastodon_urls: list[str]
     redis_url: str
-    facebook_pages_url: str
-    threads_url: str
     env: dict[str, str]
     processes: Stack
     runtime: Runtime
     extra: dict[str, str] = field(default_factory=dict)
+    sandbox_urls: list[str] = field(default_factory=list)  # every emulated host
 
 
 def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
     """Settings that point amplifier's adapters at a running sandbox, not at the platforms."""
-    return {
+    env = {
         "AMPLIFIER_X_CLIENT_ID": announced["x_client_id"],
         "AMPLIFIER_X_CLIENT_SECRET": announced["x_client_secret"],
         "AMPLIFIER_X_API_BASE": announced["x_url"],
@@ -53,24 +53,25 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_X_WEB_BASE": announced["x_url"],
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
         "AMPLIFIER_MASTODON_SUGGESTED_INSTANCE": announced["mastodon_urls"][0],
-        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_ID": announced["facebook_pages_client_id"],
-        "AMPLIFIER_FACEBOOK_PAGES_CLIENT_SECRET": announced["facebook_pages_client_secret"],
-        "AMPLIFIER_FACEBOOK_PAGES_GRAPH_BASE": announced["facebook_pages_url"],
-        "AMPLIFIER_FACEBOOK_PAGES_DIALOG_BASE": announced["facebook_pages_url"],
-        "AMPLIFIER_FACEBOOK_PAGES_WEB_BASE": announced["facebook_pages_url"],
-        "AMPLIFIER_THREADS_CLIENT_ID": announced["threads_client_id"],
-        "AMPLIFIER_THREADS_CLIENT_SECRET": announced["threads_client_secret"],
-        "AMPLIFIER_THREADS_GRAPH_BASE": announced["threads_url"],
-        "AMPLIFIER_THREADS_AUTHORIZE_URL": announced["threads_url"] + "/oauth/authorize",
-        "AMPLIFIER_THREADS_WEB_BASE": announced["threads_url"],
     }
+    for found in PLATFORMS.values():  # the platforms that say how
+        env.update(found.sandbox_env(announced))
+    return env
+
+
+def sandbox_urls(announced: dict[str, Any]) -> list[str]:
+    """Every emulated host the sandbox's ready line announces (`<name>_url`, `<name>_urls`)."""
+    urls: list[str] = []
+    for key, value in announced.items():
+        if key.endswith("_url") and isinstance(value, str):
+            urls.append(value)
+        elif key.endswith("_urls") and isinstance(value, list):
+            urls.extend(str(v) for v in value)
+    return urls
 
 
 # the sandbox's hosts on free ports (every emulator the apps are wired to above)
-SANDBOX_PORTS = (
-    *("--x-port", "0", "--mastodon-port", "0"),
-    *("--facebook_pages-port", "0", "--threads-port", "0"),
-)
+SANDBOX_PORTS = (*("--x-port", "0", "--mastodon-port", "0"),)
 
 
 def settings_env(values: dict[str, str]) -> Settings:
@@ -139,11 +140,10 @@ def local_stack(
                 x_url=announced["x_url"],
                 mastodon_urls=list(announced["mastodon_urls"]),
                 redis_url=redis,
-                facebook_pages_url=announced["facebook_pages_url"],
-                threads_url=announced["threads_url"],
                 env=env,
                 processes=stack,
                 runtime=runtime,
+                sandbox_urls=sandbox_urls(announced),
             )
         finally:
             runtime.db.dispose()

@@ -47,6 +47,7 @@ from amplifier.models import (
 )
 from amplifier.notify import owner_notices, receipts
 from amplifier.platforms.base import AuthExpired, PlatformError, TokenSet
+from amplifier.platforms.connection_lifetime import ends_before_release
 from amplifier.pledges.connectors import Connectors, PlatformUnavailable
 from amplifier.pledges.pledging import tokens_of
 from amplifier.release.outcomes import describe
@@ -80,12 +81,27 @@ class _Claim:
 
 
 def _check(
-    db: Database, connectors: Connectors, cipher: TokenCipher, pledge: Pledge, now: datetime
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    pledge: Pledge,
+    now: datetime,
+    release_at: datetime | None = None,
 ) -> tuple[str, str]:
     """One pledge's connection: a refresh where due, else a profile read; an access token the
-    platform refuses early (expired before its time) gets a refresh before any verdict."""
+    platform refuses early (expired before its time) gets a refresh before any verdict. A
+    connection that ends before `release_at` and cannot be renewed is dead for the release."""
     try:
         tokens = tokens_of(pledge, cipher)
+        if release_at is not None and (
+            ends := ends_before_release(
+                pledge.platform,
+                expires_at=tokens.expires_at,
+                refreshable=bool(tokens.refresh_token),
+                release_at=release_at,
+            )
+        ):
+            return Verdict.DEAD, ends
         with db.session() as session:
             adapter = connectors.for_platform(session, pledge.platform, pledge.instance_url)
         due = tokens.expires_at is not None and tokens.expires_at <= now + REFRESH_DUE
@@ -276,7 +292,10 @@ def run_preflight(
                 run.campaigns.add(campaign_id)
                 for (claim, _), (verdict, why) in zip(
                     claims,
-                    pool.map(lambda c: _check(db, connectors, cipher, c[1], now), claims),
+                    pool.map(
+                        lambda c, t=release_at: _check(db, connectors, cipher, c[1], now, t),
+                        claims,
+                    ),
                     strict=True,
                 ):
                     _record(db, claim, verdict, why, now)

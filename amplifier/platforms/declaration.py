@@ -26,6 +26,7 @@ A declaration answers, for one platform:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -145,6 +146,9 @@ class Declaration(ABC, Generic[S]):
     # How long the platform remembers an idempotency key (a resend within it returns the first
     # post); None: publishing is not idempotent, and an unknown outcome is settled by a look-up.
     idempotency_memory: ClassVar[timedelta | None] = None
+    # How long a connection lasts when it cannot be renewed (LinkedIn's 60-day tokens), or
+    # None: pledges made longer than this before T must reconnect (owners are warned).
+    connection_lifetime: ClassVar[timedelta | None] = None
     settings_model: ClassVar[type[BaseSettings]]
     # The images a post may carry (media_rules.py); None: the platform takes no image from us.
     media: ClassVar[MediaRules | None] = None
@@ -190,6 +194,11 @@ class Declaration(ABC, Generic[S]):
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
         return None
+
+    def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
+        """The `AMPLIFIER_<NAME>_*` variables that point this platform at a running sandbox,
+        from the sandbox's ready line (`<name>_url`, announced settings); {} when absent."""
+        return {}
 
     def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
         """How the supporter's accounts are listed and one chosen (`connect.chooses_account`);

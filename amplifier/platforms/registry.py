@@ -10,8 +10,10 @@ from typing import Any
 
 from .declaration import Declaration
 from .facebook_pages.declaration import DECLARATION as FACEBOOK_PAGES
+from .linkedin.declaration import DECLARATION as LINKEDIN
 from .mastodon.declaration import DECLARATION as MASTODON
 from .threads.declaration import DECLARATION as THREADS
+from .tumblr.declaration import DECLARATION as TUMBLR
 from .x.declaration import DECLARATION as X
 
 PLATFORMS: dict[str, Declaration[Any]] = {
@@ -21,6 +23,8 @@ PLATFORMS: dict[str, Declaration[Any]] = {
         MASTODON,
         FACEBOOK_PAGES,
         THREADS,
+        LINKEDIN,
+        TUMBLR,
     )
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amplifier.sandbox.emulators import facebook_pages, mastodon, threads, x
+from amplifier.sandbox.emulators import facebook_pages, linkedin, mastodon, threads, tumblr, x
 from amplifier.sandbox.kit.dialect import Emulator
 
 EMULATORS: tuple[Emulator[Any], ...] = (
@@ -17,4 +17,6 @@ EMULATORS: tuple[Emulator[Any], ...] = (
     mastodon.EMULATOR,
     facebook_pages.EMULATOR,
     threads.EMULATOR,
+    linkedin.EMULATOR,
+    tumblr.EMULATOR,
 )

@@ -12,7 +12,7 @@ from amplifier.platforms.registry import PLATFORMS
 
 
 def test_registry_describes_each_platform() -> None:
-    assert set(PLATFORMS) == {"x", "mastodon", "facebook_pages", "threads"}
+    assert set(PLATFORMS) == {"x", "mastodon", "facebook_pages", "threads", "linkedin", "tumblr"}
     assert PLATFORMS["x"].label == "X" and "280" in PLATFORMS["x"].max_text
     assert "identical" in PLATFORMS["x"].rules
     assert PLATFORMS["mastodon"].label == "Mastodon" and "500" in PLATFORMS["mastodon"].max_text

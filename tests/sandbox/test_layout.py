@@ -23,6 +23,8 @@ TELLTALES: dict[str, list[str]] = {
     "mastodon": [r"(?i)mastodon", r"(?i)\btoots?\b", r"joinmastodon"],
     "facebook_pages": [r"(?i)facebook[ _]pages?\b", r"fb_exchange_token", r"me/accounts"],
     "threads": [r"threads_publish", r"th_exchange_token", r"threads\.net", r"threads_basic"],
+    "linkedin": [r"(?i)linkedin", r"urn:li:", r"(?i)restli"],
+    "tumblr": [r"(?i)tumblr", r"(?i)\bnpf\b", r"(?i)neue post"],
 }
 
 

@@ -9,7 +9,8 @@ idempotency key: an unknown outcome is settled by reading the Page's feed.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ..base import AccountChooser, PlatformAdapter, PostFinder, TextLimit
 from ..declaration import (
@@ -103,6 +104,22 @@ class FacebookPages(Declaration[FacebookPagesSettings]):
 
     def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
         return self._adapter(adapter)
+
+    def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
+        url = announced.get("facebook_pages_url")
+        if not isinstance(url, str):
+            return {}
+        return {
+            "AMPLIFIER_FACEBOOK_PAGES_CLIENT_ID": str(
+                announced.get("facebook_pages_client_id", "")
+            ),
+            "AMPLIFIER_FACEBOOK_PAGES_CLIENT_SECRET": str(
+                announced.get("facebook_pages_client_secret", "")
+            ),
+            "AMPLIFIER_FACEBOOK_PAGES_GRAPH_BASE": url,
+            "AMPLIFIER_FACEBOOK_PAGES_DIALOG_BASE": url,
+            "AMPLIFIER_FACEBOOK_PAGES_WEB_BASE": url,
+        }
 
 
 DECLARATION = FacebookPages()

@@ -9,7 +9,8 @@ reading the profile's latest posts.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
@@ -92,6 +93,18 @@ class Threads(Declaration[ThreadsSettings]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """The container is made during preparation; only `threads_publish` leaves at T."""
         return self._adapter(adapter)
+
+    def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
+        url = announced.get("threads_url")
+        if not isinstance(url, str):
+            return {}
+        return {
+            "AMPLIFIER_THREADS_CLIENT_ID": str(announced.get("threads_client_id", "")),
+            "AMPLIFIER_THREADS_CLIENT_SECRET": str(announced.get("threads_client_secret", "")),
+            "AMPLIFIER_THREADS_GRAPH_BASE": url,
+            "AMPLIFIER_THREADS_AUTHORIZE_URL": url + "/oauth/authorize",
+            "AMPLIFIER_THREADS_WEB_BASE": url,
+        }
 
 
 DECLARATION = Threads()

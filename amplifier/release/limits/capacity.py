@@ -63,16 +63,16 @@ def _capacity_warning(
     where: str,
 ) -> str | None:
     rate = policy.per_second
-    burst = policy.capacity
-    # Calls started by t seconds after the release: the bucket allows burst + rate*t; a
-    # concurrency cap C allows C at once and then C more every `call_s` seconds.
+    # Calls started by t seconds after the release: each bucket allows its depth + its rate*t
+    # (the least of them binds); a concurrency cap C allows C at once and then C more every
+    # `call_s` seconds.
     cap = policy.concurrency
-    started = burst + rate * window_s
+    started = policy.started_by(window_s)
     if cap is not None:
         started = min(started, cap + cap / call_s * window_s)
     if pledges <= started:
         return None
-    finish_s = (pledges - burst) / rate
+    finish_s = policy.all_started_after(pledges)
     if cap is not None:
         finish_s = max(finish_s, (pledges - cap) / (cap / call_s))
     flow = rate if cap is None else min(rate, cap / call_s)
@@ -80,13 +80,14 @@ def _capacity_warning(
     late = pledges - in_window
     name = _label(key.platform)
     budget = _budget_words(policy)
+    longest = max(per_s for _, per_s in ((policy.rate, policy.per_s), *policy.also))
     if policy.per_s >= 3600:
         # A quota (X's per-app day): the owner must shrink the blast or raise the quota.
         return (
             f"{name} allows {budget} for this app: {pledges:,} pledges on {name}{where} cannot "
             f"all be posted at the release; {late:,} would be late, the last about "
             f"{_duration(finish_s)} after the release time (assuming no other campaign uses "
-            f"the app's budget in the {_duration(policy.per_s)} before). Lower the goal to "
+            f"the app's budget in the {_duration(longest)} before). Lower the goal to "
             f"{in_window:,} on {name}, or raise the app's {name} access tier."
         )
     # A politeness rate (a Mastodon instance): the posts leave, spread over a longer time.
@@ -98,7 +99,8 @@ def _capacity_warning(
 
 
 def _budget_words(policy: LimitPolicy) -> str:
-    return f"{policy.rate:,} posts per {_duration(policy.per_s)}"
+    windows = policy.also or ((policy.rate, policy.per_s),)
+    return " and ".join(f"{n:,} posts per {_duration(per_s)}" for n, per_s in windows)
 
 
 def _flow_words(per_s: float) -> str:

@@ -57,6 +57,8 @@ class KeyState:
         # One hash tag per key keeps its Redis keys in one Cluster slot.
         base = f"{prefix}:{{{key.platform}|{key.scope}}}"
         self.redis_keys = [f"{base}:bucket", f"{base}:leases", f"{base}:pause", f"{base}:window"]
+        # one log per exactly counted window (lua.ACQUIRE's KEYS[5..])
+        self.redis_keys += [f"{base}:log:{n}:{p:g}" for n, p in policy.also]
         self.leases = self.redis_keys[1]
         self.queues: dict[tuple[bool, bool], Queue] = {}
         self.wake = asyncio.Event()  # set when this process gives places back

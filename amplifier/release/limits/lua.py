@@ -59,9 +59,11 @@ end
 return {give, 0, 0, win_seq or 0}
 """
 
-# KEYS: bucket hash, leases zset, pause string, window hash.
+# KEYS: bucket hash, leases zset, pause string, window hash, then one log zset per counted
+#       window.
 # ARGV: wanted, needed, use tokens (0/1), refill per ms, burst, concurrency cap (0: no
-#       places), lease ms, holder id prefix.
+#       places), lease ms, holder id prefix, then (count, period ms) of each counted window:
+#       a grant needs room in every one (no more than count grants in any period).
 # Grants g with needed <= g <= wanted tokens and places together (places are the members
 # prefix:1..g), or nothing. Returns {g, wait ms, reason, first seq}: reason 0 = granted,
 # 1 = paused (by a pause, or the announced window is spent: wait until its reset), 2 = no
@@ -77,6 +79,7 @@ local want, need = tonumber(ARGV[1]), tonumber(ARGV[2])
 local use_tokens, per_ms, burst = ARGV[3] == '1', tonumber(ARGV[4]), tonumber(ARGV[5])
 local cap, lease = tonumber(ARGV[6]), tonumber(ARGV[7])
 local give, tokens = want, burst
+local logs = {}
 """
     + _WINDOW_GATE
     + """
@@ -87,6 +90,21 @@ if use_tokens then
   end
   if tokens < need then return {0, math.ceil((need - tokens) / per_ms), 2, 0} end
   give = math.min(give, math.floor(tokens))
+  -- windows counted exactly (a log of grants each, KEYS[5..]): never more than n in any p ms,
+  -- so a platform's fixed windows hold however they are aligned
+  for k = 1, math.floor((#ARGV - 8) / 2) do
+    local n, p, key = tonumber(ARGV[7 + 2 * k]), tonumber(ARGV[8 + 2 * k]), KEYS[4 + k]
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - p)
+    local free = n - redis.call('ZCARD', key)
+    if free < need then
+      local r = redis.call('ZRANGE', key, need - free - 1, need - free - 1, 'WITHSCORES')
+      local wait = p
+      if r[2] then wait = tonumber(r[2]) + p - now + 1 end
+      return {0, math.max(1, wait), 2, 0}
+    end
+    give = math.min(give, free, 5000)
+    logs[#logs + 1] = {key, p}
+  end
 end
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -110,6 +128,17 @@ if use_tokens then
   tokens = tokens - give
   redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'ts', now)
   redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+  for _, log in ipairs(logs) do
+    for first = 1, give, 500 do
+      local args = {}
+      for i = first, math.min(give, first + 499) do
+        args[#args + 1] = now
+        args[#args + 1] = ARGV[8] .. ':t' .. i
+      end
+      redis.call('ZADD', log[1], unpack(args))
+    end
+    redis.call('PEXPIRE', log[1], log[2] + 1000)
+  end
 end
 """
     + _WINDOW_SPEND
@@ -179,9 +208,11 @@ if cur > now then return cur end
 return 0
 """
 
-# KEYS: bucket, leases, pause, window. ARGV: refill per ms, burst. Read-only.
-# Returns {tokens as string, live leases, paused until ms, now ms}; "paused" also covers an
-# announced window with nothing left.
+# KEYS: bucket, leases, pause, window, then the counted windows' logs. ARGV: refill per ms,
+# burst, then (count, period ms) of each counted window, as ACQUIRE's. Read-only.
+# Returns {tokens as string (the least the bucket or a log allows), live leases, paused until
+# ms, now ms, then the room left in each counted window};
+# "paused" also covers an announced window with nothing left.
 PEEK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -191,6 +222,12 @@ local b = redis.call('HMGET', KEYS[1], 't', 'ts')
 if b[1] then
   tokens = math.min(burst, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * per_ms)
 end
+local room = {}
+for k = 1, math.floor((#ARGV - 2) / 2) do
+  local n, p = tonumber(ARGV[1 + 2 * k]), tonumber(ARGV[2 + 2 * k])
+  room[k] = n - redis.call('ZCOUNT', KEYS[4 + k], '(' .. (now - p), '+inf')
+  tokens = math.min(tokens, room[k])
+end
 local live = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 local w = redis.call('HMGET', KEYS[4], 'R', 'Z', 'obs', 'seq')
@@ -199,7 +236,7 @@ if w[1] and tonumber(w[2]) > now then
   if avail <= 0 then paused = math.max(paused, tonumber(w[2])) end
 end
 if paused <= now then paused = 0 end
-return {string.format('%.6f', tokens), live, paused, now}
+return {string.format('%.6f', tokens), live, paused, now, unpack(room)}
 """
 
 GRANTED, PAUSED, NO_TOKEN, FULL = 0, 1, 2, 3

@@ -6,6 +6,7 @@ deployment's settings, so an app with a different access tier needs no code chan
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,12 +31,18 @@ class LimitKey:
 @dataclass(frozen=True, slots=True)
 class LimitPolicy:
     """`rate` calls per `per_s` seconds with bursts up to `burst` (default `rate`), and at most
-    `concurrency` calls in flight across all workers (None: no cap)."""
+    `concurrency` calls in flight across all workers (None: no cap).
+
+    `also`: windows counted exactly, each `(requests, per_s)`: never more than `requests` calls
+    in any `per_s` seconds (a log of grants in Redis, not a bucket: a bucket as deep as a
+    window's count lets twice the count through in one window's time). A platform announcing
+    several windows per app key (Tumblr: 1,000 an hour and 5,000 a day) is held to each."""
 
     rate: int
     per_s: float
     burst: int | None = None
     concurrency: int | None = None
+    also: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate < 1 or self.per_s <= 0:
@@ -44,15 +51,36 @@ class LimitPolicy:
             raise ValueError(f"burst must be at least 1, not {self.burst}")
         if self.concurrency is not None and self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1 or None, not {self.concurrency}")
+        for requests, per_s in self.also:
+            if requests < 1 or per_s <= 0:
+                raise ValueError(f"a window needs requests >= 1 and per_s > 0: {requests}/{per_s}")
+
+    @property
+    def depth(self) -> int:
+        """The token bucket's depth."""
+        return self.rate if self.burst is None else self.burst
 
     @property
     def capacity(self) -> int:
         """The most calls that may leave at once after a quiet spell."""
-        return self.rate if self.burst is None else self.burst
+        return min([self.depth, *(n for n, _ in self.also)])
 
     @property
     def per_second(self) -> float:
-        return self.rate / self.per_s
+        """The sustained rate: the slowest of the bucket and the counted windows."""
+        return min([self.rate / self.per_s, *(n / p for n, p in self.also)])
+
+    def started_by(self, seconds: float) -> float:
+        """Calls let out within `seconds` of a quiet spell's end: the bucket's depth and refill,
+        and each counted window's count once per period begun."""
+        bucket = self.depth + self.rate / self.per_s * seconds
+        return min([bucket, *(n * (math.floor(seconds / p) + 1) for n, p in self.also)])
+
+    def all_started_after(self, calls: int) -> float:
+        """Seconds until `calls` calls have all been let out (0 when they fit at once)."""
+        bucket = (calls - self.depth) / (self.rate / self.per_s)
+        counted = ((math.ceil(calls / n) - 1) * p for n, p in self.also)
+        return max([0.0, bucket, *counted])
 
 
 DAY_S = 24 * 3600.0
@@ -65,9 +93,8 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
     """The budget of a key from its platform's declared windows and concurrency cap.
 
     Only windows our calls share bind the limiter: per app and per host. A per-user window never
-    does, since amplifier posts once per account. With several shared windows (an hourly and a
-    daily one) the bucket refills at the slowest window's rate and holds at most the smallest
-    window's count.
+    does, since amplifier posts once per account. Several shared windows (an hourly and a daily
+    one) are each counted exactly (`LimitPolicy.also`): no call leaves while any of them is full.
     """
     declaration = PLATFORMS.get(key.platform)
     if declaration is None:
@@ -77,23 +104,19 @@ def policy_for(key: LimitKey, settings: Settings | None = None) -> LimitPolicy:
 
 
 def policy_from(windows: Sequence[LimitWindow], concurrency: int | None) -> LimitPolicy:
-    """One bucket for a platform's declared windows (see `policy_for`); with no shared window,
+    """The policy of a platform's declared windows (see `policy_for`); with no shared window,
     the polite fallback rate."""
-    shared = [w for w in windows if w.scope is not WindowScope.USER]
+    shared = sorted(
+        {(w.requests, w.per_s) for w in windows if w.scope is not WindowScope.USER},
+        key=lambda w: w[1],
+    )
     if not shared:
         return LimitPolicy(rate=_FALLBACK.rate, per_s=_FALLBACK.per_s, concurrency=concurrency)
-    slowest = min(shared, key=_per_second)
-    burst = min(w.requests for w in shared)
-    return LimitPolicy(
-        rate=slowest.requests,
-        per_s=slowest.per_s,
-        burst=None if burst == slowest.requests else burst,
-        concurrency=concurrency,
-    )
-
-
-def _per_second(window: LimitWindow) -> float:
-    return window.requests / window.per_s
+    (requests, per_s), *more = shared
+    # several windows: each counted exactly; the bucket (the shortest window's) binds nothing
+    # the counts do not, and keeps the single-window policy as it was
+    also = tuple(shared) if more else ()
+    return LimitPolicy(rate=requests, per_s=per_s, concurrency=concurrency, also=also)
 
 
 @dataclass(frozen=True, slots=True)

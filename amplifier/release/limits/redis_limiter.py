@@ -187,7 +187,7 @@ class RedisLimiter:
 
     async def status(self, key: LimitKey) -> LimitStatus:
         st = self._state(key)
-        tokens, live, paused_ms, _now = await self._peek_raw(st)
+        tokens, live, paused_ms, _now, *_room = await self._peek_raw(st)
         return LimitStatus(
             key=key,
             policy=st.policy,
@@ -199,13 +199,18 @@ class RedisLimiter:
     async def remaining(self, key: LimitKey, window_s: float) -> int:
         """How many calls the budget allows in the next `window_s` seconds, pause included."""
         st = self._state(key)
-        tokens, _live, paused_ms, now_ms = await self._peek_raw(st)
-        per_s = st.policy.per_second
+        tokens, _live, paused_ms, now_ms, *room = await self._peek_raw(st)
         wait_s = max(0.0, (paused_ms - now_ms) / 1000)
         if wait_s >= window_s:
             return 0
-        at_resume = min(float(st.policy.capacity), tokens + wait_s * per_s)
-        return math.floor(at_resume + (window_s - wait_s) * per_s + 1e-9)
+        policy = st.policy
+        rate = policy.rate / policy.per_s
+        # the bucket's tokens and refill; each counted window's room now and its count again
+        # per period begun
+        allowed = min(float(policy.depth), tokens + wait_s * rate) + (window_s - wait_s) * rate
+        for (n, p), free in zip(policy.also, room, strict=True):
+            allowed = min(allowed, free + n * math.floor(window_s / p))
+        return math.floor(allowed + 1e-9)
 
     async def aclose(self) -> None:
         """Give back places still queued for release and stop renewing leases."""
@@ -254,7 +259,9 @@ class RedisLimiter:
     async def _flush(self, st: KeyState, queue: Queue, use_tokens: bool, use_places: bool) -> None:
         pending = queue.pending
         policy = st.policy
-        per_ms = repr(policy.per_second / 1000)
+        per_ms = repr(policy.rate / policy.per_s / 1000)
+        depth = policy.depth
+        further = [v for n, p in policy.also for v in (n, round(p * 1000))]
         cap = policy.concurrency if use_places and policy.concurrency is not None else 0
         try:
             while True:
@@ -274,10 +281,11 @@ class RedisLimiter:
                             1,
                             1 if use_tokens else 0,
                             per_ms,
-                            policy.capacity,
+                            depth,
                             cap,
                             self._lease_ms,
                             holder,
+                            *further,
                         ],
                     )
                 except Exception as exc:  # Redis unreachable: every waiter hears it
@@ -333,12 +341,15 @@ class RedisLimiter:
         if members_left := [f"{holder}:{i}" for i in range(index, index + left)] if places else []:
             self._places.release_soon(st, members_left)
 
-    async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int]:
+    async def _peek_raw(self, st: KeyState) -> tuple[float, int, int, int, *tuple[int, ...]]:
+        policy = st.policy
+        counted = [v for n, p in policy.also for v in (n, round(p * 1000))]
         raw = await self._peek(
-            keys=st.redis_keys, args=[repr(st.policy.per_second / 1000), st.policy.capacity]
+            keys=st.redis_keys,
+            args=[repr(policy.rate / policy.per_s / 1000), policy.depth, *counted],
         )
         tokens = raw[0].decode() if isinstance(raw[0], bytes) else str(raw[0])
-        return float(tokens), int(raw[1]), int(raw[2]), int(raw[3])
+        return float(tokens), int(raw[1]), int(raw[2]), int(raw[3]), *(int(r) for r in raw[4:])
 
 
 def _default_lease_s() -> float:

@@ -13,7 +13,7 @@ from config.settings import Settings
 HOUR_S, DAY_S = 3600.0, 86400.0
 
 
-def test_an_hourly_and_a_daily_app_window_make_one_bucket_inside_both() -> None:
+def test_an_hourly_and_a_daily_app_window_are_both_honoured() -> None:
     """Tumblr's shape: 1,000 per hour and 5,000 per day per app."""
     policy = policy_from(
         [LimitWindow(1_000, HOUR_S, WindowScope.APP), LimitWindow(5_000, DAY_S, WindowScope.APP)],
