@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bluesky.declaration import DECLARATION as BLUESKY
 from .declaration import Declaration
 from .mastodon.declaration import DECLARATION as MASTODON
 from .x.declaration import DECLARATION as X
@@ -17,6 +18,7 @@ PLATFORMS: dict[str, Declaration[Any]] = {
     for declaration in (
         X,
         MASTODON,
+        BLUESKY,
     )
 }
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from amplifier.sandbox.emulators import mastodon, x
+from amplifier.sandbox.emulators import bluesky, mastodon, x
 from amplifier.sandbox.kit.dialect import Emulator
 
 EMULATORS: tuple[Emulator[Any], ...] = (
     x.EMULATOR,
     mastodon.EMULATOR,
+    bluesky.EMULATOR,
 )

@@ -77,7 +77,7 @@ def test_no_template_outside_the_platforms_names_one() -> None:
 
 
 def test_each_platform_is_registered_under_its_own_name() -> None:
-    assert list(PLATFORMS) == ["x", "mastodon"]
+    assert list(PLATFORMS) == ["x", "mastodon", "bluesky"]
     for name, found in PLATFORMS.items():
         assert found.name == name and declaration(name) is found
         assert label(name) == found.label

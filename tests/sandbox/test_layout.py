@@ -21,6 +21,7 @@ TELLTALES: dict[str, list[str]] = {
         r"(?i)twitter(?![-_]text|/twitter-text)",  # twitter-text is a library several use
     ],
     "mastodon": [r"(?i)mastodon", r"(?i)\btoots?\b", r"joinmastodon"],
+    "bluesky": [r"(?i)bluesky", r"(?i)\bbsky\b", r"(?i)atproto"],
 }
 
 
