@@ -82,6 +82,13 @@ class Bluesky(Declaration[BlueskySettings]):
             )
         return None
 
+    def settings_of(self, settings: Any) -> BlueskySettings:
+        """The sub-model, with the app's own mode and data directory (where a development key
+        is made): those are the app's settings, however they were given."""
+        sub = super().settings_of(settings)
+        env, data_dir = getattr(settings, "env", sub.env), getattr(settings, "data_dir", None)
+        return sub.model_copy(update={"env": env, "data_dir": data_dir or sub.data_dir})
+
     def _resolver(self, settings: BlueskySettings, timeout: float) -> Resolver:
         return Resolver(
             plc_directory=settings.plc_directory,

@@ -29,4 +29,5 @@ EMULATOR = Emulator(
     many=False,
     settings=BlueskySettings,
     dialect=BlueskyDialect,
+    announce=("handle_domain",),
 )
