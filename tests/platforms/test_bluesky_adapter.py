@@ -108,3 +108,44 @@ def test_an_unknown_outcome_is_settled_by_the_record_key(base: str, adapter: Any
         "/" + stored["idempotency_key"]
     )
     assert post.url is not None and "/post/" in post.url
+
+
+def test_the_posted_record_carries_facets_the_pds_accepted(base: str, adapter: Any) -> None:
+    tokens = connect(adapter, base, "jan")
+    connect(adapter, base, "kim")  # an account the mention can name
+    text = "Ünïcödé 🎉 with @kim.bsky.sandbox: https://example.org/a?b=1 #Library"
+    post = adapter.publish(tokens, text, idempotency_key="amplifier-99")
+    rkey = post.remote_id.rsplit("/", 1)[1]
+    body = adapter._xrpc(
+        tokens,
+        "GET",
+        "com.atproto.repo.getRecord",
+        repo=tokens.extras["did"],
+        collection="app.bsky.feed.post",
+        rkey=rkey,
+    )
+    raw = text.encode()
+    spans = {
+        f["features"][0]["$type"].rsplit("#", 1)[1]: raw[
+            f["index"]["byteStart"] : f["index"]["byteEnd"]
+        ].decode()
+        for f in body["value"]["facets"]
+    }
+    assert spans == {
+        "mention": "@kim.bsky.sandbox",
+        "link": "https://example.org/a?b=1",
+        "tag": "#Library",
+    }
+    [mention] = [f for f in body["value"]["facets"] if "mention" in f["features"][0]["$type"]]
+    assert mention["features"][0]["did"] == resolver(base).identity("kim.bsky.sandbox").did
+
+
+def test_a_text_over_the_limits_is_refused_by_the_pds_too(base: str, adapter: Any) -> None:
+    """The emulator holds the lexicon: what amplifier refuses, the PDS refuses as well."""
+    from amplifier.platforms.base import Rejected
+
+    tokens = connect(adapter, base, "lea")
+    with pytest.raises(Rejected) as caught:
+        adapter.publish(tokens, "👨‍👩‍👧‍👦" * 121, idempotency_key="amplifier-100")
+    assert "3000" in caught.value.message
+    assert adapter.text_problems("👨‍👩‍👧‍👦" * 121)

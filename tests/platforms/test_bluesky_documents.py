@@ -27,6 +27,7 @@ def test_client_metadata_and_jwks_are_served(runtime: Any) -> None:
     assert body["jwks_uri"] == f"{public}/oauth/bluesky/jwks.json"
     [key] = keys.json()["keys"]
     assert key["crv"] == "P-256" and "d" not in key  # the public half only
+    assert (runtime.settings.data_dir / "bluesky-client-key.json").exists()  # made for development
 
 
 def test_production_without_a_key_does_not_offer_bluesky(tmp_path: Any) -> None:
