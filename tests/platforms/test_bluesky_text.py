@@ -75,3 +75,17 @@ def test_the_declaration_counts_as_the_text_rule() -> None:
     bluesky = declaration("bluesky")
     assert bluesky.text_problems("é" * 300) == []
     assert bluesky.text_problems("é" * 301)
+
+
+def test_ratelimit_headers_tell_the_hosts_window_from_the_accounts() -> None:
+    from amplifier.platforms.bluesky.answers import bluesky_rate_windows
+
+    host = {"ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": "2000000000",
+            "ratelimit-policy": "3000;w=300"}  # fmt: skip
+    [window] = bluesky_rate_windows(429, host)
+    assert window.shared and window.exhausted and window.limit == 3000
+    account = {**host, "ratelimit-limit": "5000", "ratelimit-remaining": "12",
+               "ratelimit-policy": "5000;w=3600"}  # fmt: skip
+    [window] = bluesky_rate_windows(200, account)
+    assert not window.shared and not window.exhausted
+    assert bluesky_rate_windows(200, {}) == []

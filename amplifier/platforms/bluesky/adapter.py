@@ -45,8 +45,9 @@ from ..base import (
 )
 from ..egress import PublicOnlyResolver
 from ..logging_guard import silence_token_loggers
+from ..ratewindows import observe_rate_windows
 from . import dpop, text
-from .answers import CREATE_PATH, BlueskyAnswers, NonceRequired
+from .answers import CREATE_PATH, BlueskyAnswers, NonceRequired, bluesky_rate_windows
 from .identity import Resolver
 from .oauth import AuthServer, DpopClient, discover, origin, token_fields
 
@@ -320,6 +321,8 @@ class BlueskyAdapter:
             seconds=self.timeout,
             limit=limit,
             resolver=PublicOnlyResolver() if self.public_only else None,
+            # read by the release's limiter: every answer's window, 429s included
+            observers=(observe_rate_windows(bluesky_rate_windows),),
         )
 
     async def _call_async(

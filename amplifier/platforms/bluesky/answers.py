@@ -22,8 +22,11 @@ OAuth errors ``{"error", "error_description"}`` (RFC 6749 §5.2). Rate limits ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .._answers import POST_CAP, PROFILE_CAP, TOKEN_CAP, Answer, first_text, retry_after, unix_time
 from ..base import AuthExpired, OutcomeUnknown, PlatformError, RateLimited, Rejected, Transient
+from ..ratewindows import RateWindow, _epoch_reset, _window
 
 CREATE_PATH = "/xrpc/com.atproto.repo.createRecord"
 WRITE_PATHS = (CREATE_PATH, "/oauth/token", "/oauth/par")
@@ -103,3 +106,21 @@ def answer_error(answer: Answer, *, write: bool, host: str) -> PlatformError | N
             )
         return Transient(f"{host} failed with {status}: {said}", status=status)
     return Rejected(f"{host} refused the request ({status}): {said}", status=status)
+
+
+def bluesky_rate_windows(status: int, headers: Mapping[str, str]) -> list[RateWindow]:
+    """The window an answer announces (`ratelimit-limit|remaining|reset`, reset in epoch
+    seconds, `ratelimit-policy` "<limit>;w=<seconds>"). Bluesky's PDS reports the limit nearest
+    to being hit: the 5-minute window is the client address's (3,000 requests, shared by all
+    our calls to that host); the hourly and daily ones are the account's write points."""
+    policy = headers.get("ratelimit-policy") or ""
+    seconds = policy.partition("w=")[2].split(";", 1)[0].strip()
+    window = _window(
+        "host" if seconds == "300" else "account",
+        headers.get("ratelimit-limit"),
+        headers.get("ratelimit-remaining"),
+        _epoch_reset(headers.get("ratelimit-reset")),
+        status=status,
+        shared=seconds == "300",
+    )
+    return [window] if window is not None else []
