@@ -76,6 +76,10 @@ class BlueskyDialect(Dialect):
         except ProofError as exc:
             return api.proof_refused(exc, {"DPoP-Nonce": self.oauth.proofs.nonce()})
         token = state.tokens.get(value)
+        # a token minted by the admin API (no consent, no PAR) is bound to the first key that
+        # proves it, as the token endpoint binds the key of its request
+        if token is not None:
+            self.oauth.access_jkt.setdefault(value, jkt)
         if token is None or self.oauth.access_jkt.get(value) != jkt:
             return api.unauthenticated("invalid", nonce)
         if token.revoked:

@@ -297,6 +297,16 @@ class AtprotoAuthorizationServer(AuthorizationServer):
             return oauth_error(400, "invalid_dpop_proof", "DPoP key mismatch")
         return super()._refresh(state, client_id, params)
 
+    def issue(
+        self, state: HostState, user_id: str | None, client_id: str, scopes: frozenset[str]
+    ) -> dict[str, Any]:
+        """The kit's token answer with ``sub``, the account's DID."""
+        body = super().issue(state, user_id, client_id, scopes)
+        user = state.users.get(user_id or "")
+        if user is not None:
+            body["sub"] = did_of(state, user)
+        return body
+
     def token_answer(
         self, state: HostState, user_id: str | None, client_id: str, scopes: frozenset[str]
     ) -> web.Response:
@@ -305,9 +315,6 @@ class AtprotoAuthorizationServer(AuthorizationServer):
         self.access_jkt[body["access_token"]] = jkt
         if "refresh_token" in body:
             self.refresh_jkt[body["refresh_token"]] = jkt
-        user = state.users.get(user_id or "")
-        if user is not None:
-            body["sub"] = did_of(state, user)
         return json_response(body, 200, NO_STORE)
 
     def mint_grant(
