@@ -23,6 +23,7 @@ A declaration answers, for one platform:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -170,6 +171,11 @@ class Declaration(ABC, Generic[S]):
     def build(self, settings: S, wiring: Wiring, host: str) -> PlatformAdapter:
         """An adapter for `host` ("" for an app-wide platform). Raises PlatformError when the
         host could not be prepared (registration refused, unreachable)."""
+
+    def callback_problem(self, adapter: PlatformAdapter, query: Mapping[str, str]) -> str | None:
+        """Why the OAuth callback's parameters cannot be trusted (AT Protocol's `iss` must be the
+        issuer we sent the supporter to), in words for them; None when they can."""
+        return None
 
     def documents(self, settings: S, public_url: str, redirect_uri: str) -> dict[str, Any]:
         """JSON documents the app serves for this platform, by path (an OAuth client's metadata

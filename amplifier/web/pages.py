@@ -24,6 +24,7 @@ from amplifier.connectors import PlatformUnavailable
 from amplifier.consent import ConsentedText, MessageChanged, PersonalTextRefused, consented_text
 from amplifier.crypto import plausible_secret
 from amplifier.models import Campaign, OAuthAttempt
+from amplifier.platforms.registry import declaration
 from amplifier.pledges import (
     PledgeRefused,
     authorize_attempt,
@@ -154,6 +155,11 @@ def oauth_callback(
                 f"{exc} Nothing was recorded; you can start again from the campaign page.",
                 status=502,
             ) from exc
+        distrust = declaration(platform).callback_problem(adapter, dict(request.query_params))
+        if distrust is not None:  # no code of a sign-in we cannot trust is exchanged
+            raise PledgeRefused(
+                "This sign-in cannot be trusted", f"{distrust} Nothing was recorded."
+            )
         authorize_attempt(
             session,
             attempt=attempt,

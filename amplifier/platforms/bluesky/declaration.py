@@ -9,6 +9,7 @@ is their PDS.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -119,6 +120,19 @@ class Bluesky(Declaration[BlueskySettings]):
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         return adapter if isinstance(adapter, BlueskyAdapter) else None
+
+    def callback_problem(self, adapter: PlatformAdapter, query: Mapping[str, str]) -> str | None:
+        """atproto OAuth: the callback's `iss` must be the authorization server of the PAR (RFC
+        9207), or a code from elsewhere could be mixed into this sign-in."""
+        if not isinstance(adapter, BlueskyAdapter):
+            return None
+        expected, got = adapter.auth_server().issuer, query.get("iss", "")
+        if got != expected:
+            return (
+                f"The sign-in came back from “{got or 'nowhere'}”, not from {expected}, "
+                "where it was started."
+            )
+        return None
 
     def documents(self, settings: BlueskySettings, public_url: str, redirect_uri: str) -> (
         dict[str, Any]
