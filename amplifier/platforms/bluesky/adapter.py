@@ -21,7 +21,7 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -49,7 +49,7 @@ from ..ratewindows import observe_rate_windows
 from . import dpop, text
 from .answers import CREATE_PATH, BlueskyAnswers, NonceRequired, bluesky_rate_windows
 from .identity import Resolver
-from .oauth import AuthServer, DpopClient, discover, origin, token_fields
+from .oauth import AuthServer, DpopClient, discover, origin, token_set
 
 silence_token_loggers()
 
@@ -156,7 +156,7 @@ class BlueskyAdapter:
                 f"already): please connect your Bluesky account again. ({exc.message})",
                 status=exc.status,
             ) from None
-        tokens = self._token_set(body, key_json, {})
+        tokens = token_set(body, key_json, {}, self.host)
         # The token's account must live on this PDS, whose server issued it (atproto OAuth,
         # "Identity Authentication"): else another server could speak for any account.
         if self.resolver.pds_of_did(tokens.extras["did"]) != self.pds:
@@ -185,23 +185,10 @@ class BlueskyAdapter:
                 f"{self.host} refused the refresh token ({exc.message}): reconnect",
                 status=exc.status,
             ) from None
-        fresh = self._token_set(body, key_json, tokens.extras)
+        fresh = token_set(body, key_json, tokens.extras, self.host)
         if tokens.extras.get("did") not in (None, fresh.extras["did"]):
             raise AuthExpired(f"{self.host} renewed the session for another account: reconnect")
         return fresh
-
-    def _token_set(self, body: Mapping[str, Any], key_json: str, extras: Mapping[str, str]) -> (
-        TokenSet
-    ):  # fmt: skip
-        access, refresh, seconds, sub = token_fields(body, self.host)
-        scope = body.get("scope")
-        return TokenSet(
-            access_token=access,
-            refresh_token=refresh,
-            expires_at=datetime.now(UTC) + timedelta(seconds=seconds) if seconds else None,
-            scope=scope if isinstance(scope, str) else None,
-            extras={**extras, "dpop_key": key_json, "did": sub},
-        )
 
     # ------------------------------------------------------------------ API
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ import requests
 from joserfc.jwk import ECKey
 
 from .._http import network_error
-from ..base import PlatformError, Rejected, Transient
+from ..base import PlatformError, Rejected, TokenSet, Transient
 from . import dpop
 from .answers import NonceRequired
 
@@ -144,4 +145,28 @@ def token_fields(body: Mapping[str, Any], host: str) -> tuple[str, str | None, i
     return access, refresh if isinstance(refresh, str) and refresh else None, seconds, sub
 
 
-__all__ = ["AuthServer", "DpopClient", "PlatformError", "discover", "origin", "token_fields"]
+def token_set(
+    body: Mapping[str, Any], key_json: str, extras: Mapping[str, str], host: str
+) -> TokenSet:
+    """The tokens of an answer, with the session's key and the account's DID in the extras
+    (and every other extra kept: they belong to the account, not to one pair)."""
+    access, refresh, seconds, sub = token_fields(body, host)
+    scope = body.get("scope")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh,
+        expires_at=datetime.now(UTC) + timedelta(seconds=seconds) if seconds else None,
+        scope=scope if isinstance(scope, str) else None,
+        extras={**extras, "dpop_key": key_json, "did": sub},
+    )
+
+
+__all__ = [
+    "AuthServer",
+    "DpopClient",
+    "PlatformError",
+    "discover",
+    "origin",
+    "token_fields",
+    "token_set",
+]

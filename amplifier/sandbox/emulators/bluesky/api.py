@@ -38,7 +38,7 @@ from amplifier.sandbox.emulators.bluesky.identity import (
 from amplifier.sandbox.emulators.bluesky.lexicon import POST, TID, record_problem
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, count, injected_failure
-from amplifier.sandbox.kit.state import Post, iso, now
+from amplifier.sandbox.kit.state import HostState, Post, iso, now
 from amplifier.sandbox.kit.web_util import apply_latency, host_state, read_params
 
 if TYPE_CHECKING:
@@ -91,11 +91,11 @@ def xrpc(
     return wrap
 
 
-def _window_s(state: object) -> float:
-    return float(state.faults.rate_limit.user_window_s)  # type: ignore[attr-defined]
+def _window_s(state: HostState) -> float:
+    return float(state.faults.rate_limit.user_window_s)
 
 
-def _record_json(state_base: str, post: Post, value: dict[str, object]) -> dict[str, object]:
+def _record_json(post: Post, value: dict[str, object]) -> dict[str, object]:
     return {"uri": post.id, "cid": _cid(value), "value": value}
 
 
@@ -174,7 +174,7 @@ async def get_record(call: Call) -> web.StreamResponse:
     record = _dialect(call.request).records.get(uri)
     if post is None or record is None:
         return xrpc_error(400, "RecordNotFound", f"Could not locate record: {uri}")
-    return call.answer(_record_json("", post, record))
+    return call.answer(_record_json(post, record))
 
 
 @xrpc()
@@ -192,7 +192,7 @@ async def list_records(call: Call) -> web.StreamResponse:
     if cursor:
         posts = [p for p in posts if p.id.rsplit("/", 1)[1] < cursor]
     page = posts[:limit]
-    body: dict[str, object] = {"records": [_record_json("", p, records[p.id]) for p in page]}
+    body: dict[str, object] = {"records": [_record_json(p, records[p.id]) for p in page]}
     if len(posts) > limit:
         body["cursor"] = page[-1].id.rsplit("/", 1)[1]
     return call.answer(body)

@@ -98,8 +98,9 @@ def record_problem(record: Any) -> str | None:
             return problem
     embed = record.get("embed")
     if embed is not None:
+        kind = embed.get("$type") if isinstance(embed, dict) else None
         external = embed.get("external") if isinstance(embed, dict) else None
-        if embed.get("$type") != "app.bsky.embed.external" or not isinstance(external, dict):  # type: ignore[union-attr]
+        if kind != "app.bsky.embed.external" or not isinstance(external, dict):
             return "Record/embed must be an app.bsky.embed.external here"
         if not all(isinstance(external.get(k), str) for k in ("uri", "title", "description")):
             return 'Record/embed/external must have the properties "uri", "title", "description"'
