@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from amplifier.platforms.bluesky import text
 from amplifier.platforms.registry import declaration
 
@@ -89,3 +91,19 @@ def test_ratelimit_headers_tell_the_hosts_window_from_the_accounts() -> None:
     [window] = bluesky_rate_windows(200, account)
     assert not window.shared and not window.exhausted
     assert bluesky_rate_windows(200, {}) == []
+
+
+def test_thousands_of_supporters_on_one_pds_warn_the_owner() -> None:
+    """Bluesky's per-host window (2,700 posts per 5 minutes by default) paces a big release."""
+    from amplifier.limits.capacity import capacity_warnings
+    from config.settings import Settings
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    from amplifier.limits.policy import policy_for
+
+    def policies(key: Any) -> Any:
+        return policy_for(key, settings)
+
+    assert capacity_warnings({"bluesky": 2_000}, release_window_s=60, policies=policies) == []
+    [warning] = capacity_warnings({"bluesky": 10_000}, release_window_s=60, policies=policies)
+    assert "Bluesky" in warning
