@@ -50,7 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency-ms", type=int, default=150, help="the sandbox's answer delay")
     p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     p.add_argument("--compare-workers", action="store_true", help="run with 1, then 2 workers")
-    p.add_argument("--platforms", default="x,mastodon", help="comma-separated: x, mastodon")
+    p.add_argument(
+        "--platforms", default="x,mastodon", help="comma-separated: x, mastodon, bluesky"
+    )
     p.add_argument("--lead-s", type=float, default=20.0, help="from arming to the release T")
     p.add_argument("--timeout-s", type=float, default=None, help="wait for `released` (after T)")
     p.add_argument(
@@ -90,8 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, default=None, help="keep data and logs here")
     args = p.parse_args(argv)
     args.platform_list = [s.strip() for s in args.platforms.split(",") if s.strip()]
-    if not args.platform_list or set(args.platform_list) - {"x", "mastodon"}:
-        p.error("--platforms takes x and/or mastodon")
+    if not args.platform_list or set(args.platform_list) - {"x", "mastodon", "bluesky"}:
+        p.error("--platforms takes x, mastodon and/or bluesky")
     if args.pledges < 1 or args.workers < 1:
         p.error("--pledges and --workers must be at least 1")
     try:
@@ -190,7 +192,7 @@ def limit_requests(
     """`count` posts by fresh sandbox users, spread over the platforms like the pledges."""
     people = seed.split_platforms(count, platforms, "lim")
     work: list[limit.PostRequest] = []
-    for platform in platforms:
+    for platform in [p for p in platforms if p != "bluesky"]:  # DPoP: no bare client here
         base = seed.host_url(stack, platform)
         names = [p.username for p in people if p.platform == platform]
         cid = client_id if platform == "mastodon" else None

@@ -21,6 +21,8 @@ from amplifier.demo.picture import ALT_TEXT, demo_picture
 from amplifier.demo.stack import LocalStack
 from amplifier.media.attach import attach_image
 from amplifier.models import Campaign, CampaignStatus, MastodonApp, Owner, ReviewStatus
+from amplifier.platforms.bluesky.dpop import key_to_json, new_key
+from amplifier.pledges.pledging import encrypt_extras
 from amplifier.timeutil import utcnow
 
 MINT_CHUNK = 5_000
@@ -49,6 +51,8 @@ class Seeded:
 
 
 def host_url(stack: LocalStack, platform: str) -> str:
+    if platform == "bluesky":
+        return str(stack.announced["bluesky_url"])
     return stack.x_url if platform == "x" else stack.mastodon_urls[0]
 
 
@@ -137,9 +141,18 @@ def _pledge_rows(
         token = minted[(who.platform, who.username)]
         expires_in = token.get("expires_in")
         refresh = token.get("refresh_token")
+        extras = None
         if who.platform == "x":
             instance, handle = "", f"@{who.username}"
             profile = f"{stack.x_url}/{who.username}"
+        elif who.platform == "bluesky":
+            # the session's own DPoP key (the emulator binds a minted token to the first key
+            # that proves it) and DID, as a sign-in would leave them in the token extras
+            instance = host_url(stack, "bluesky")
+            handle, profile = f"@{who.username}.bsky.sandbox", f"{instance}/profile/{who.username}"
+            extras = encrypt_extras(
+                {"dpop_key": key_to_json(new_key()), "did": str(token["sub"])}, cipher
+            )
         else:
             instance = stack.mastodon_urls[0]
             domain = instance.split("://", 1)[-1]
@@ -162,6 +175,7 @@ def _pledge_rows(
                 if expires_in is not None
                 else None,
                 "token_scope": token.get("scope"),
+                "token_extras_enc": extras,
                 "created_at": now,
                 "withdrawn_at": None,
             }

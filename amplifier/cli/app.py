@@ -168,7 +168,9 @@ def up(
             announced = sandbox.read_json_line(timeout=30)
             env.update(sandbox_env(announced))
             console.print(
-                f"sandbox: X at {announced['x_url']}, Mastodon at {announced['mastodon_urls'][0]}"
+                f"sandbox: X at {announced['x_url']}, Mastodon at {announced['mastodon_urls'][0]}, "
+                f"Bluesky at {announced['bluesky_url']} "
+                f"(handles NAME.{announced['bluesky_handle_domain']})"
             )
         os.environ.update(env)
         web_proc = stack.start("web", web_argv(settings.web_host, web_port), env=env)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,7 +35,7 @@ from amplifier.demo.picture import attach_demo_picture
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.notify.mailbox import mailbox_dir
 from amplifier.owners.admins import create_admin
-from amplifier.platforms.declaration import AccountHome
+from amplifier.platforms.declaration import AccountHome, ConnectAsks
 from amplifier.platforms.registry import declaration
 from amplifier.timeutil import utcnow
 
@@ -45,16 +45,27 @@ def on_hosts(platform: str) -> bool:
     return declaration(platform).home is AccountHome.SUPPORTER_HOST
 
 
-def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list[Supporter]:
+def make_supporters(
+    count: int,
+    platforms: list[str],
+    mastodon_url: str,
+    handle_domains: Mapping[str, str] | None = None,
+) -> list[Supporter]:
+    """`handle_domains`: for platforms whose connect step asks a handle, the sandbox's domain
+    of handles (`LocalStack.handle_domains`); the supporter types `<username>.<domain>`."""
     people = []
     for i in range(count):
         platform = platforms[i % len(platforms)]
+        username = f"supporter{i:03d}"
+        instance = mastodon_url if on_hosts(platform) else ""
+        if declaration(platform).connect.asks is ConnectAsks.HANDLE:
+            instance = f"{username}.{(handle_domains or {})[platform]}"
         people.append(
             Supporter(
-                username=f"supporter{i:03d}",
+                username=username,
                 platform=platform,
                 followers=100 + (i * 37) % 900,
-                instance=mastodon_url if on_hosts(platform) else "",
+                instance=instance,
                 email=supporter_email(f"supporter{i:03d}"),
             )
         )
@@ -270,7 +281,9 @@ def run_demo(
                 f"release (T) {local_time(campaign['release_at'])}; "
                 f"{supporters:,} supporters pledging…"
             )
-            people = make_supporters(supporters, platforms, stack.mastodon_urls[0])
+            people = make_supporters(
+                supporters, platforms, stack.mastodon_urls[0], stack.handle_domains()
+            )
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))

@@ -41,6 +41,13 @@ class LocalStack:
     runtime: Runtime
     extra: dict[str, str] = field(default_factory=dict)
     sandbox_urls: list[str] = field(default_factory=list)  # every emulated host
+    announced: dict[str, Any] = field(default_factory=dict)  # the sandbox's ready line
+
+    def handle_domains(self) -> dict[str, str]:
+        """platform → the domain of its sandbox handles, for platforms whose accounts are named
+        by a handle."""
+        end = "_handle_domain"
+        return {k[: -len(end)]: str(v) for k, v in self.announced.items() if k.endswith(end)}
 
 
 def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
@@ -53,6 +60,11 @@ def sandbox_env(announced: dict[str, Any]) -> dict[str, str]:
         "AMPLIFIER_X_WEB_BASE": announced["x_url"],
         "AMPLIFIER_MASTODON_ALLOW_HTTP": "true",
         "AMPLIFIER_MASTODON_SUGGESTED_INSTANCE": announced["mastodon_urls"][0],
+        # handles resolve, DID documents and post pages live on the sandbox's PDS
+        "AMPLIFIER_BLUESKY_ALLOW_HTTP": "true",
+        "AMPLIFIER_BLUESKY_HANDLE_RESOLVER": announced["bluesky_url"],
+        "AMPLIFIER_BLUESKY_PLC_DIRECTORY": announced["bluesky_url"],
+        "AMPLIFIER_BLUESKY_WEB_BASE": announced["bluesky_url"],
     }
     for found in PLATFORMS.values():  # the platforms that say how
         env.update(found.sandbox_env(announced))
@@ -141,6 +153,7 @@ def local_stack(
                 mastodon_urls=list(announced["mastodon_urls"]),
                 redis_url=redis,
                 env=env,
+                announced=announced,
                 processes=stack,
                 runtime=runtime,
                 sandbox_urls=sandbox_urls(announced),

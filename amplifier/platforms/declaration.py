@@ -191,6 +191,16 @@ class Declaration(ABC, Generic[S]):
         """An adapter for `host` ("" for an app-wide platform). Raises PlatformError when the
         host could not be prepared (registration refused, unreachable)."""
 
+    def callback_problem(self, adapter: PlatformAdapter, query: Mapping[str, str]) -> str | None:
+        """Why the OAuth callback's parameters cannot be trusted (AT Protocol's `iss` must be the
+        issuer we sent the supporter to), in words for them; None when they can."""
+        return None
+
+    def documents(self, settings: S, public_url: str, redirect_uri: str) -> dict[str, Any]:
+        """JSON documents the app serves for this platform, by path (an OAuth client's metadata
+        document and public keys, where the platform fetches them from us); none by default."""
+        return {}
+
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bluesky.declaration import DECLARATION as BLUESKY
 from .declaration import Declaration
 from .facebook_pages.declaration import DECLARATION as FACEBOOK_PAGES
 from .linkedin.declaration import DECLARATION as LINKEDIN
@@ -25,6 +26,7 @@ PLATFORMS: dict[str, Declaration[Any]] = {
         THREADS,
         LINKEDIN,
         TUMBLR,
+        BLUESKY,
     )
 }
 

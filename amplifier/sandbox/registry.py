@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from amplifier.sandbox.emulators import facebook_pages, linkedin, mastodon, threads, tumblr, x
+from amplifier.sandbox.emulators import (
+    bluesky,
+    facebook_pages,
+    linkedin,
+    mastodon,
+    threads,
+    tumblr,
+    x,
+)
 from amplifier.sandbox.kit.dialect import Emulator
 
 EMULATORS: tuple[Emulator[Any], ...] = (
@@ -19,4 +27,5 @@ EMULATORS: tuple[Emulator[Any], ...] = (
     threads.EMULATOR,
     linkedin.EMULATOR,
     tumblr.EMULATOR,
+    bluesky.EMULATOR,
 )

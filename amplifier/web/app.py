@@ -38,6 +38,7 @@ from amplifier.web import (
     owner_pages,
     owner_updates_pages,
     pages,
+    platform_documents,
     reconnect_pages,
     security,
     updates_api,
@@ -110,6 +111,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(owner_updates_pages.router)
     app.include_router(admin.pages_router)
     app.include_router(mail_pages.router)
+    app.include_router(platform_documents.router)
     app.include_router(mail_pages.api_router)
     app.include_router(account_mail_pages.router)
     app.include_router(updates_api.router)

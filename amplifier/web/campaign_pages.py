@@ -138,6 +138,8 @@ def _start_pledge(
             instance_url = rt.connectors.normalise_host(platform, instance)
         adapter = rt.connectors.for_platform(session, platform, instance_url)
     except ValueError as exc:
+        if step.asks is ConnectAsks.HANDLE:  # the resolver's sentence says what went wrong
+            raise InstanceProblem(str(exc), 422) from exc
         raise InstanceProblem(f"That server address does not look right: {exc}", 422) from exc
     except PlatformUnavailable as exc:
         if asks_host:

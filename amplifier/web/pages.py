@@ -162,6 +162,11 @@ def oauth_callback(
                 f"{exc} Nothing was recorded; you can start again from the campaign page.",
                 kind=Unavailable,
             ) from exc
+        distrust = declaration(platform).callback_problem(adapter, dict(request.query_params))
+        if distrust is not None:  # no code of a sign-in we cannot trust is exchanged
+            raise PledgeRefused(
+                "This sign-in cannot be trusted", f"{distrust} Nothing was recorded."
+            )
         authorize_attempt(
             session,
             attempt=attempt,

@@ -77,13 +77,22 @@ def test_no_template_outside_the_platforms_names_one() -> None:
 
 
 def test_each_platform_is_registered_under_its_own_name() -> None:
-    assert list(PLATFORMS) == ["x", "mastodon", "facebook_pages", "threads", "linkedin", "tumblr"]
+    assert list(PLATFORMS) == [
+        "x",
+        "mastodon",
+        "facebook_pages",
+        "threads",
+        "linkedin",
+        "tumblr",
+        "bluesky",
+    ]
     for name, found in PLATFORMS.items():
         assert found.name == name and declaration(name) is found
         assert label(name) == found.label
     assert label("friendica") == "friendica"
     with pytest.raises(
-        UnknownPlatform, match="choose from x, mastodon, facebook_pages, threads, linkedin, tumblr"
+        UnknownPlatform,
+        match="choose from x, mastodon, facebook_pages, threads, linkedin, tumblr, bluesky",
     ):
         declaration("friendica")
 

@@ -12,11 +12,21 @@ from amplifier.platforms.registry import PLATFORMS
 
 
 def test_registry_describes_each_platform() -> None:
-    assert set(PLATFORMS) == {"x", "mastodon", "facebook_pages", "threads", "linkedin", "tumblr"}
+    assert set(PLATFORMS) == {
+        "x",
+        "mastodon",
+        "facebook_pages",
+        "threads",
+        "linkedin",
+        "tumblr",
+        "bluesky",
+    }
     assert PLATFORMS["x"].label == "X" and "280" in PLATFORMS["x"].max_text
     assert "identical" in PLATFORMS["x"].rules
     assert PLATFORMS["mastodon"].label == "Mastodon" and "500" in PLATFORMS["mastodon"].max_text
     assert "App Review" in PLATFORMS["facebook_pages"].rules
+    assert PLATFORMS["bluesky"].label == "Bluesky"
+    assert "3,000 bytes" in PLATFORMS["bluesky"].max_text
 
 
 def test_routing_rewrites_only_the_configured_hosts() -> None:

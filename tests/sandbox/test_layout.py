@@ -25,6 +25,7 @@ TELLTALES: dict[str, list[str]] = {
     "threads": [r"threads_publish", r"th_exchange_token", r"threads\.net", r"threads_basic"],
     "linkedin": [r"(?i)linkedin", r"urn:li:", r"(?i)restli"],
     "tumblr": [r"(?i)tumblr", r"(?i)\bnpf\b", r"(?i)neue post"],
+    "bluesky": [r"(?i)bluesky", r"(?i)\bbsky\b", r"(?i)atproto"],
 }
 
 
