@@ -25,12 +25,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
 from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .posting import PostingMode, PostPrice, SimilarityRule
 
 
 class AccountHome(StrEnum):
@@ -173,6 +175,30 @@ class Declaration(ABC, Generic[S]):
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""
+        return None
+
+    # posting.py: how supporters may take part, whether texts must differ, what a post costs
+    posting_modes: ClassVar[tuple[PostingMode, ...]] = (PostingMode.AUTOMATIC, PostingMode.OFF)
+
+    def default_mode(self, settings: S) -> PostingMode:
+        """The mode a campaign gets when its owner does not choose one."""
+        return self.posting_modes[0]
+
+    def similarity_rule(self, settings: S) -> SimilarityRule | None:
+        """Whether automated texts must differ from each other, and how much; None: no rule."""
+        return None
+
+    def price(self, settings: S) -> PostPrice | None:
+        """What one automated post costs the deployment; None: nothing."""
+        return None
+
+    def budget_per_campaign(self, settings: S) -> Decimal | None:
+        """The deployment's most for one campaign's automated posts (USD); None: no cap."""
+        return None
+
+    def intent_link(self, text: str, link: str | None = None) -> str | None:
+        """A link opening the platform's composer with `text` ready (INTENT mode); None if the
+        platform has none."""
         return None
 
     def settings_of(self, settings: Any) -> S:
