@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from amplifier import campaign_modes, posting_notes
 from amplifier.fields import http_link, one_line, several_lines
 from amplifier.limits import LimitKey, capacity_warnings, policy_for
 from amplifier.models import Campaign, CampaignStatus, MessageVersion, Pledge, PledgeStatus
@@ -69,6 +70,12 @@ class CampaignCreate(BaseModel):
         le=MAX_PERSONAL_LENGTH,
         description="the longest personal text, in characters; at least the message's own length",
     )
+    platform_modes: dict[str, str] = Field(
+        default_factory=dict,
+        description="how supporters take part on each platform: automatic (posted at T; where "
+        "the platform forbids similar posts, each text must differ), intent (a one-tap link "
+        "mailed at T, nothing posted by API) or off; a platform left out gets its default",
+    )
 
     @field_validator("personal_required")
     @classmethod
@@ -120,6 +127,9 @@ class CampaignCreate(BaseModel):
         problems = personalisation_problems(text, self.personal_required, self.personal_max_length)
         if problems:
             raise ValueError("personalisation: " + "; ".join(problems))
+        problems = campaign_modes.problems(self.platforms, self.platform_modes)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -181,6 +191,14 @@ class CampaignPublic(BaseModel):
         default=False, description="suspended by an admin: no pledges, release held"
     )
     suspension_reason: str | None = None
+    platform_modes: dict[str, str] = Field(
+        default_factory=dict, description="each platform's posting mode (automatic or intent)"
+    )
+    posting_notes: list[str] = Field(
+        default_factory=list,
+        description="what happens on each platform, and each automated platform's estimated "
+        "cost at the goal and at the current pledge count (posting_notes.py)",
+    )
 
 
 class CampaignRuleError(ValueError):
@@ -199,9 +217,12 @@ def create_campaign(
     data: CampaignCreate,
     enabled_platforms: Sequence[str],
     auto_approve: bool = False,
+    settings: Settings | None = None,
 ) -> Campaign:
-    """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review."""
-    disabled = [p for p in data.platforms if p not in enabled_platforms]
+    """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review.
+    `settings` give each platform's default posting mode (campaign_modes.resolve)."""
+    used, modes = campaign_modes.resolve(data.platforms, data.platform_modes, settings)
+    disabled = [p for p in used if p not in enabled_platforms]
     if disabled:
         raise CampaignRuleError(
             f"platforms: {', '.join(disabled)} not configured on this server "
@@ -215,7 +236,8 @@ def create_campaign(
         message_text=data.message_text,
         link=data.link,
         goal=data.goal,
-        platforms=",".join(data.platforms),
+        platforms=",".join(used),
+        platform_modes=campaign_modes.encode(modes),
         pledge_deadline=data.pledge_deadline,
         release_at=data.release_at,
         personalisation_allowed=data.personalisation_allowed,
@@ -337,6 +359,8 @@ def to_public(
         review_reason=campaign.review_reason,
         suspended=is_suspended(campaign),
         suspension_reason=campaign.suspension_reason,
+        platform_modes=campaign_modes.decode(campaign.platform_modes),
+        posting_notes=posting_notes.notes(session, campaign, settings),
     )
 
 

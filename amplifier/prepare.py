@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
+from amplifier import campaign_modes
 from amplifier.connectors import Connectors, PlatformUnavailable
 from amplifier.consent import drop_unconsented
 from amplifier.credentials import RefreshLocks, refresh_locks, refresh_pledge
@@ -31,6 +32,7 @@ from amplifier.notify import events as notify_events
 from amplifier.notify.preflight import check_prepared
 from amplifier.outcomes import describe
 from amplifier.platforms.base import AuthExpired, PlatformError
+from amplifier.platforms.posting import PostingMode
 
 log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=10)
@@ -50,7 +52,11 @@ def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> N
         sa.literal(DeliveryStatus.PENDING.value),
         sa.literal(0),
         sa.literal(False),
-    ).where(col(Pledge.campaign_id) == campaign_id, col(Pledge.status) == PledgeStatus.ACTIVE)
+    ).where(
+        col(Pledge.campaign_id) == campaign_id,
+        col(Pledge.status) == PledgeStatus.ACTIVE,
+        col(Pledge.platform).not_in(_not_posted_by_api(session, campaign_id)),  # intents.py
+    )
     columns = ["pledge_id", "campaign_id", "status", "attempts", "retryable"]
     insert = (
         postgresql.insert(Delivery)
@@ -63,6 +69,13 @@ def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> N
     session.execute(
         update(Campaign).where(col(Campaign.id) == campaign_id).values(release_started_at=now)
     )
+
+
+def _not_posted_by_api(session: Session, campaign_id: int) -> list[str]:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return []
+    return campaign_modes.platforms_in(campaign, PostingMode.INTENT)
 
 
 @dataclass

@@ -6,7 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import amplifier.models
-import amplifier.notify.tables  # noqa: F401
+import amplifier.notify.tables
+import amplifier.posting_tables  # noqa: F401
 from amplifier.db import make_engine
 
 config = context.config

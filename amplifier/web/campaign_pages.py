@@ -15,6 +15,7 @@ from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
+from amplifier import intents
 from amplifier.campaigns import awaiting_reconsent
 from amplifier.connectors import PlatformUnavailable
 from amplifier.crypto import new_secret, plausible_secret
@@ -24,9 +25,10 @@ from amplifier.platforms.registry import declaration
 from amplifier.pledges import PledgeRefused, start_attempt
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web.consent_forms import connect_field
+from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state
+from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
     back_to,
@@ -56,6 +58,8 @@ def render_campaign_page(
     *,
     instance: str | None = None,
     instance_error: str | None = None,
+    intent_email: str = "",
+    intent_error: str | None = None,
 ) -> HTMLResponse:
     assert campaign.id is not None
     state, counts = load_state(session, rt, campaign, for_owner=False, now=utcnow())
@@ -72,6 +76,11 @@ def render_campaign_page(
         enabled=rt.connectors.enabled_platforms(),
         instance=instance,  # what was typed, kept when refused; else the field's suggestion
         instance_error=instance_error,
+        modes=mode_lines(campaign),  # what happens on each platform (posting_words.py)
+        intent=set(intents.intent_platforms(campaign)),
+        intent_email=intent_email,
+        intent_error=intent_error,
+        **consent_fields(campaign),
     )
 
 

@@ -35,6 +35,7 @@ from amplifier.web.consent_forms import (
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state
 from amplifier.web.pledge_outcome import pledge_outcome, status_word
+from amplifier.web.posting_words import intent_button
 from amplifier.web.rendering import message_page, page
 from amplifier.web.supporter_common import (
     TOO_LATE,
@@ -100,6 +101,7 @@ def _manage_page(
         reconsent_action=f"{action}/reconsent",
         problems=problems or [],
         changed=changed,
+        **intent_button(rt, campaign, pledge),
         **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),
     )
 
