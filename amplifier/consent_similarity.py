@@ -91,13 +91,20 @@ def too_close(
 
 
 def refusal(
-    session: Session, campaign: Campaign, platform: str, text: str, settings: Any
+    session: Session,
+    campaign: Campaign,
+    platform: str,
+    text: str,
+    settings: Any,
+    *,
+    pledge_id: int | None = None,
 ) -> list[str]:
-    """The consent page's problems for `text` ([] when it may be pledged)."""
+    """The consent page's problems for `text` ([] when it may be pledged); `pledge_id`: the
+    pledge consenting again, not compared with its own earlier text."""
     rule = rule_for(campaign, platform, settings)
     if rule is None:
         return []
-    found = too_close(session, campaign, platform, text, rule)
+    found = too_close(session, campaign, platform, text, rule, pledge_id=pledge_id)
     return found.problems(label(platform)) if found is not None else []
 
 

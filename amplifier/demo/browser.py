@@ -33,6 +33,7 @@ class Supporter:
     followers: int
     instance: str = ""
     email: str = ""  # given on the consent page with both opt-ins (receipts, updates)
+    text: str = ""  # their own wording, where the organiser allows it ("" keeps the message)
 
 
 def form_token(page: requests.Response) -> str:
@@ -62,7 +63,7 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
-        form = consent_form(consent)
+        form = consent_form(consent, personal_text=who.text or None)
         if who.email:
             form.update(email=who.email, email_receipts="1", email_updates="1")
         done = browser.post(f"{web_url}/pledge/confirm", data=form, timeout=timeout)

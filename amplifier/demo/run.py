@@ -23,6 +23,7 @@ from rich.console import Console
 
 from amplifier.admins import create_admin
 from amplifier.cli_admin import print_report
+from amplifier.demo import distinct
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.mail import (
     MAIL_TICK_S,
@@ -61,24 +62,35 @@ def make_supporters(count: int, platforms: list[str], mastodon_url: str) -> list
 
 
 def schedule_campaign(
-    stack: LocalStack, token: str, *, goal: int, platforms: list[str], release_in: float
+    stack: LocalStack,
+    token: str,
+    *,
+    goal: int,
+    platforms: list[str],
+    release_in: float,
+    overrides: Callable[[dict[str, Any]], dict[str, Any]] = lambda payload: payload,
 ) -> dict[str, Any]:
     now = utcnow()
     deadline = now + timedelta(seconds=release_in - 4)
     release = now + timedelta(seconds=release_in)
+    payload = {
+        "title": "Light up the library",
+        "story": "Our town library closes at six. We ask the council to keep it open late.",
+        "message_text": distinct.MESSAGE,
+        "link": distinct.LINK,
+        "goal": goal,
+        "pledge_deadline": deadline.isoformat(),
+        "release_at": release.isoformat(),
+        "platforms": platforms,
+        # supporters may reword it (keeping the hashtag and link): where a platform forbids
+        # similar posts from many accounts, each one's text must be their own
+        "personalisation_allowed": True,
+        "personal_required": [distinct.HASHTAG],
+    }
     answer = requests.post(
         f"{stack.web_url}/api/campaigns",
         headers={"Authorization": f"Bearer {token}"},
-        json={
-            "title": "Light up the library",
-            "story": "Our town library closes at six. We ask the council to keep it open late.",
-            "message_text": "Keep our library open in the evenings! #LibraryLate",
-            "link": "https://example.org/library-late",
-            "goal": goal,
-            "pledge_deadline": deadline.isoformat(),
-            "release_at": release.isoformat(),
-            "platforms": platforms,
-        },
+        json=overrides(payload),
         timeout=30,
     )
     answer.raise_for_status()
@@ -186,7 +198,7 @@ def check_exactly_once(
     per_user = Counter((p["username"], p["text"]) for p in posts)
     problems = []
     for who in people:
-        n = per_user[(who.username, text)]
+        n = per_user[(who.username, who.text or text)]
         if n != 1:
             problems.append(f"{who.username} ({who.platform}): {n} posts with the consented text")
     strangers = {p["username"] for p in posts} - {who.username for who in people}
@@ -242,10 +254,46 @@ def run_demo(
                 f"release (T) {local_time(campaign['release_at'])}; "
                 f"{supporters:,} supporters pledging…"
             )
-            people = make_supporters(supporters, platforms, stack.mastodon_urls[0])
+            ruled = distinct.ruled_platform() if distinct.ruled_platform() in platforms else None
+            intent = None
+            if ruled is not None:
+                intent = schedule_campaign(
+                    stack,
+                    token,
+                    goal=2,
+                    platforms=[ruled],
+                    release_in=release_in,
+                    overrides=lambda p: distinct.intent_campaign(p, ruled),
+                )
+                approve_as_admin(stack, intent["id"])
+            people = distinct.with_own_texts(
+                make_supporters(supporters, platforms, stack.mastodon_urls[0]), ruled
+            )
+            own = [who for who in people if who.platform == ruled]
+            copycat = own[-1] if len(own) > 1 else None
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))
+                others = [who for who in people if who is not copycat]
+                list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), others))
+            if copycat is not None:
+                reason = distinct.near_duplicate_refused_then_corrected(
+                    stack.web_url, campaign["slug"], copycat
+                )
+                console.print(
+                    f"{len(own)} {ruled} supporters pledged their own texts; "
+                    f"{copycat.username} first tried the message in capitals with emoji, "
+                    f"refused: “{reason[:110]}…”; then pledged in their own words",
+                    soft_wrap=True,
+                )
+            if intent is not None:
+                for n in (1, 2):
+                    distinct.pledge_by_email(
+                        stack.web_url, intent["slug"], supporter_email(f"onetap{n}")
+                    )
+                console.print(
+                    f"campaign {intent['id']} ({ruled} in intent mode, same T): 2 supporters "
+                    "pledged with an email address only; each is mailed a one-tap link at T"
+                )
             console.print(
                 f"{supporters:,} pledges recorded in {time.monotonic() - started:.1f} s; "
                 "waiting for the deadline and the release…"
@@ -259,7 +307,16 @@ def run_demo(
                 stack, token, campaign["id"], until_s=release_in + 90, on_status=tell
             )
             print_report(console, report)
+            if intent is not None:
+                wait_for_report(stack, token, intent["id"], until_s=30)
             mails = wait_for_mail(stack)
+            if intent is not None:
+                counts = requests.get(
+                    f"{stack.web_url}/api/campaigns/{intent['id']}/intents",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ).json()
+                console.print(f"one-tap links: {counts['note']}", soft_wrap=True)
             if keep:
                 where = (
                     f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "

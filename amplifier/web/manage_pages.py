@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from amplifier import consent_similarity
 from amplifier.consent import (
     EDITABLE,
     MessageChanged,
@@ -156,6 +157,23 @@ def reconsent_pledge(
                 personal_text=personal_text,
                 problems=exc.problems,
             )
+        too_close = consent_similarity.refusal(
+            session, campaign, pledge.platform, pledge.post_text, rt.settings, pledge_id=pledge.id
+        )
+        if too_close:  # the platform forbids similar posts: the earlier consent stands
+            session.rollback()
+            return _manage_page(
+                request,
+                session,
+                rt,
+                pledge,
+                campaign,
+                422,
+                action=manage_url,
+                personal_text=personal_text,
+                problems=too_close,
+            )
+        consent_similarity.remember(session, pledge, campaign, rt.settings)
     return message_page(
         request,
         "Thank you: your consent is recorded",
