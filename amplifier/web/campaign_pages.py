@@ -136,6 +136,14 @@ def _start_pledge(
             f"This campaign posts to {platform_labels(campaign.platform_list)} only.",
             status=400,
         )
+    if intents.is_intent(campaign, platform):  # no sign-in: the page's email form instead
+        raise PledgeRefused(
+            "No sign-in needed",
+            f"This campaign posts nothing for you on {platform_label(platform)}: give your "
+            "email address in the form on the campaign page, and at the release time you are "
+            "mailed a link to post the text yourself.",
+            status=409,
+        )
     instance_url = ""
     step = declaration(platform).connect
     asks_host = step.asks is not ConnectAsks.NOTHING  # the supporter names their server

@@ -13,9 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlmodel import select
+from sqlmodel import col, select
 
 from amplifier import campaign_modes, intents
+from amplifier.consent import edit_message
 from amplifier.demo.browser import Supporter, authorize, consent_form, form_token, pledge
 from amplifier.models import Campaign, Pledge
 from amplifier.notify.tables import OutboxMessage
@@ -124,6 +125,15 @@ def test_intent_mode_mails_a_link_at_t_and_counts_clicks_not_posts(
     with runtime.db.session() as session:
         (row,) = session.exec(select(Pledge)).all()
         assert row.access_token_enc is None and row.email == "eve@example.org"
+    with requests.Session() as browser:  # no sign-in is started for this platform
+        page = browser.get(f"{web.url}/c/{campaign.slug}", timeout=10)
+        start = browser.post(
+            f"{web.url}/c/{campaign.slug}/pledge",
+            data={"platform": RULED, "csrf": form_token(page)},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert start.status_code == 409 and "No sign-in needed" in start.text
     early = requests.get(f"{manage}/intent", allow_redirects=False, timeout=10)
     assert early.status_code == 409 and "Nothing was counted" in early.text
     _release_now(runtime, campaign.id)
@@ -209,3 +219,25 @@ def test_the_campaign_page_says_what_happens(runtime: Runtime, web: LiveWeb, mod
     page = requests.get(f"{web.url}/c/{campaign.slug}", timeout=10)
     words = PostingMode(mode).words
     assert escape(words, quote=False) in page.text
+
+
+def test_a_reconsent_is_held_to_the_same_rule(runtime: Runtime, web: LiveWeb) -> None:
+    campaign = _campaign(runtime, goal=2)
+    first = f"I swam in this river every summer as a kid; it deserves better. #River {LINK}"
+    assert _confirm(web, campaign.slug, Supporter("hal", RULED, 5), first).status_code == 200
+    manage = pledge(web.url, campaign.slug, Supporter("ida", RULED, 5))  # the message itself
+    with runtime.db.session() as session:
+        row = session.get(Campaign, campaign.id)
+        assert row is not None
+        edit_message(session, row, "Protect the river now #River", LINK, prepare_lead_s=60)
+    with requests.Session() as browser:
+        page = browser.get(manage, timeout=10)
+        copy = f"I SWAM in this river every summer as a kid, it deserves better! #River {LINK}"
+        answer = browser.post(
+            f"{manage}/reconsent", data=consent_form(page, personal_text=copy), timeout=10
+        )
+    assert answer.status_code == 422, answer.text
+    assert "write the message in your own words" in answer.text
+    with runtime.db.session() as session:
+        ida = session.exec(select(Pledge).where(col(Pledge.handle).contains("ida"))).one()
+        assert ida.consented_version == 1  # the earlier consent stands
