@@ -108,16 +108,18 @@ def queue_mails(session: Session, *, campaign_id: int) -> int:
             col(Pledge.consented_version) == campaign.message_version,
         )
     ).all()
+    linked = set(
+        session.exec(select(IntentLink.pledge_id).where(IntentLink.campaign_id == campaign_id))
+    )
     queued = 0
     for pledge in pledges:
         assert pledge.id is not None
-        if session.exec(select(IntentLink.id).where(IntentLink.pledge_id == pledge.id)).first():
+        if pledge.id in linked:
             continue
-        session.add(IntentLink(pledge_id=pledge.id, campaign_id=campaign_id))
-        if pledge.email and enqueue(
+        mailed = bool(pledge.email) and enqueue(
             session,
             kind="intent_at_release",
-            recipient=pledge.email,
+            recipient=pledge.email or "",
             dedup_key=f"intent:{pledge.id}",
             campaign_id=campaign_id,
             pledge_id=pledge.id,
@@ -127,13 +129,17 @@ def queue_mails(session: Session, *, campaign_id: int) -> int:
                 "platform_label": label(pledge.platform),
                 "post_text": pledge.post_text,
             },
-        ):
-            queued += 1
-    session.execute(
-        update(IntentLink)
-        .where(col(IntentLink.campaign_id) == campaign_id, col(IntentLink.mailed_at).is_(None))
-        .values(mailed_at=campaign.release_at)
-    )
+        )
+        # without an address (an automated pledge moved here by the budget) only the manage
+        # page's button reaches the supporter: counted as a link, not as one sent
+        session.add(
+            IntentLink(
+                pledge_id=pledge.id,
+                campaign_id=campaign_id,
+                mailed_at=campaign.release_at if mailed else None,
+            )
+        )
+        queued += mailed
     session.flush()
     return queued
 

@@ -191,6 +191,8 @@ def test_the_owner_sees_the_cost_and_the_budget_falls_back_to_intents(
         assert judged is not None
         assert campaign_modes.mode_of(judged, RULED) is PostingMode.INTENT
         assert len(session.exec(select(IntentLink)).all()) == 2
+        counts = intents.counts(session, campaign.id)  # type: ignore[arg-type]
+    assert (counts.pledged, counts.sent) == (2, 0)  # no address given: the manage page's button
 
 
 def test_modes_are_checked_at_creation(runtime: Runtime, web: LiveWeb) -> None:
