@@ -54,6 +54,13 @@ def notes(session: Session, campaign: Campaign, settings: Any | None) -> list[st
         found.append(f"{name}: {mode.value}: {words}.")
         if mode is not PostingMode.AUTOMATIC or settings is None:
             continue
+        rule = PLATFORMS[platform].similarity_rule(PLATFORMS[platform].settings_of(settings))
+        if rule is not None and not campaign.personalisation_allowed:
+            found.append(
+                f"{name} refuses texts too close to each other from the accounts of one app, "
+                "and supporters may not reword this message: only the first can pledge there. "
+                f"Allow personalisation, or choose intent mode for {name}."
+            )
         pledged = _pledged(session, campaign.id, platform)
         at_goal = estimate(campaign, platform, campaign.goal, settings)
         at_now = estimate(campaign, platform, pledged, settings)

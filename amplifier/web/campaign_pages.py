@@ -76,7 +76,7 @@ def render_campaign_page(
         enabled=rt.connectors.enabled_platforms(),
         instance=instance,  # what was typed, kept when refused; else the field's suggestion
         instance_error=instance_error,
-        modes=mode_lines(campaign),  # what happens on each platform (posting_words.py)
+        modes=mode_lines(campaign, rt),  # what happens on each platform (posting_words.py)
         intent=set(intents.intent_platforms(campaign)),
         intent_email=intent_email,
         intent_error=intent_error,

@@ -31,16 +31,16 @@ def distinct_note(campaign: Campaign, platform: str, rt: Runtime) -> str:
     )
 
 
-def mode_lines(campaign: Campaign) -> list[tuple[str, str, bool]]:
+def mode_lines(campaign: Campaign, rt: Runtime) -> list[tuple[str, str, bool]]:
     """(platform label, what happens there, whether a one-tap link replaces posting)."""
-    return [
-        (
-            label(p),
-            campaign_modes.mode_of(campaign, p).words,
-            campaign_modes.mode_of(campaign, p) is PostingMode.INTENT,
-        )
-        for p in campaign.platform_list
-    ]
+    lines = []
+    for p in campaign.platform_list:
+        mode = campaign_modes.mode_of(campaign, p)
+        words = mode.words
+        if consent_similarity.rule_for(campaign, p, rt.settings) is not None:
+            words += ", in your own words: a text too close to another supporter's is refused"
+        lines.append((label(p), words, mode is PostingMode.INTENT))
+    return lines
 
 
 def intent_button(rt: Runtime, campaign: Campaign, pledge: Pledge) -> dict[str, Any]:
