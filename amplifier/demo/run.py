@@ -255,44 +255,62 @@ def run_demo(
                 f"{supporters:,} supporters pledging…"
             )
             ruled = distinct.ruled_platform() if distinct.ruled_platform() in platforms else None
-            intent = None
-            if ruled is not None:
+            people = distinct.with_own_texts(
+                make_supporters(supporters, platforms, stack.mastodon_urls[0]), ruled
+            )
+            own = [who for who in people if who.platform == ruled]
+            pair = (own[0], own[-1]) if len(own) > 1 else None  # the message's, then a copy
+            refused: list[str] = []
+            intents: list[dict[str, Any]] = []
+
+            def copy_refused_then_own() -> None:
+                assert pair is not None
+                pledge(stack.web_url, campaign["slug"], pair[0])
+                refused.append(
+                    distinct.near_duplicate_refused_then_corrected(
+                        stack.web_url, campaign["slug"], pair[1]
+                    )
+                )
+
+            def intent_mode() -> None:  # a second campaign, about the same T: links by mail
+                assert ruled is not None
                 intent = schedule_campaign(
                     stack,
                     token,
                     goal=2,
                     platforms=[ruled],
-                    release_in=release_in,
+                    release_in=release_in - 1,
                     overrides=lambda p: distinct.intent_campaign(p, ruled),
                 )
                 approve_as_admin(stack, intent["id"])
-            people = distinct.with_own_texts(
-                make_supporters(supporters, platforms, stack.mastodon_urls[0]), ruled
-            )
-            own = [who for who in people if who.platform == ruled]
-            copycat = own[-1] if len(own) > 1 else None
+                for n in (1, 2):
+                    email = supporter_email(f"onetap{n}")
+                    distinct.pledge_by_email(stack.web_url, intent["slug"], email)
+                intents.append(intent)
+
+            def pledge_one(who: Supporter) -> Callable[[], object]:
+                return lambda: pledge(stack.web_url, campaign["slug"], who)
+
+            jobs = [pledge_one(who) for who in people if pair is None or who not in pair]
+            if pair is not None:
+                jobs.append(copy_refused_then_own)
+            if ruled is not None:
+                jobs.append(intent_mode)
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=8) as pool:
-                others = [who for who in people if who is not copycat]
-                list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), others))
-            if copycat is not None:
-                reason = distinct.near_duplicate_refused_then_corrected(
-                    stack.web_url, campaign["slug"], copycat
-                )
+                list(pool.map(lambda job: job(), jobs))
+            intent = intents[0] if intents else None
+            if pair is not None:
                 console.print(
                     f"{len(own)} {ruled} supporters pledged their own texts; "
-                    f"{copycat.username} first tried the message in capitals with emoji, "
-                    f"refused: “{reason[:110]}…”; then pledged in their own words",
+                    f"{pair[1].username} first tried the message in capitals with emoji, "
+                    f"refused: “{refused[0][:110]}…”; then pledged in their own words",
                     soft_wrap=True,
                 )
             if intent is not None:
-                for n in (1, 2):
-                    distinct.pledge_by_email(
-                        stack.web_url, intent["slug"], supporter_email(f"onetap{n}")
-                    )
                 console.print(
-                    f"campaign {intent['id']} ({ruled} in intent mode, same T): 2 supporters "
-                    "pledged with an email address only; each is mailed a one-tap link at T"
+                    f"campaign {intent['id']} ({ruled} in intent mode): 2 supporters pledged "
+                    "with an email address only; each is mailed a one-tap link at its T"
                 )
             console.print(
                 f"{supporters:,} pledges recorded in {time.monotonic() - started:.1f} s; "
