@@ -149,6 +149,9 @@ class Campaign(SQLModel, table=True):
     personalisation_allowed: bool = False
     personal_required: str = Field(default="", max_length=1_000)  # one fragment per line
     personal_max_length: int | None = None
+    # how supporters take part on each platform (platforms/posting.py), "name=mode,…"; a
+    # platform missing here (campaigns made before modes existed) is posted automatically
+    platform_modes: str = Field(default="", max_length=400)
 
     @property
     def platform_list(self) -> list[str]:

@@ -49,6 +49,7 @@ class Runtime:
                 now=self.clock.now(),
                 lead_s=self.settings.release_prepare_lead_s if lead_s is None else lead_s,
                 lease_s=self.settings.release_lease_s,
+                settings=self.settings,
             )
 
     def prepare(self, campaign_id: int) -> Preparation:

@@ -159,6 +159,9 @@ def make_settings(
         "platform_timeout_s": 5.0,
         # most tests run as a private deployment; tests of moderation turn this off
         "moderation_auto_approve": True,
+        # the older tests pledge one text from many sandbox X accounts; the similarity check is
+        # on in the tests of it (tests/app/test_posting_modes.py) and in the demo
+        "x_allow_similar_texts": True,
     }
     if sandbox is not None:
         values.update(

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
+from amplifier.campaigns import modes as campaign_modes
+from amplifier.campaigns import posting_notes
 from amplifier.campaigns.moderation import is_suspended, may_arm, review_status_at_creation
 from amplifier.campaigns.personalise import decode_required, encode_required
 from amplifier.campaigns.rules import (
@@ -75,6 +77,14 @@ class CampaignPublic(BaseModel):
         default=False, description="suspended by an admin: no pledges, release held"
     )
     suspension_reason: str | None = None
+    platform_modes: dict[str, str] = Field(
+        default_factory=dict, description="each platform's posting mode (automatic or intent)"
+    )
+    posting_notes: list[str] = Field(
+        default_factory=list,
+        description="what happens on each platform, and each automated platform's estimated "
+        "cost at the goal and at the current pledge count (posting_notes.py)",
+    )
 
 
 def _slug_for(title: str) -> str:
@@ -89,9 +99,12 @@ def create_campaign(
     data: CampaignCreate,
     enabled_platforms: Sequence[str],
     auto_approve: bool = False,
+    settings: Settings | None = None,
 ) -> Campaign:
-    """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review."""
-    disabled = [p for p in data.platforms if p not in enabled_platforms]
+    """`auto_approve` is the deployment's `moderation_auto_approve`: else it waits for review.
+    `settings` give each platform's default posting mode (campaign_modes.resolve)."""
+    used, modes = campaign_modes.resolve(data.platforms, data.platform_modes, settings)
+    disabled = [p for p in used if p not in enabled_platforms]
     if disabled:
         raise CampaignInvalid(
             f"platforms: {', '.join(disabled)} not configured on this server "
@@ -105,7 +118,8 @@ def create_campaign(
         message_text=data.message_text,
         link=data.link,
         goal=data.goal,
-        platforms=",".join(data.platforms),
+        platforms=",".join(used),
+        platform_modes=campaign_modes.encode(modes),
         pledge_deadline=data.pledge_deadline,
         release_at=data.release_at,
         personalisation_allowed=data.personalisation_allowed,
@@ -197,6 +211,8 @@ def to_public(
         review_reason=campaign.review_reason,
         suspended=is_suspended(campaign),
         suspension_reason=campaign.suspension_reason,
+        platform_modes=campaign_modes.decode(campaign.platform_modes),
+        posting_notes=posting_notes.notes(session, campaign, settings),
     )
 
 

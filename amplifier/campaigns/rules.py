@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from amplifier.campaigns import modes as campaign_modes
 from amplifier.campaigns.fields import http_link, one_line, several_lines
 from amplifier.campaigns.personalise import MAX_FRAGMENTS, MAX_PERSONAL_LENGTH, fragment_problems
 from amplifier.errors import AmplifierError, Conflict, InvalidInput
@@ -59,6 +60,12 @@ class CampaignCreate(BaseModel):
         ge=1,
         le=MAX_PERSONAL_LENGTH,
         description="the longest personal text, in characters; at least the message's own length",
+    )
+    platform_modes: dict[str, str] = Field(
+        default_factory=dict,
+        description="how supporters take part on each platform: automatic (posted at T; where "
+        "the platform forbids similar posts, each text must differ), intent (a one-tap link "
+        "mailed at T, nothing posted by API) or off; a platform left out gets its default",
     )
 
     @field_validator("personal_required")
@@ -111,6 +118,9 @@ class CampaignCreate(BaseModel):
         problems = personalisation_problems(text, self.personal_required, self.personal_max_length)
         if problems:
             raise ValueError("personalisation: " + "; ".join(problems))
+        problems = campaign_modes.problems(self.platforms, self.platform_modes)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -54,6 +55,10 @@ def campaign_create(
         int | None, typer.Option(help="owner id (operator mode; with --token, that owner)")
     ] = None,
     token: TokenOption = None,
+    modes: Annotated[
+        str, typer.Option(help="posting modes, e.g. NAME=intent,NAME=off (automatic|intent|off)")
+    ] = "",
+    personalise: Annotated[bool, typer.Option(help="supporters may reword the text")] = False,
 ) -> None:
     """Schedule a blast (times with a zone, e.g. 2026-12-01T18:00:00+01:00)."""
     rt = get_runtime()
@@ -67,6 +72,8 @@ def campaign_create(
             pledge_deadline=deadline,
             release_at=release,
             platforms=platforms.split(","),
+            platform_modes=dict(m.strip().partition("=")[::2] for m in modes.split(",") if m),
+            personalisation_allowed=personalise,
         )
     except ValidationError as exc:
         for error in exc.errors():
@@ -96,6 +103,7 @@ def campaign_create(
                 data=data,
                 enabled_platforms=rt.connectors.enabled_platforms(),
                 auto_approve=rt.settings.moderation_auto_approve,
+                settings=rt.settings,
             )
         except CampaignRuleError as exc:
             console.print(f"[red]{exc}[/]")
@@ -108,6 +116,8 @@ def campaign_create(
         console.print(f"[yellow]{platform}:[/] {rules}")
     for warning in public.capacity_warnings:
         console.print(f"[red]capacity:[/] {warning}")
+    for note in public.posting_notes:
+        console.print(f"[yellow]posting:[/] {escape(note)}", soft_wrap=True)
 
 
 @campaign_app.command("list")

@@ -35,6 +35,7 @@ class Supporter:
     instance: str = ""
     email: str = ""  # given on the consent page with both opt-ins (receipts, updates)
     account: str = ""  # where the platform asks which account posts (a Page): its name
+    text: str = ""  # their own wording, where the organiser allows it ("" keeps the message)
 
 
 def form_token(page: requests.Response) -> str:
@@ -66,7 +67,7 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
             consent = choose_account(browser, web_url, consent, who.account, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
-        form = consent_form(consent)
+        form = consent_form(consent, personal_text=who.text or None)
         if who.email:
             form.update(email=who.email, email_receipts="1", email_updates="1")
         done = browser.post(f"{web_url}/pledge/confirm", data=form, timeout=timeout)

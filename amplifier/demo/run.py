@@ -23,6 +23,7 @@ from rich.console import Console
 
 from amplifier.campaigns.report import CampaignReport
 from amplifier.cli.campaign import print_report
+from amplifier.demo import distinct
 from amplifier.demo.browser import Supporter, pledge
 from amplifier.demo.mail import (
     MAIL_TICK_S,
@@ -73,24 +74,35 @@ def make_supporters(
 
 
 def schedule_campaign(
-    stack: LocalStack, token: str, *, goal: int, platforms: list[str], release_in: float
+    stack: LocalStack,
+    token: str,
+    *,
+    goal: int,
+    platforms: list[str],
+    release_in: float,
+    overrides: Callable[[dict[str, Any]], dict[str, Any]] = lambda payload: payload,
 ) -> dict[str, Any]:
     now = utcnow()
     deadline = now + timedelta(seconds=release_in - 4)
     release = now + timedelta(seconds=release_in)
+    payload = {
+        "title": "Light up the library",
+        "story": "Our town library closes at six. We ask the council to keep it open late.",
+        "message_text": distinct.MESSAGE,
+        "link": distinct.LINK,
+        "goal": goal,
+        "pledge_deadline": deadline.isoformat(),
+        "release_at": release.isoformat(),
+        "platforms": platforms,
+        # supporters may reword it (keeping the hashtag and link): where a platform forbids
+        # similar posts from many accounts, each one's text must be their own
+        "personalisation_allowed": True,
+        "personal_required": [distinct.HASHTAG],
+    }
     answer = requests.post(
         f"{stack.web_url}/api/campaigns",
         headers={"Authorization": f"Bearer {token}"},
-        json={
-            "title": "Light up the library",
-            "story": "Our town library closes at six. We ask the council to keep it open late.",
-            "message_text": "Keep our library open in the evenings! #LibraryLate",
-            "link": "https://example.org/library-late",
-            "goal": goal,
-            "pledge_deadline": deadline.isoformat(),
-            "release_at": release.isoformat(),
-            "platforms": platforms,
-        },
+        json=overrides(payload),
         timeout=30,
     )
     answer.raise_for_status()
@@ -208,7 +220,7 @@ def check_exactly_once(
     per_user = Counter((p["username"], p["text"]) for p in posts)
     problems = []
     for who in people:
-        n = per_user[(posting_account(who), text)]
+        n = per_user[(posting_account(who), who.text or text)]
         if n != 1:
             problems.append(f"{who.username} ({who.platform}): {n} posts with the consented text")
     for post in posts if alt_text is not None else []:
@@ -281,12 +293,67 @@ def run_demo(
                 f"release (T) {local_time(campaign['release_at'])}; "
                 f"{supporters:,} supporters pledging…"
             )
-            people = make_supporters(
-                supporters, platforms, stack.mastodon_urls[0], stack.handle_domains()
+            ruled = distinct.ruled_platform() if distinct.ruled_platform() in platforms else None
+            people = distinct.with_own_texts(
+                make_supporters(
+                    supporters, platforms, stack.mastodon_urls[0], stack.handle_domains()
+                ),
+                ruled,
             )
+            own = [who for who in people if who.platform == ruled]
+            pair = (own[0], own[-1]) if len(own) > 1 else None  # the message's, then a copy
+            refused: list[str] = []
+            intents: list[dict[str, Any]] = []
+
+            def copy_refused_then_own() -> None:
+                assert pair is not None
+                pledge(stack.web_url, campaign["slug"], pair[0])
+                refused.append(
+                    distinct.near_duplicate_refused_then_corrected(
+                        stack.web_url, campaign["slug"], pair[1]
+                    )
+                )
+
+            def intent_mode() -> None:  # a second campaign, about the same T: links by mail
+                assert ruled is not None
+                intent = schedule_campaign(
+                    stack,
+                    token,
+                    goal=2,
+                    platforms=[ruled],
+                    release_in=release_in - 1,
+                    overrides=lambda p: distinct.intent_campaign(p, ruled),
+                )
+                approve_as_admin(stack, intent["id"])
+                for n in (1, 2):
+                    email = supporter_email(f"onetap{n}")
+                    distinct.pledge_by_email(stack.web_url, intent["slug"], email)
+                intents.append(intent)
+
+            def pledge_one(who: Supporter) -> Callable[[], object]:
+                return lambda: pledge(stack.web_url, campaign["slug"], who)
+
+            jobs = [pledge_one(who) for who in people if pair is None or who not in pair]
+            if pair is not None:
+                jobs.append(copy_refused_then_own)
+            if ruled is not None:
+                jobs.append(intent_mode)
             started = time.monotonic()
             with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda who: pledge(stack.web_url, campaign["slug"], who), people))
+                list(pool.map(lambda job: job(), jobs))
+            intent = intents[0] if intents else None
+            if pair is not None:
+                console.print(
+                    f"{len(own)} {ruled} supporters pledged their own texts; "
+                    f"{pair[1].username} first tried the message in capitals with emoji, "
+                    f"refused: “{refused[0][:110]}…”; then pledged in their own words",
+                    soft_wrap=True,
+                )
+            if intent is not None:
+                console.print(
+                    f"campaign {intent['id']} ({ruled} in intent mode): 2 supporters pledged "
+                    "with an email address only; each is mailed a one-tap link at its T"
+                )
             console.print(
                 f"{supporters:,} pledges recorded in {time.monotonic() - started:.1f} s; "
                 "waiting for the deadline and the release…"
@@ -300,7 +367,16 @@ def run_demo(
                 stack, token, campaign["id"], until_s=release_in + 90, on_status=tell
             )
             print_report(console, report)
+            if intent is not None:
+                wait_for_report(stack, token, intent["id"], until_s=30)
             mails = wait_for_mail(stack)
+            if intent is not None:
+                counts = requests.get(
+                    f"{stack.web_url}/api/campaigns/{intent['id']}/intents",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ).json()
+                console.print(f"one-tap links: {counts['note']}", soft_wrap=True)
             if keep:
                 where = (
                     f"kept in {mailbox_dir(stack.runtime.settings)} as .eml files "

@@ -5,8 +5,6 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import amplifier.models
-import amplifier.notify.tables  # noqa: F401
 from amplifier.db import make_engine
 
 config = context.config

@@ -54,6 +54,7 @@ KINDS: dict[str, Kind] = {
         Kind("message_changed", RECEIPTS),
         Kind("reconnect_needed", RECEIPTS),
         Kind("post_outcome", RECEIPTS),
+        Kind("intent_at_release", RECEIPTS),  # intents.py: the one-tap link at T
         Kind("campaign_update", UPDATES),
     )
 }

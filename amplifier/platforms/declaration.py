@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
@@ -43,6 +44,7 @@ from .base import (
     TextLimit,
 )
 from .media_rules import MediaRules
+from .posting import PostingMode, PostPrice, SimilarityRule
 
 
 class AccountHome(StrEnum):
@@ -218,6 +220,30 @@ class Declaration(ABC, Generic[S]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """What the adapter does for a post during preparation (uploads, containers); None:
         the platform publishes in one call and nothing is staged."""
+        return None
+
+    # posting.py: how supporters may take part, whether texts must differ, what a post costs
+    posting_modes: ClassVar[tuple[PostingMode, ...]] = (PostingMode.AUTOMATIC, PostingMode.OFF)
+
+    def default_mode(self, settings: S) -> PostingMode:
+        """The mode a campaign gets when its owner does not choose one."""
+        return self.posting_modes[0]
+
+    def similarity_rule(self, settings: S) -> SimilarityRule | None:
+        """Whether automated texts must differ from each other, and how much; None: no rule."""
+        return None
+
+    def price(self, settings: S) -> PostPrice | None:
+        """What one automated post costs the deployment; None: nothing."""
+        return None
+
+    def budget_per_campaign(self, settings: S) -> Decimal | None:
+        """The deployment's most for one campaign's automated posts (USD); None: no cap."""
+        return None
+
+    def intent_link(self, text: str, link: str | None = None) -> str | None:
+        """A link opening the platform's composer with `text` ready (INTENT mode); None if the
+        platform has none."""
         return None
 
     def settings_of(self, settings: Any) -> S:

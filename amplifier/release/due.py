@@ -18,14 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from amplifier.campaigns import posting_notes
 from amplifier.campaigns.lifecycle import finish_release, judge_due_campaigns
 from amplifier.campaigns.moderation import release_not_held
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from amplifier.pledges.pledging import purge_expired_attempts
+from amplifier.release import intents
 from amplifier.release.prepare import create_deliveries
 
 
@@ -35,7 +38,9 @@ class DueWork:
     releases: list[int] = field(default_factory=list)  # leased now: prepare, then fire
 
 
-def collect_due_work(session: Session, *, now: datetime, lead_s: float, lease_s: float) -> DueWork:
+def collect_due_work(
+    session: Session, *, now: datetime, lead_s: float, lease_s: float, settings: Any = None
+) -> DueWork:
     """Judge what reached its deadline; lease each campaign whose release is due within the lead.
 
     A campaign is handed out only with a lease (`lease_until`): while its firers run they renew
@@ -43,6 +48,10 @@ def collect_due_work(session: Session, *, now: datetime, lead_s: float, lease_s:
     tick hands the rest of the work (pending rows, stale claims) to new firers.
     """
     work = DueWork(judged=judge_due_campaigns(session, now=now))
+    for judged_id, verdict in work.judged:  # over a platform's budget: intents instead
+        armed = session.get(Campaign, judged_id)
+        if verdict == CampaignStatus.ARMED and settings is not None and armed is not None:
+            posting_notes.fall_back_over_budget(session, armed, settings)
     purge_expired_attempts(session, now=now)
     horizon = now + timedelta(seconds=lead_s)
     lease_until = now + timedelta(seconds=lease_s)
@@ -74,6 +83,7 @@ def collect_due_work(session: Session, *, now: datetime, lead_s: float, lease_s:
             continue
         if status == CampaignStatus.ARMED:
             create_deliveries(session, campaign_id=campaign_id, now=now)
+            intents.queue_mails(session, campaign_id=campaign_id)  # mailed at T
         work.releases.append(campaign_id)
     return work
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
+from amplifier.campaigns import modes as campaign_modes
 from amplifier.campaigns.consent import drop_unconsented
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
@@ -30,6 +31,7 @@ from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeS
 from amplifier.notify import events as notify_events
 from amplifier.notify.preflight import check_prepared
 from amplifier.platforms.base import AuthExpired, PlatformError
+from amplifier.platforms.posting import PostingMode
 from amplifier.pledges.connectors import Connectors, PlatformUnavailable
 from amplifier.release.credentials import RefreshLocks, refresh_locks, refresh_pledge
 from amplifier.release.outcomes import describe
@@ -53,7 +55,11 @@ def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> N
         sa.literal(DeliveryStatus.PENDING.value),
         sa.literal(0),
         sa.literal(False),
-    ).where(col(Pledge.campaign_id) == campaign_id, col(Pledge.status) == PledgeStatus.ACTIVE)
+    ).where(
+        col(Pledge.campaign_id) == campaign_id,
+        col(Pledge.status) == PledgeStatus.ACTIVE,
+        col(Pledge.platform).not_in(_not_posted_by_api(session, campaign_id)),  # intents.py
+    )
     columns = ["pledge_id", "campaign_id", "status", "attempts", "retryable"]
     insert = (
         postgresql.insert(Delivery)
@@ -66,6 +72,13 @@ def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> N
     session.execute(
         update(Campaign).where(col(Campaign.id) == campaign_id).values(release_started_at=now)
     )
+
+
+def _not_posted_by_api(session: Session, campaign_id: int) -> list[str]:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return []
+    return campaign_modes.platforms_in(campaign, PostingMode.INTENT)
 
 
 @dataclass

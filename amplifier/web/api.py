@@ -34,6 +34,7 @@ def create(
             data=data,
             enabled_platforms=rt.connectors.enabled_platforms(),
             auto_approve=rt.settings.moderation_auto_approve,
+            settings=rt.settings,
         )
     except CampaignRuleError as exc:
         raise http_error(exc) from exc

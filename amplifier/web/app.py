@@ -31,6 +31,8 @@ from amplifier.web import (
     api,
     api_tokens,
     image_api,
+    intent_pages,
+    intents_api,
     live_state,
     mail_pages,
     outgoing,
@@ -105,6 +107,8 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(api_tokens.router)
     app.include_router(admin.api_router)
     app.include_router(pages.router)
+    app.include_router(intent_pages.router)
+    app.include_router(intents_api.router)
     app.include_router(reconnect_pages.router)
     app.include_router(live_state.router)
     app.include_router(owner_pages.router)

@@ -17,17 +17,19 @@ from sqlmodel import Session
 
 from amplifier.campaigns.lifecycle import awaiting_reconsent
 from amplifier.crypto import new_secret, plausible_secret
-from amplifier.errors import Refused, Unavailable
+from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused, start_attempt
+from amplifier.release import intents
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web.consent_forms import connect_field
+from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state
+from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
     back_to,
@@ -57,6 +59,8 @@ def render_campaign_page(
     *,
     instance: str | None = None,
     instance_error: str | None = None,
+    intent_email: str = "",
+    intent_error: str | None = None,
 ) -> HTMLResponse:
     assert campaign.id is not None
     state, counts = load_state(session, rt, campaign, for_owner=False, now=utcnow())
@@ -73,6 +77,11 @@ def render_campaign_page(
         enabled=rt.connectors.enabled_platforms(),
         instance=instance,  # what was typed, kept when refused; else the field's suggestion
         instance_error=instance_error,
+        modes=mode_lines(campaign, rt),  # what happens on each platform (posting_words.py)
+        intent=set(intents.intent_platforms(campaign)),
+        intent_email=intent_email,
+        intent_error=intent_error,
+        **consent_fields(campaign),
     )
 
 
@@ -127,6 +136,14 @@ def _start_pledge(
             "Platform not offered",
             f"This campaign posts to {platform_labels(campaign.platform_list)} only.",
             kind=Refused,
+        )
+    if intents.is_intent(campaign, platform):  # no sign-in: the page's email form instead
+        raise PledgeRefused(
+            "No sign-in needed",
+            f"This campaign posts nothing for you on {platform_label(platform)}: give your "
+            "email address in the form on the campaign page, and at the release time you are "
+            "mailed a link to post the text yourself.",
+            kind=Conflict,
         )
     instance_url = ""
     step = declaration(platform).connect

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from amplifier.campaigns import consent_similarity
 from amplifier.campaigns.consent import (
     EDITABLE,
     MessageChanged,
@@ -36,6 +37,7 @@ from amplifier.web.consent_forms import (
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state
 from amplifier.web.pledge_outcome import pledge_outcome, status_word
+from amplifier.web.posting_words import intent_button
 from amplifier.web.rendering import message_page, page
 from amplifier.web.supporter_common import (
     TOO_LATE,
@@ -101,6 +103,7 @@ def _manage_page(
         reconsent_action=f"{action}/reconsent",
         problems=problems or [],
         changed=changed,
+        **intent_button(rt, campaign, pledge),
         **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),
     )
 
@@ -155,6 +158,23 @@ def reconsent_pledge(
                 personal_text=personal_text,
                 problems=exc.problems,
             )
+        too_close = consent_similarity.refusal(
+            session, campaign, pledge.platform, pledge.post_text, rt.settings, pledge_id=pledge.id
+        )
+        if too_close:  # the platform forbids similar posts: the earlier consent stands
+            session.rollback()
+            return _manage_page(
+                request,
+                session,
+                rt,
+                pledge,
+                campaign,
+                422,
+                action=manage_url,
+                personal_text=personal_text,
+                problems=too_close,
+            )
+        consent_similarity.remember(session, pledge, campaign, rt.settings)
     return message_page(
         request,
         "Thank you: your consent is recorded",

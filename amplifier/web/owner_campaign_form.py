@@ -76,6 +76,9 @@ def _form_page(
         platforms=[(p, p in rt.connectors.enabled_platforms()) for p in KNOWN_PLATFORMS],
         platform_rules=[PLATFORMS[p] for p in KNOWN_PLATFORMS if p in PLATFORMS],
         max_fragments=MAX_FRAGMENTS,
+        posting_modes={
+            p: [(m.value, m.words) for m in PLATFORMS[p].posting_modes] for p in PLATFORMS
+        },
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -198,6 +201,7 @@ def new_campaign(
     personalisation_allowed: Annotated[str, Form(max_length=10)] = "",
     personal_required: Annotated[str, Form(max_length=10_000)] = "",
     personal_max_length: Annotated[str, Form(max_length=100)] = "",
+    platform_modes: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006 "name=mode"
 ) -> Response:
     values: dict[str, Any] = {
         "title": title,
@@ -214,6 +218,7 @@ def new_campaign(
         "personalisation_allowed": bool(personalisation_allowed),
         "personal_required": personal_required,
         "personal_max_length": personal_max_length,
+        "platform_modes": dict(m.partition("=")[::2] for m in platform_modes[:10]),
     }
     errors: dict[str, list[str]] = {
         name: [] for name in (FORM, "timezone", "platforms", *_TIME_FIELDS, *_TEXT_FIELDS)
@@ -272,6 +277,9 @@ def new_campaign(
             personalisation_allowed=bool(personalisation_allowed),
             personal_required=fragments,
             personal_max_length=max_length if not isinstance(max_length, str) else None,
+            platform_modes={
+                p: m for p, m in values["platform_modes"].items() if p in (platforms or [])
+            },
         )
     except ValidationError as exc:
         for error in exc.errors():
@@ -288,6 +296,7 @@ def new_campaign(
             data=data,
             enabled_platforms=rt.connectors.enabled_platforms(),
             auto_approve=rt.settings.moderation_auto_approve,
+            settings=rt.settings,
         )
     except CampaignRuleError as exc:
         where, words = split_field(str(exc), tuple(errors))

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from amplifier.campaigns import consent_similarity
 from amplifier.campaigns.consent import (
     ConsentedText,
     MessageChanged,
@@ -50,6 +51,7 @@ from amplifier.web.consent_forms import (
     text_rules,
 )
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep
+from amplifier.web.posting_words import distinct_note
 from amplifier.web.reconnect_pages import RECONNECTING, reconnect_return
 from amplifier.web.rendering import message_page, page, platform_label
 from amplifier.web.supporter_common import (
@@ -221,6 +223,7 @@ def _consent_page(
         platform_max_text=declaration(attempt.platform).max_text,  # how it counts (emoji…)
         problems=problems or [],
         changed=changed,
+        distinct_note=distinct_note(campaign, attempt.platform, request.app.state.runtime),
         **consent_fields(campaign, personal_text=personal_text, platform_limit=limit),
     )
 
@@ -291,6 +294,19 @@ def confirm(
                     personal_text=personal_text,
                     problems=exc.problems,
                 )
+            too_close = consent_similarity.refusal(
+                session, campaign, attempt.platform, consented.text, rt.settings
+            )
+            if too_close:  # the platform forbids similar posts: nothing recorded, text kept
+                return _consent_page(
+                    request,
+                    campaign,
+                    attempt,
+                    422,
+                    limit=_attempt_limit(rt, session, campaign, attempt),
+                    personal_text=personal_text if personal_text is not None else consented.text,
+                    problems=too_close,
+                )
         pledge = confirm_pledge(
             session,
             attempt=attempt,
@@ -301,6 +317,7 @@ def confirm(
             personalised=consented.personalised if consented else False,
         )
         record_contact(session, pledge, campaign, contact, now)
+        consent_similarity.remember(session, pledge, campaign, rt.settings)
     assert pledge.id is not None
     return page(
         request,

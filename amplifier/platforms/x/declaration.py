@@ -5,15 +5,29 @@ Facts from X's documentation: "Counting characters" (280 weighted, URLs 23), "Ra
 "Automation rules" (no identical content from many accounts), "OAuth 2.0 Authorization Code
 Flow with PKCE" (2-hour access tokens, rotating refresh tokens). X has no idempotency key: an
 unknown outcome is settled by looking in the account's recent posts.
+
+X's rules on similar content: the X Automation rules
+(https://help.x.com/en/rules-and-policies/x-automation) forbid posting "duplicative or
+substantially similar content" across multiple accounts; X's developer guidelines
+(https://docs.x.com/developer-guidelines) list "Bot posts identical content across multiple
+accounts" as not allowed (spam, platform manipulation) and warn that violations can bring app
+suspension; X said when it brought the rule in (March 2018) that it applies "regardless of
+whether the Tweets are published to Twitter at the same time, or are scheduled/queued"
+(https://twittercommunity.com/t/clarification-on-timings-for-new-policy-about-multiple-accounts-mar-23-2018/101756).
+Hence the similarity rule and the modes below. X's price per post: pay-per-use
+(https://docs.x.com/x-api/getting-started/pricing), in XSettings.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
+from ..posting import PostingMode, PostPrice, SimilarityRule
 from .adapter import XAdapter
+from .intent import intent_link
 from .media import RULES, XMedia
 from .settings import XSettings
 from .text import MAX_WEIGHTED_LENGTH as X_MAX_WEIGHTED
@@ -32,8 +46,13 @@ class X(Declaration[XSettings]):
     )
     rules = (
         "X's automation rules forbid posting identical or substantially similar content "
-        "from many accounts, even when scheduled, and X refuses an account's duplicate of "
-        "its own recent post: give supporters room to personalise the text. Publishing "
+        "from many accounts, even when scheduled, and can suspend the app that does: choose "
+        'how X supporters take part (platform_modes): "automatic" posts each supporter\'s '
+        "own text, and refuses at consent a text too close to one already pledged (allow "
+        "personalisation "
+        'and ask supporters to write their own); "intent" posts nothing by API and mails '
+        'each supporter a one-tap link at the release time; "off" leaves X out. X charges '
+        "per automated post, far more for one with a link. Publishing "
         "(POST /2/tweets) is rate-limited per user and per app; X's current table lists "
         "100 posts per 15 minutes per user and 10,000 per 24 hours per app, and lower tiers "
         "have had far lower caps: check the app's limits in the X Developer Console before a "
@@ -85,6 +104,39 @@ class X(Declaration[XSettings]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """Images are uploaded to the supporter's account before T (media.py)."""
         return XMedia(adapter) if isinstance(adapter, XAdapter) else None
+
+    posting_modes = (PostingMode.AUTOMATIC, PostingMode.INTENT, PostingMode.OFF)
+
+    def default_mode(self, settings: XSettings) -> PostingMode:
+        return PostingMode(settings.default_mode)
+
+    def production_problem(self, settings: XSettings) -> str | None:
+        if settings.allow_similar_texts:
+            return (
+                "AMPLIFIER_X_ALLOW_SIMILAR_TEXTS turns off the check that keeps X supporters' "
+                "texts distinct, which X's automation rules require: unset it in production"
+            )
+        return None
+
+    def similarity_rule(self, settings: XSettings) -> SimilarityRule | None:
+        if settings.allow_similar_texts:
+            return None
+        return SimilarityRule(
+            settings.similarity_threshold, "https://help.x.com/en/rules-and-policies/x-automation"
+        )
+
+    def price(self, settings: XSettings) -> PostPrice | None:
+        return PostPrice(
+            settings.price_per_post_usd,
+            settings.price_per_post_with_url_usd,
+            "https://docs.x.com/x-api/getting-started/pricing",
+        )
+
+    def budget_per_campaign(self, settings: XSettings) -> Decimal | None:
+        return settings.budget_per_campaign_usd
+
+    def intent_link(self, text: str, link: str | None = None) -> str | None:
+        return intent_link(text, link)
 
 
 DECLARATION = X()
