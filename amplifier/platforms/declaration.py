@@ -132,6 +132,10 @@ class Declaration(ABC, Generic[S]):
     # post); None: publishing is not idempotent, and an unknown outcome is settled by a look-up.
     idempotency_memory: ClassVar[timedelta | None] = None
     settings_model: ClassVar[type[BaseSettings]]
+    # A "share" link for the public page, from the platform's documented compose intent: {text}
+    # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
+    # that host's base URL (the page asks for it). None: the platform has no such link.
+    share_intent: ClassVar[str | None] = None
 
     @abstractmethod
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:

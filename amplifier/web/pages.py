@@ -33,7 +33,7 @@ from amplifier.pledges import (
 )
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web import campaign_pages, manage_pages
+from amplifier.web import campaign_extras, campaign_pages, manage_pages, supporter_mail_link
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
     PlatformLimit,
@@ -58,6 +58,8 @@ __all__ = ["RefusedWithBackLink", "manage_path", "page_of_refused_form", "router
 
 router = APIRouter(include_in_schema=False)
 router.include_router(campaign_pages.router)
+router.include_router(campaign_extras.router)
+router.include_router(supporter_mail_link.router)
 router.include_router(manage_pages.router)
 # What the platforms send back to the callback: our own state (43 characters), an authorization
 # code (X's are ~90, Mastodon's 43) and an OAuth error code; far more than that is not theirs.

@@ -49,6 +49,8 @@ class Mastodon(Declaration[MastodonSettings]):
         missing="Type the address of your Mastodon server, for example mastodon.social.",
     )
     default_text_limit: ClassVar[TextLimit] = TextLimit(MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH)
+    # the web app's share page, which pre-fills the composer: {host}/share?text=…
+    share_intent = "{host}/share?text={text}"
     # Servers keep keys about an hour: stay well inside it.
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings

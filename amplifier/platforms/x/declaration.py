@@ -40,6 +40,8 @@ class X(Declaration[XSettings]):
     default_text_limit: ClassVar[TextLimit] = TextLimit(X_MAX_WEIGHTED, X_URL_LENGTH)
     idempotency_memory = None
     settings_model = XSettings
+    # "Web Intent" (developer.x.com/en/docs/x-for-websites/tweet-button/guides/web-intent)
+    share_intent = "https://twitter.com/intent/tweet?text={text}"
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return x_text_problems(text)  # X's limit is the same for every account
