@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
-from .base import ClientCredentials, PlatformAdapter, PostFinder, TextLimit
+from .base import ClientCredentials, PlatformAdapter, PostDeleter, PostFinder, TextLimit
 
 
 class AccountHome(StrEnum):
@@ -174,6 +174,10 @@ class Declaration(ABC, Generic[S]):
     def build(self, settings: S, wiring: Wiring, host: str) -> PlatformAdapter:
         """An adapter for `host` ("" for an app-wide platform). Raises PlatformError when the
         host could not be prepared (registration refused, unreachable)."""
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        """How a supporter's post is deleted after the release; None: the platform cannot."""
+        return None
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from ..base import ClientCredentials, PlatformAdapter, TextLimit
+from ..base import ClientCredentials, PlatformAdapter, PostDeleter, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectAsks,
@@ -120,6 +120,11 @@ class Mastodon(Declaration[MastodonSettings]):
             timeout=wiring.timeout_s,
             public_only=public_only,
         )
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        if not isinstance(adapter, MastodonAdapter):
+            raise TypeError(f"Mastodon's declaration was handed {adapter!r}")
+        return adapter
 
 
 DECLARATION = Mastodon()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import PlatformAdapter, PostDeleter, PostFinder, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from ..text import X_MAX_WEIGHTED, X_URL_LENGTH, x_text_problems
 from .adapter import XAdapter
@@ -72,6 +72,11 @@ class X(Declaration[XSettings]):
             web_base=settings.web_base,
             timeout=wiring.timeout_s,
         )
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        if not isinstance(adapter, XAdapter):
+            raise TypeError(f"X's declaration was handed {adapter!r}")
+        return adapter
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         if not isinstance(adapter, XAdapter):
