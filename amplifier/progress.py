@@ -105,7 +105,8 @@ def take_snapshot(session: Session, campaign_id: int) -> Snapshot | None:
         release_at=campaign.release_at,
         supporters=supporters,
         deliveries=sum(counts.values()),
-        posted=counts.get(DeliveryStatus.POSTED, 0),
+        # a post its supporter deleted after the release went out all the same
+        posted=counts.get(DeliveryStatus.POSTED, 0) + counts.get(DeliveryStatus.DELETED, 0),
         failed=counts.get(DeliveryStatus.FAILED, 0),
         unconfirmed=counts.get(DeliveryStatus.UNCONFIRMED, 0),
         sending=counts.get(DeliveryStatus.SENDING, 0),

@@ -136,6 +136,8 @@ class Declaration(ABC, Generic[S]):
     # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
     # that host's base URL (the page asks for it). None: the platform has no such link.
     share_intent: ClassVar[str | None] = None
+    # Whether a supporter may delete their post after the release (then `deleter` is defined).
+    deletes_posts: ClassVar[bool] = False
 
     @abstractmethod
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:

@@ -24,6 +24,7 @@ from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, PledgeS
 from amplifier.pledges import withdraw
 from amplifier.runtime import Runtime
 from amplifier.supporter_data import delete_supporter_data, describe
+from amplifier.take_back import can_take_back
 from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
@@ -90,6 +91,7 @@ def _manage_page(
         state=state,
         state_url=f"{action}/state",
         delivery=delivery,
+        can_take_back=can_take_back(pledge, delivery),
         status_word=status_word(pledge, delivery, campaign),
         outcome=pledge_outcome(pledge, delivery, campaign, state),
         can_withdraw=pledge.status == PledgeStatus.ACTIVE

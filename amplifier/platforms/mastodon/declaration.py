@@ -51,6 +51,7 @@ class Mastodon(Declaration[MastodonSettings]):
     default_text_limit: ClassVar[TextLimit] = TextLimit(MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH)
     # the web app's share page, which pre-fills the composer: {host}/share?text=…
     share_intent = "{host}/share?text={text}"
+    deletes_posts = True  # DELETE /api/v1/statuses/:id
     # Servers keep keys about an hour: stay well inside it.
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings

@@ -42,6 +42,7 @@ class X(Declaration[XSettings]):
     settings_model = XSettings
     # "Web Intent" (developer.x.com/en/docs/x-for-websites/tweet-button/guides/web-intent)
     share_intent = "https://twitter.com/intent/tweet?text={text}"
+    deletes_posts = True  # DELETE /2/tweets/:id
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return x_text_problems(text)  # X's limit is the same for every account
