@@ -83,7 +83,7 @@ class LiveRelease:
         """ "412 posts/s now · 380 posts/s since T · latest post at T+3,120 ms"."""
         snap = self.snapshot
         words = []
-        if self.rate_now:
+        if self.rate_now and not snap.finished:  # once released, "now" is nothing
             words.append(f"{self.rate_now:,.1f} posts/s now")
         if snap.average_rate is not None:
             words.append(f"{snap.average_rate:,.1f} posts/s since T")
