@@ -68,6 +68,7 @@ class DeliveryStatus(StrEnum):
     POSTED = "posted"
     FAILED = "failed"
     UNCONFIRMED = "unconfirmed"  # the platform may or may not have posted it
+    DELETED = "deleted"  # posted, then deleted by its supporter after the release (take_back.py)
 
 
 class ReviewStatus(StrEnum):

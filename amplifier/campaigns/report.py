@@ -93,7 +93,7 @@ def build_report(session: Session, campaign: Campaign) -> CampaignReport:
 
 
 # the order outcomes are read in: what went out, then what did not, then what is still waiting
-OUTCOME_ORDER = ("posted", "failed", "unconfirmed", "sending", "pending")
+OUTCOME_ORDER = ("posted", "deleted", "failed", "unconfirmed", "sending", "pending")
 SORT_KEYS = ("offset", "outcome", "platform")
 
 

@@ -66,7 +66,12 @@ PHASE_LABELS: dict[Phase, str] = {
     Phase.CANCELLED: "cancelled",
     Phase.SUSPENDED: "suspended",
 }
-_SETTLED = (DeliveryStatus.POSTED, DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
+_SETTLED = (
+    DeliveryStatus.POSTED,
+    DeliveryStatus.DELETED,  # went out; its supporter deleted it afterwards
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNCONFIRMED,
+)
 _GONE = "and the access to every supporter's account has been deleted."
 
 
@@ -129,7 +134,7 @@ def campaign_counts(session: Session, campaign: Campaign) -> Counts:
         goal=campaign.goal,
         reach=reach,
         deliveries=sum(by_status.values()),
-        posted=by_status.get(DeliveryStatus.POSTED, 0),
+        posted=by_status.get(DeliveryStatus.POSTED, 0) + by_status.get(DeliveryStatus.DELETED, 0),
         settled=sum(by_status.get(s, 0) for s in _SETTLED),
     )
 

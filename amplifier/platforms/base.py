@@ -284,6 +284,16 @@ class Staging(Protocol):
         ...
 
 
+class PostDeleter(Protocol):
+    """Deletes a post its author asked to take back after the release (optional; declared by
+    `Declaration.deleter`). Not every platform's API can, so callers ask the declaration."""
+
+    def delete_post(self, tokens: TokenSet, remote_id: str) -> None:
+        """Delete the post `remote_id` of the account `tokens` belong to. A post that is
+        already gone counts as deleted. Raises PlatformError (AuthExpired, Rejected, …)."""
+        ...
+
+
 class PostFinder(Protocol):
     """Looks for a post after an unknown outcome (settle.py); declared by `Declaration.finder`."""
 

@@ -39,6 +39,7 @@ from .base import (
     AccountChooser,
     ClientCredentials,
     PlatformAdapter,
+    PostDeleter,
     PostFinder,
     Staging,
     TextLimit,
@@ -154,6 +155,12 @@ class Declaration(ABC, Generic[S]):
     settings_model: ClassVar[type[BaseSettings]]
     # The images a post may carry (media_rules.py); None: the platform takes no image from us.
     media: ClassVar[MediaRules | None] = None
+    # A "share" link for the public page, from the platform's documented compose intent: {text}
+    # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
+    # that host's base URL (the page asks for it). None: the platform has no such link.
+    share_intent: ClassVar[str | None] = None
+    # Whether a supporter may delete their post after the release (then `deleter` is defined).
+    deletes_posts: ClassVar[bool] = False
 
     @abstractmethod
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
@@ -202,6 +209,10 @@ class Declaration(ABC, Generic[S]):
         """JSON documents the app serves for this platform, by path (an OAuth client's metadata
         document and public keys, where the platform fetches them from us); none by default."""
         return {}
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        """How a supporter's post is deleted after the release; None: the platform cannot."""
+        return None
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         """How to look for a post after an unknown outcome; None: the platform cannot be asked."""

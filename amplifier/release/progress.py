@@ -1,8 +1,9 @@
-"""A release's progress at one instant, from the database: counts by outcome and post times.
+"""A release's progress at one instant, from the database: what `amplifier watch` draws in the
+terminal and the owner's and public pages show as the live release view (`release/view.py`).
 
-One cheap read (the campaign row, a grouped count of its deliveries, the first and latest post
-times), so any face can poll it while thousands of posts go out: the terminal's `amplifier watch`
-today, a web page tomorrow. It lives here, not in the terminal UI, so the web can use it.
+One cheap read per snapshot (the campaign row, one grouped count of its deliveries, the first and
+latest post times), so thousands of watchers or a 4-per-second terminal refresh cost little
+while the posts go out.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def take_snapshot(session: Session, campaign_id: int) -> Snapshot | None:
         release_at=campaign.release_at,
         supporters=supporters,
         deliveries=sum(counts.values()),
-        posted=counts.get(DeliveryStatus.POSTED, 0),
+        # a post its supporter deleted after the release went out all the same
+        posted=counts.get(DeliveryStatus.POSTED, 0) + counts.get(DeliveryStatus.DELETED, 0),
         failed=counts.get(DeliveryStatus.FAILED, 0),
         unconfirmed=counts.get(DeliveryStatus.UNCONFIRMED, 0),
         sending=counts.get(DeliveryStatus.SENDING, 0),

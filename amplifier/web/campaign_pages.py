@@ -26,9 +26,16 @@ from amplifier.pledges.pledging import PledgeRefused, start_attempt
 from amplifier.release import intents
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
+from amplifier.web.campaign_public import (
+    FAQ,
+    description,
+    organiser,
+    sample_posts,
+    share_links,
+)
 from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
-from amplifier.web.live_state import load_state
+from amplifier.web.live_state import load_state, release_now, without_js_refresh
 from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
@@ -61,9 +68,15 @@ def render_campaign_page(
     instance_error: str | None = None,
     intent_email: str = "",
     intent_error: str | None = None,
+    share_error: tuple[str, str, str] | None = None,
 ) -> HTMLResponse:
+    """The page; `share_error` is (platform, what was typed, the reason) for a share link's
+    server field that could not be used."""
     assert campaign.id is not None
-    state, counts = load_state(session, rt, campaign, for_owner=False, now=utcnow())
+    now = utcnow()
+    state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
+    page_url = rt.settings.public_url.rstrip("/") + campaign_path(campaign.slug)
+    suggested = {p: rt.connectors.suggested_host(p) for p in rt.connectors.enabled_platforms()}
     return page(
         request,
         "campaign.html",
@@ -72,6 +85,8 @@ def render_campaign_page(
         state=state,
         counts=counts,
         state_url=f"{campaign_path(campaign.slug)}/state",
+        release=release_now(session, campaign, state, now, public=True),
+        refresh_without_js=without_js_refresh(state),
         awaiting_reconsent=awaiting_reconsent(session, campaign.id),
         platforms=[(p, platform_label(p), connect_field(rt, p)) for p in campaign.platform_list],
         enabled=rt.connectors.enabled_platforms(),
@@ -82,6 +97,13 @@ def render_campaign_page(
         intent_email=intent_email,
         intent_error=intent_error,
         **consent_fields(campaign),
+        page_url=page_url,
+        description=description(campaign),
+        organiser=organiser(session, campaign),
+        share_links=share_links(campaign, page_url, suggested),
+        share_error=share_error,
+        faq=FAQ,
+        samples=sample_posts(session, campaign) if state.phase.value == "released" else [],
     )
 
 

@@ -14,7 +14,9 @@ Shape (all times ISO 8601 UTC)::
      "deliveries": 12, "now": …}
 
 The manage link's answer adds "status_word" and "outcome" (a sentence). `now` is the server's
-clock, so a countdown is right on a browser whose clock is not.
+clock, so a countdown is right on a browser whose clock is not. From T - prepare lead on (phases
+preparing, releasing, released) the owner's and the public answer add "release": the live
+release view (`release_view.py`; the public one without who posted).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlmodel import Session, select
 
 from amplifier.campaigns.state import CampaignState, Counts, campaign_counts, campaign_state
 from amplifier.models import Campaign, Delivery
+from amplifier.release.view import LiveRelease, live_release
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
@@ -76,6 +79,30 @@ def state_payload(state: CampaignState, counts: Counts, now: datetime) -> dict[s
     }
 
 
+RELEASE_PHASES = frozenset({"preparing", "releasing", "released"})
+
+
+def release_now(
+    session: Session, campaign: Campaign, state: CampaignState, now: datetime, *, public: bool
+) -> LiveRelease | None:
+    """The live release view while the release is near, under way or done; else None."""
+    if state.phase.value not in RELEASE_PHASES or campaign.id is None:
+        return None
+    return live_release(session, campaign.id, now=now, public=public)
+
+
+def without_js_refresh(state: CampaignState) -> int | None:
+    """Seconds after which a browser without JavaScript reloads the page: only while the posts
+    are about to leave or leaving, when the page would otherwise stand still."""
+    return 5 if state.phase.value in ("preparing", "releasing") else None
+
+
+def _with_release(payload: dict[str, Any], release: LiveRelease | None) -> dict[str, Any]:
+    if release is not None:
+        payload["release"] = release.as_json()
+    return payload
+
+
 def _answer(payload: dict[str, Any], cache: str) -> JSONResponse:
     return JSONResponse(payload, headers={"Cache-Control": cache})
 
@@ -85,7 +112,8 @@ def public_state(slug: str, session: SessionDep, rt: RuntimeDep) -> JSONResponse
     campaign = campaign_or_404(session, slug)
     now = utcnow()
     state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
-    return _answer(state_payload(state, counts, now), PUBLIC_CACHE)
+    release = release_now(session, campaign, state, now, public=True)
+    return _answer(_with_release(state_payload(state, counts, now), release), PUBLIC_CACHE)
 
 
 @router.get("/owner/campaigns/{campaign_id}/state")
@@ -95,7 +123,9 @@ def owner_state(
     campaign = own_campaign(session, owner, campaign_id)
     now = utcnow()
     state, counts = load_state(session, rt, campaign, for_owner=True, now=now)
-    return _answer(state_payload(state, counts, now), "private, max-age=1")
+    release = release_now(session, campaign, state, now, public=False)
+    payload = _with_release(state_payload(state, counts, now), release)
+    return _answer(payload, "private, max-age=1")
 
 
 @router.get("/p/{pledge_id}/{signature}/state")

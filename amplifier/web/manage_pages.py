@@ -25,6 +25,7 @@ from amplifier.errors import Conflict
 from amplifier.models import Campaign, CampaignStatus, Delivery, Pledge, PledgeStatus
 from amplifier.pledges.pledging import withdraw
 from amplifier.pledges.supporter_data import delete_supporter_data, describe
+from amplifier.pledges.take_back import can_take_back
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.consent_forms import (
@@ -93,6 +94,7 @@ def _manage_page(
         state=state,
         state_url=f"{action}/state",
         delivery=delivery,
+        can_take_back=can_take_back(pledge, delivery),
         status_word=status_word(pledge, delivery, campaign),
         outcome=pledge_outcome(pledge, delivery, campaign, state),
         can_withdraw=pledge.status == PledgeStatus.ACTIVE

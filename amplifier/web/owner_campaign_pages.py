@@ -27,7 +27,8 @@ from amplifier.notify.updates import OPEN_FOR_UPDATES, list_updates
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
-from amplifier.web.live_state import load_state
+from amplifier.web.live_state import load_state, release_now, without_js_refresh
+from amplifier.web.owner_pledges import pledge_dashboard
 from amplifier.web.owner_report import report_view
 from amplifier.web.path_ids import own_campaign
 from amplifier.web.rendering import page
@@ -93,10 +94,9 @@ def _campaign_page(
     order: str = "",
 ) -> HTMLResponse:
     public = to_public(session, campaign, public_url=rt.settings.public_url, settings=rt.settings)
-    state, _ = load_state(session, rt, campaign, for_owner=True, now=utcnow())
-    report = build_report(session, campaign)
+    now = utcnow()
+    state, _ = load_state(session, rt, campaign, for_owner=True, now=now)
     url = f"/owner/campaigns/{campaign.id}"
-    rows, sort_links = report_view(report, url, sort, order)
     return _private(
         page(
             request,
@@ -107,11 +107,10 @@ def _campaign_page(
             public=public,
             state=state,
             state_url=f"{url}/state",
-            report=report,
-            rows=rows,
-            sort_links=sort_links,
-            csv_url=f"{url}/report.csv"
-            + (f"?sort={sort}" if sort in SORT_KEYS and sort != "offset" else ""),
+            release=release_now(session, campaign, state, now, public=False),
+            refresh_without_js=without_js_refresh(state),
+            pledges=pledge_dashboard(session, campaign, now=now),
+            **_report_context(session, campaign, sort, order),
             error=error,
             can_cancel=_can_cancel(campaign),
             created=created,
@@ -123,6 +122,22 @@ def _campaign_page(
             posted=posted,
         )
     )
+
+
+def _report_context(session: Session, campaign: Campaign, sort: str, order: str) -> dict[str, Any]:
+    """What `owner/_report.html` needs, for the whole page and for the section alone."""
+    report = build_report(session, campaign)
+    url = f"/owner/campaigns/{campaign.id}"
+    rows, sort_links = report_view(report, url, sort, order)
+    query = f"?sort={sort}" if sort in SORT_KEYS and sort != "offset" else ""
+    section = f"{url}/report-section?sort={sort if sort in SORT_KEYS else 'offset'}"
+    return {
+        "report": report,
+        "rows": rows,
+        "sort_links": sort_links,
+        "csv_url": f"{url}/report.csv{query}",
+        "report_url": section + ("&order=desc" if order == "desc" else ""),
+    }
 
 
 campaign_page_response = _campaign_page  # for the update form (owner_updates_pages.py)
@@ -158,6 +173,24 @@ def campaign_page(
         sort=sort,
         order=order,
     )
+
+
+@router.get("/owner/campaigns/{campaign_id}/report-section", response_class=HTMLResponse)
+def report_section(
+    request: Request,
+    campaign_id: str,
+    session: SessionDep,
+    rt: RuntimeDep,
+    owner: WebOwner,
+    sort: str = "offset",
+    order: str = "",
+) -> HTMLResponse:
+    """The report's section alone, as the campaign page renders it: the live view swaps it in
+    while the posts land (live-release.js), so the page need not be reloaded."""
+    campaign = own_campaign(session, owner, campaign_id)
+    state, _ = load_state(session, rt, campaign, for_owner=True, now=utcnow())
+    context = _report_context(session, campaign, sort, order)
+    return _private(page(request, "owner/_report.html", state=state, **context))
 
 
 @router.get("/owner/campaigns/{campaign_id}/cancel/confirm", response_class=HTMLResponse)

@@ -41,7 +41,14 @@ from amplifier.pledges.pledging import (
 )
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from amplifier.web import account_choice_pages, campaign_pages, manage_pages
+from amplifier.web import (
+    account_choice_pages,
+    campaign_extras,
+    campaign_pages,
+    manage_pages,
+    supporter_mail_link,
+    take_back_pages,
+)
 from amplifier.web.consent_forms import (
     PERSONAL_FIELD_MAX,
     PlatformLimit,
@@ -62,11 +69,15 @@ from amplifier.web.supporter_common import (
     own_wording,
 )
 from amplifier.web.supporter_contact import SupporterContactDep, record_contact
+from amplifier.web.take_back_pages import TAKING_BACK, take_back_return
 
 __all__ = ["RefusedWithBackLink", "manage_path", "page_of_refused_form", "router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(campaign_pages.router)
+router.include_router(campaign_extras.router)
+router.include_router(supporter_mail_link.router)
+router.include_router(take_back_pages.router)
 router.include_router(manage_pages.router)
 router.include_router(account_choice_pages.router)
 # What the platforms send back to the callback: our own state (43 characters), an authorization
@@ -141,6 +152,8 @@ def oauth_callback(
     attempt = _attempt(session, state=state, browser=amp_browser)
     if attempt.status == RECONNECTING:  # a pledge's reconnection (reconnect_pages.py)
         return reconnect_return(request, session, rt, attempt, platform, code=code, error=error)
+    if attempt.status == TAKING_BACK:  # deleting a post after the release (take_back_pages.py)
+        return take_back_return(request, session, rt, attempt, platform, code=code, error=error)
     campaign = session.get(Campaign, attempt.campaign_id)
     assert campaign is not None
     with back_to(campaign.slug):

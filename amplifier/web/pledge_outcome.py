@@ -106,6 +106,8 @@ def _delivered(
             f"{label} did not confirm whether your post went out{why}. Look at your account: "
             "amplifier never sends it twice.",
         )
+    if status == DeliveryStatus.DELETED:
+        return (f"Your post went out, and you deleted it from {label} afterwards.",)
     if status == DeliveryStatus.SENDING:
         return ("Your post is being sent right now.",)
     if state.phase == Phase.SUSPENDED:

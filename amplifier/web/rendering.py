@@ -26,6 +26,7 @@ DELIVERY_STATUS_WORDS = {
     "posted": "posted",
     "failed": "could not be posted",
     "unconfirmed": "not confirmed by the platform",
+    "deleted": "deleted by the supporter",
 }
 _BLANK_LINE = re.compile(r"\n[ \t]*\n+")
 

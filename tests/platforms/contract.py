@@ -23,8 +23,10 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from amplifier.platforms.base import (
     AuthExpired,
@@ -204,6 +206,27 @@ class PlatformContract:
         """Extras (a DPoP key, a chosen page) belong to the account, not to one token pair."""
         extras = {"page_id": "42"}
         assert adapter.refresh(dataclasses.replace(tokens, extras=extras)).extras == extras
+
+    def test_a_post_is_deleted_where_the_platform_allows_it(
+        self, base: str, adapter: Any, declared: Declaration[Any]
+    ) -> None:
+        """Optional: the declaration says whether a supporter can take a post back."""
+        deleter = declared.deleter(adapter)
+        if deleter is None:
+            pytest.skip(f"{declared.label} declares no way to delete a post")
+        tokens = self.connect(adapter, "dora")
+        post = self.publish(adapter, tokens, "Contract: to be taken back", "sync")
+        page = f"{base}{urlsplit(post.url).path}"  # the emulator serves the post's own page
+        assert requests.get(page, timeout=5).status_code == 200
+        deleter.delete_post(tokens, post.remote_id)
+        assert [p["deleted"] for p in self.stored(base, "Contract: to be taken back")] == [True]
+        assert requests.get(page, timeout=5).status_code == 404  # gone
+        deleter.delete_post(tokens, post.remote_id)  # already gone: deleted, not an error
+        admin(base, "revoke", {"username": "dora"})
+        other = self.publish(adapter, self.connect(adapter, "dora"), "Contract: kept", "sync")
+        with pytest.raises(AuthExpired):
+            deleter.delete_post(tokens, other.remote_id)  # the revoked token cannot
+        assert [p["deleted"] for p in self.stored(base, "Contract: kept")] == [False]
 
     # ---- the contract ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 
@@ -201,6 +201,19 @@ class MastodonAdapter:
             data={"status": text, "visibility": "public"},
         )
         return self._published(status)
+
+    def delete_post(self, tokens: TokenSet, remote_id: str) -> None:
+        """`DELETE /api/v1/statuses/:id` (docs.joinmastodon.org/methods/statuses/#delete):
+        scope write:statuses; answers the deleted Status. 404 "Record not found" is a status
+        already gone (or never this account's, which the pledge's own id rules out)."""
+        try:
+            self._request(
+                "DELETE", f"{STATUSES_PATH}/{quote(remote_id, safe='')}", write=True,
+                token=tokens.access_token,
+            )  # fmt: skip
+        except Rejected as exc:
+            if exc.status != 404:
+                raise
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async` against this instance: every call bounded

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from ..base import ClientCredentials, PlatformAdapter, Staging, TextLimit
+from ..base import ClientCredentials, PlatformAdapter, PostDeleter, Staging, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectAsks,
@@ -54,6 +54,9 @@ class Mastodon(Declaration[MastodonSettings]):
         missing="Type the address of your Mastodon server, for example mastodon.social.",
     )
     default_text_limit: ClassVar[TextLimit] = TextLimit(MASTODON_DEFAULT_MAX, MASTODON_URL_LENGTH)
+    # the web app's share page, which pre-fills the composer: {host}/share?text=…
+    share_intent = "{host}/share?text={text}"
+    deletes_posts = True  # DELETE /api/v1/statuses/:id
     # Servers keep keys about an hour: stay well inside it.
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings
@@ -128,6 +131,11 @@ class Mastodon(Declaration[MastodonSettings]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """Images are uploaded to the supporter's server before T (media.py)."""
         return MastodonMedia(adapter) if isinstance(adapter, MastodonAdapter) else None
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        if not isinstance(adapter, MastodonAdapter):
+            raise TypeError(f"Mastodon's declaration was handed {adapter!r}")
+        return adapter
 
 
 DECLARATION = Mastodon()

@@ -293,6 +293,19 @@ class XAdapter:
             raise OutcomeUnknown("X accepted the post but returned no id")
         return PublishedPost(remote_id=post_id, url=self.post_url(post_id))
 
+    def delete_post(self, tokens: TokenSet, remote_id: str) -> None:
+        """`DELETE /2/tweets/:id` (developer.x.com/en/docs/x-api/tweets/manage-tweets/
+        api-reference/delete-tweets-id): OAuth 2.0 user context with tweet.read, tweet.write and
+        users.read (the scopes asked at pledging), 50 per 15 minutes per user; answers
+        `{"data": {"deleted": true}}`. A post X no longer has is already deleted."""
+        try:
+            self._call(
+                lambda: self._client(tokens).delete_tweet(remote_id, user_auth=False), write=True
+            )
+        except Rejected as exc:
+            if exc.status != 404:
+                raise
+
     def post_url(self, post_id: str) -> str:
         """X's username-free permalink form."""
         return f"{self.web_base}/i/web/status/{post_id}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
+from ..base import PlatformAdapter, PostDeleter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from ..posting import PostingMode, PostPrice, SimilarityRule
 from .adapter import XAdapter
@@ -65,6 +65,9 @@ class X(Declaration[XSettings]):
     idempotency_memory = None
     settings_model = XSettings
     media = RULES  # media.py
+    # "Web Intent" (developer.x.com/en/docs/x-for-websites/tweet-button/guides/web-intent)
+    share_intent = "https://twitter.com/intent/tweet?text={text}"
+    deletes_posts = True  # DELETE /2/tweets/:id
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return x_text_problems(text)  # X's limit is the same for every account
@@ -95,6 +98,11 @@ class X(Declaration[XSettings]):
             web_base=settings.web_base,
             timeout=wiring.timeout_s,
         )
+
+    def deleter(self, adapter: PlatformAdapter) -> PostDeleter | None:
+        if not isinstance(adapter, XAdapter):
+            raise TypeError(f"X's declaration was handed {adapter!r}")
+        return adapter
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         if not isinstance(adapter, XAdapter):

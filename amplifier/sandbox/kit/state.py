@@ -125,6 +125,7 @@ class Post:
     visibility: str = "public"
     app_name: str | None = None
     media: list[Media] = field(default_factory=list)
+    deleted: bool = False  # its author deleted it: gone from look-ups, kept in the log
 
     def public(self) -> dict[str, object]:
         return {
@@ -135,6 +136,7 @@ class Post:
             "created_at": iso(self.created_at),
             "idempotency_key": self.idempotency_key,
             "media": [m.public() for m in self.media],
+            "deleted": self.deleted,
         }
 
 
@@ -287,6 +289,15 @@ class HostState:
         self.posts.append(post)
         self.posts_by_id[post.id] = post
         self.posts_by_user.setdefault(post.user_id, []).append(post)
+
+    def delete_post(self, post: Post) -> None:
+        """The author deleted `post`: it leaves look-ups, timelines and its page; `posts`, the
+        log of every post made, keeps it (marked), so "posted exactly once" can still be told."""
+        post.deleted = True
+        self.posts_by_id.pop(post.id, None)
+        mine = self.posts_by_user.get(post.user_id, [])
+        if post in mine:
+            mine.remove(post)
 
     def store_post(
         self,

@@ -4,10 +4,12 @@
 // links, built as nodes, never from HTML strings), [data-live=countdown], the counts
 // ([data-live=supporters|reach|posted|label|status_word], <progress data-live=progress>), and
 // shows [data-live-phases="open …"] only in those phases. When a countdown runs out it asks
-// at once and then every second until the phase moves; a final phase stops the polling.
+// at once and then every second until the phase moves; a final phase stops the polling. Each
+// answer is also handed on as an "amplifier:state" event on the root (live-release.js listens).
 (function () {
   var SLOW_MS = 5000, BUSY_MS = 2000, FAST_MS = 1000, FAST_TRIES = 60;
-  var BUSY = ["judging", "preparing", "releasing"];  // phases that move within seconds
+  var BUSY = ["judging", "preparing"];  // phases that move within seconds
+  var LIVE = ["releasing"];  // posts landing: asked every second
 
   function localise(el) {
     if (window.amplifierLocalTime) { window.amplifierLocalTime(el); }
@@ -93,6 +95,7 @@
         if (state) { self.apply(state, asked); }
         if (state && state.final) { return; }
         if (self.fast > 0) { self.fast -= 1; self.schedule(FAST_MS); return; }
+        if (LIVE.indexOf(self.phase) >= 0) { self.schedule(FAST_MS); return; }
         self.schedule(BUSY.indexOf(self.phase) >= 0 ? BUSY_MS : SLOW_MS);
       })
       .catch(function () { self.schedule(SLOW_MS); });
@@ -117,6 +120,7 @@
     Array.prototype.slice.call(this.root.querySelectorAll("[data-live-phases]")).forEach(function (el) {
       el.hidden = el.getAttribute("data-live-phases").split(" ").indexOf(state.phase) < 0;
     });
+    this.root.dispatchEvent(new CustomEvent("amplifier:state", {detail: state, bubbles: true}));
   };
 
   document.querySelectorAll("[data-state-url]").forEach(function (root) {

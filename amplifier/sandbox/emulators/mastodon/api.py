@@ -9,6 +9,9 @@
   ``{"error": "Validation failed: Text character limit of 500 exceeded"}``.
 * ``GET /api/v1/accounts/:id/statuses`` newest first, ``limit`` (20, at most 40), ``max_id``,
   ``since_id``, ``min_id``; ``GET /api/v1/accounts/lookup?acct=``; ``GET /api/v1/statuses/:id``.
+* ``DELETE /api/v1/statuses/:id`` (/methods/statuses/#delete): the author's own status, scope
+  ``write:statuses``; answers the deleted Status (with ``text``, its source, for redrafting);
+  another account's or a missing status: 404 "Record not found".
 * Errors (/api/guidelines/ and the method pages): ``{"error": "..."}``; 404 "Record not found";
   every authenticated ``/api/*`` call counts against 300 requests / 5 min per account
   ("Rate limits", /api/rate-limits/), reported in ``X-RateLimit-Limit``, ``-Remaining`` and
@@ -95,6 +98,17 @@ async def create_status(call: Call) -> web.StreamResponse:
     return call.answer(status_json(state, post))
 
 
+@endpoint(bearer=True, windows=API_WINDOW, scopes=("write:statuses",))
+async def delete_status(call: Call) -> web.StreamResponse:
+    post = call.state.posts_by_id.get(call.request.match_info["id"])
+    if post is None or post.user_id != call.user.id:
+        return error(404, "Record not found")
+    body = status_json(call.state, post)
+    body["text"] = post.text  # the source, so a client can redraft it
+    call.state.delete_post(post)
+    return call.answer(body)
+
+
 @endpoint()
 async def get_status(call: Call) -> web.StreamResponse:
     post = call.state.posts_by_id.get(call.request.match_info["id"])
@@ -150,3 +164,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/accounts/{id:\\d+}/statuses", account_statuses)
     app.router.add_post("/api/v1/statuses", create_status)
     app.router.add_get("/api/v1/statuses/{id:\\d+}", get_status)
+    app.router.add_delete("/api/v1/statuses/{id:\\d+}", delete_status)

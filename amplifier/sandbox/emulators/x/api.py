@@ -12,6 +12,9 @@ Facts, and where they come from:
   (https://docs.x.com/x-api/users/user-lookup-me); ``GET /2/users/:id/tweets``
   (https://docs.x.com/x-api/users/get-posts) newest first, ``max_results`` 5..100, ``meta``
   with ``result_count``, ``newest_id``, ``oldest_id``, ``next_token``; ``GET /2/tweets/:id``.
+* ``DELETE /2/tweets/:id`` (https://developer.x.com/en/docs/x-api/tweets/manage-tweets/
+  api-reference/delete-tweets-id): the author's own post, scopes ``tweet.read tweet.write
+  users.read``, 50 requests per 15 minutes per user; answer ``{"data": {"deleted": true}}``.
 * Rate limits ("X API Rate Limits", https://docs.x.com/x-api/fundamentals/rate-limits):
   ``POST /2/tweets`` counts per user (``x-rate-limit-limit|remaining|reset``, reset in epoch
   seconds) and per app in 24 hours (``x-app-limit-24hour-limit|remaining|reset``); the read
@@ -147,6 +150,22 @@ async def create_tweet(call: Call) -> web.StreamResponse:
     return call.answer({"data": data}, 201)
 
 
+@endpoint(
+    bearer=True,
+    windows=(RateWindow("tweet_delete", "user", PER_USER, limit=50, window_s=900),),
+    scopes=("tweet.read", "tweet.write", "users.read"),
+)
+async def delete_tweet(call: Call) -> web.StreamResponse:
+    tweet_id = call.request.match_info["id"]
+    post = call.state.posts_by_id.get(tweet_id)
+    if post is None:
+        return problem(404, f"Could not find tweet with id: [{tweet_id}].")
+    if post.user_id != call.user.id:
+        return problem(403, "You are not allowed to delete a Tweet you did not author.")
+    call.state.delete_post(post)
+    return call.answer({"data": {"deleted": True}})
+
+
 @endpoint(bearer=True, windows=_read_window("tweet_lookup", 900))
 async def get_tweet(call: Call) -> web.StreamResponse:
     asked = fields(call.request, "tweet.fields", TWEET_FIELDS)
@@ -209,4 +228,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/2/users/me", users_me)
     app.router.add_post("/2/tweets", create_tweet)
     app.router.add_get("/2/tweets/{id:\\d+}", get_tweet)
+    app.router.add_delete("/2/tweets/{id:\\d+}", delete_tweet)
     app.router.add_get("/2/users/{id:\\d+}/tweets", user_tweets)
