@@ -30,7 +30,6 @@ from amplifier.crypto import generate_fernet_key, new_secret
 from amplifier.keys import RotationReport, rotate_secrets
 from amplifier.models import Owner
 from amplifier.owners import create_owner
-from amplifier.platforms.registry import PLATFORMS
 from amplifier.report import CampaignReport, build_report, sorted_posts
 from amplifier.runtime import get_runtime
 from config.settings import Settings
@@ -76,7 +75,9 @@ def campaign_create(
     goal: Annotated[int, typer.Option(help="minimum number of supporters")],
     deadline: Annotated[datetime, typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"])],
     release: Annotated[datetime, typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"])],
-    platforms: Annotated[str, typer.Option(help="comma-separated names")] = ",".join(PLATFORMS),
+    platforms: Annotated[
+        str, typer.Option(help="comma-separated names (default: every one configured here)")
+    ] = "",
     link: Annotated[str | None, typer.Option()] = None,
     owner: Annotated[
         int | None, typer.Option(help="owner id (operator mode; with --token, that owner)")
@@ -94,7 +95,7 @@ def campaign_create(
             goal=goal,
             pledge_deadline=deadline,
             release_at=release,
-            platforms=platforms.split(","),
+            platforms=platforms.split(",") if platforms else rt.connectors.enabled_platforms(),
         )
     except ValidationError as exc:
         for error in exc.errors():
