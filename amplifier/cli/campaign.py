@@ -27,7 +27,6 @@ from amplifier.campaigns.rules import CampaignCreate, CampaignRuleError
 from amplifier.characters import harmless
 from amplifier.cli.scope import TokenOption, owner_scope, visible_campaign
 from amplifier.models import Owner
-from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import get_runtime
 from config.settings import Settings
 
@@ -49,7 +48,9 @@ def campaign_create(
     goal: Annotated[int, typer.Option(help="minimum number of supporters")],
     deadline: Annotated[datetime, typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"])],
     release: Annotated[datetime, typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z"])],
-    platforms: Annotated[str, typer.Option(help="comma-separated names")] = ",".join(PLATFORMS),
+    platforms: Annotated[
+        str, typer.Option(help="comma-separated names (default: every one configured here)")
+    ] = "",
     link: Annotated[str | None, typer.Option()] = None,
     owner: Annotated[
         int | None, typer.Option(help="owner id (operator mode; with --token, that owner)")
@@ -71,7 +72,7 @@ def campaign_create(
             goal=goal,
             pledge_deadline=deadline,
             release_at=release,
-            platforms=platforms.split(","),
+            platforms=platforms.split(",") if platforms else rt.connectors.enabled_platforms(),
             platform_modes=dict(m.strip().partition("=")[::2] for m in modes.split(",") if m),
             personalisation_allowed=personalise,
         )
