@@ -11,11 +11,8 @@ from typing import Annotated
 
 import typer
 
-from amplifier.campaigns.consent import MessageLocked
 from amplifier.cli.campaign import campaign_app, console
 from amplifier.cli.scope import TokenOption, owner_scope, visible_campaign
-from amplifier.media.attach import attach_image, remove_image
-from amplifier.media.images import MAX_UPLOAD_BYTES, ImageRefused
 from amplifier.runtime import get_runtime
 
 
@@ -35,6 +32,11 @@ def campaign_image(
     token: TokenOption = None,
 ) -> None:
     """Attach, replace or remove the image that goes with every post."""
+    # imported here: Pillow and the consent rules are not needed to start every other command
+    from amplifier.campaigns.consent import MessageLocked
+    from amplifier.media.attach import attach_image, remove_image
+    from amplifier.media.images import MAX_UPLOAD_BYTES, ImageRefused
+
     if remove == (file is not None):
         console.print("give either --file (with --alt) or --remove", style="red")
         raise typer.Exit(2)
