@@ -43,6 +43,9 @@ class Bluesky(Declaration[BlueskySettings]):
         "made twice."
     )
     home = AccountHome.SUPPORTER_HOST
+    # "Action Intent Links" (docs.bsky.app/docs/advanced-guides/intent-links): the web compose
+    # intent opens the supporter's own Bluesky app, whatever their PDS
+    share_intent = "https://bsky.app/intent/compose?text={text}"
     connect = ConnectStep(
         asks=ConnectAsks.HANDLE,
         prompt="Your Bluesky handle",
