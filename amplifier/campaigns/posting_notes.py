@@ -69,8 +69,8 @@ def notes(session: Session, campaign: Campaign, settings: Any | None) -> list[st
             continue
         kind = "with a link" if campaign.link else "without a link"
         found.append(
-            f"{name} charges per automated post ({kind}): about {usd(at_goal[0])} if all "
-            f"{campaign.goal} supporters of the goal pledge there, {usd(at_now[0])} for the "
+            f"{name} charges per automated post ({kind}): about {usd(at_goal[0])} if "
+            f"{_all(campaign.goal)} of the goal pledge there, {usd(at_now[0])} for the "
             f"{pledged} pledged there now."
         )
         cap = at_now[1]
@@ -112,3 +112,8 @@ def fall_back_over_budget(session: Session, campaign: Campaign, settings: Any) -
         session.add(campaign)
         session.flush()
     return switched
+
+
+def _all(goal: int) -> str:
+    """ "the 1 supporter" or "all 1,000 supporters": owners read these sentences as written."""
+    return "the 1 supporter" if goal == 1 else f"all {goal:,} supporters"

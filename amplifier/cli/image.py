@@ -74,7 +74,7 @@ def campaign_image(
         console.print(f"message version {version}: no image")
     else:
         console.print(
-            f"message version {version}: {view.media_type}, {view.width}x{view.height} pixels, "
+            f"message version {version}: {view.media_type}, {view.width} by {view.height} pixels, "
             f"{view.byte_size:,} bytes, alt text: {view.alt_text}",
             markup=False,
         )

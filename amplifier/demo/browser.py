@@ -64,6 +64,7 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
     with requests.Session() as browser:
         consent = authorize(browser, web_url, slug, who, timeout=timeout)
         if _ACCOUNT.search(consent.text) is not None:
+            who.account = who.account or first_account(consent)  # the one that will post
             consent = choose_account(browser, web_url, consent, who.account, timeout=timeout)
         if _STATE.search(consent.text) is None:
             raise PledgeFailed("consent page has no form", consent)
@@ -75,6 +76,14 @@ def pledge(web_url: str, slug: str, who: Supporter, *, timeout: float = 30.0) ->
         if done.status_code != 200 or link is None:
             raise PledgeFailed("confirm", done)
         return unescape(link.group(1))
+
+
+def first_account(page: requests.Response) -> str:
+    """The name of the first account the choice page lists (the demo's default choice)."""
+    found = _ACCOUNT.search(page.text)
+    if found is None:
+        raise PledgeFailed("account choice page lists no account", page)
+    return unescape(found.group(2))
 
 
 def choose_account(
@@ -91,7 +100,9 @@ def choose_account(
     state = _STATE.search(page.text)
     if not listed or state is None:
         raise PledgeFailed("account choice page has no form", page)
-    chosen = listed.get(name) if name else next(iter(listed.values()))
+    if not name:
+        name = next(iter(listed))
+    chosen = listed.get(name)
     if chosen is None:
         raise PledgeFailed(f"no account called {name!r} to choose", page)
     form = {"state": unescape(state.group(1)), "account_id": chosen, "csrf": form_token(page)}

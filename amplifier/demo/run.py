@@ -205,10 +205,9 @@ def status_news(before: str, report: CampaignReport) -> list[str]:
 
 def posting_account(who: Supporter) -> str:
     """The sandbox account a supporter's post comes from: their own, or where the platform has
-    them choose an account (a Page), the one the sandbox gives every person by default, named
-    `<username>.page` (the demo chooses the first listed, the only one)."""
-    if declaration(who.platform).connect.chooses_account:
-        return f"{who.username}.page"
+    them choose an account (a Page, a blog), the one chosen (`pledge` records its name)."""
+    if declaration(who.platform).connect.chooses_account and who.account:
+        return who.account
     return who.username
 
 
@@ -278,7 +277,7 @@ def run_demo(
             image = attach_demo_picture(stack.web_url, token, campaign["id"])
             console.print(
                 f"its picture attached (PUT /api/campaigns/{campaign['id']}/image): "
-                f"{image['media_type']}, {image['width']}x{image['height']}, "
+                f"{image['media_type']}, {image['width']} by {image['height']} pixels, "
                 f"alt text “{image['alt_text']}”; every supporter's account gets its own upload "
                 "during preparation",
                 soft_wrap=True,

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from amplifier.campaigns.lifecycle import awaiting_reconsent
+from amplifier.campaigns.moderation import is_suspended
 from amplifier.crypto import new_secret, plausible_secret
 from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign
@@ -101,6 +102,7 @@ def render_campaign_page(
         description=description(campaign),
         organiser=organiser(session, campaign),
         share_links=share_links(campaign, page_url, suggested),
+        shareable=not is_suspended(campaign),  # a suspended campaign is not promoted
         share_error=share_error,
         faq=FAQ,
         samples=sample_posts(session, campaign) if state.phase.value == "released" else [],

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from amplifier.consent import edit_message
 from sqlmodel import col, select
 
 from amplifier.campaigns import modes as campaign_modes
+from amplifier.campaigns.consent import edit_message
 from amplifier.campaigns.posting_tables import IntentLink
 from amplifier.demo.browser import Supporter, authorize, consent_form, form_token, pledge
 from amplifier.models import Campaign, Pledge
@@ -26,8 +26,8 @@ from amplifier.platforms.registry import PLATFORMS
 from amplifier.release import intents
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
-from tests.app import factories
-from tests.app.test_consent import _posts, _release_now
+from tests import factories
+from tests.campaigns.test_consent import _posts, _release_now
 from tests.conftest import LiveWeb
 
 LINK = "https://example.org/river"

@@ -22,7 +22,7 @@ def test_attach_refuse_and_remove_an_image_from_the_command_line(tmp_path: Path)
     created = run_cli(
         env, "campaign", "create", "--owner", "1", "--title", "Library", "--story", "s",
         "--text", "Open late #Library", "--goal", "3", "--deadline", deadline,
-        "--release", release,
+        "--release", release, "--platforms", "x,mastodon",
     )  # fmt: skip
     assert created.returncode == 0, created.stdout + created.stderr
     photo = tmp_path / "library.jpg"
@@ -35,7 +35,7 @@ def test_attach_refuse_and_remove_an_image_from_the_command_line(tmp_path: Path)
         env, "campaign", "image", "1", "--file", str(photo), "--alt", "The reading room at night"
     )
     assert attached.returncode == 0, attached.stdout + attached.stderr
-    assert "message version 1: image/jpeg, 300x200 pixels" in attached.stdout
+    assert "message version 1: image/jpeg, 300 by 200 pixels" in attached.stdout
     assert "alt text: The reading room at night" in attached.stdout
 
     no_alt = run_cli(env, "campaign", "image", "1", "--file", str(photo))

@@ -58,7 +58,12 @@ def _stack(tmp_path: Path, database_url: str | None, **kwargs: bool) -> Iterator
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
-    with local_stack(tmp_path, database_url=database_url, redis_url=REDIS_URL, **kwargs) as stack:
+    # every X supporter here pledges the message itself: the distinct-text rule (X's automation
+    # policy, tests/campaigns/test_posting_modes.py) is off for this stack, as in tests/conftest.py
+    similar = {"AMPLIFIER_X_ALLOW_SIMILAR_TEXTS": "true"}
+    with local_stack(
+        tmp_path, database_url=database_url, redis_url=REDIS_URL, extra_env=similar, **kwargs
+    ) as stack:
         yield stack
 
 

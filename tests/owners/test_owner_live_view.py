@@ -12,8 +12,9 @@ from sqlmodel import select
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Pledge
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
+from tests import factories
 from tests.owners.conftest import MakeOwner, WebOwner
-from tests.owners.test_owner_truth import _create, _pledge, _set
+from tests.owners.test_owner_truth import _create, _pledge
 
 
 def _releasing(runtime: Runtime, owner: WebOwner) -> Campaign:
@@ -28,8 +29,9 @@ def _releasing(runtime: Runtime, owner: WebOwner) -> Campaign:
             status=DeliveryStatus.POSTED, finished_at=t + timedelta(milliseconds=1210),
             remote_url="https://mastodon.example/@bo/2")  # fmt: skip
     _pledge(runtime, campaign_id, "@cy", status=DeliveryStatus.PENDING)
-    return _set(runtime, campaign_id, status=CampaignStatus.RELEASING, release_at=t,
-                pledge_deadline=now - timedelta(minutes=5), review_status="approved")  # fmt: skip
+    return factories.update_campaign(
+        runtime, campaign_id, status=CampaignStatus.RELEASING, release_at=t,
+        pledge_deadline=now - timedelta(minutes=5), review_status="approved")  # fmt: skip
 
 
 def test_the_owner_sees_posts_landing_and_the_public_page_a_lighter_view(
@@ -67,14 +69,16 @@ def test_before_the_release_there_is_no_live_view_and_after_it_the_page_stops_re
 ) -> None:
     owner = make_owner("calm@example.org")
     campaign_id = _create(owner)
-    _set(runtime, campaign_id, review_status="approved")
+    factories.update_campaign(runtime, campaign_id, review_status="approved")
     assert "release" not in owner.browser.get(f"/owner/campaigns/{campaign_id}/state").json()
     html = owner.browser.get(f"/owner/campaigns/{campaign_id}").text
     hidden = 'data-live-phases="preparing releasing released" hidden>'
     assert f'<section id="release-live" class="release-live" {hidden}' in html
     assert "http-equiv" not in html
     campaign = _releasing(runtime, owner)
-    _set(runtime, campaign.id or 0, status=CampaignStatus.RELEASED, released_at=utcnow())
+    factories.update_campaign(
+        runtime, campaign.id or 0, status=CampaignStatus.RELEASED, released_at=utcnow()
+    )
     html = owner.browser.get(f"/owner/campaigns/{campaign.id}").text
     assert "2 of 3 posts are out" in html and "http-equiv" not in html
 

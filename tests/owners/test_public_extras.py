@@ -16,15 +16,16 @@ from amplifier.notify.tables import OutboxMessage
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.pages import manage_path
+from tests import factories
 from tests.owners.conftest import MakeOwner, csrf_of
-from tests.owners.test_owner_truth import _create, _pledge, _set
+from tests.owners.test_owner_truth import _create, _pledge
 from tests.web.conftest import ClientFactory
 
 
 def _public(runtime: Runtime, owner_name: str, make_owner: MakeOwner) -> Campaign:
     owner = make_owner(f"{owner_name.split()[0].lower()}@example.org", owner_name)
     campaign_id = _create(owner)
-    return _set(runtime, campaign_id, review_status="approved")
+    return factories.update_campaign(runtime, campaign_id, review_status="approved")
 
 
 def test_the_public_page_names_the_organiser_and_shares_without_trackers(
@@ -95,7 +96,7 @@ def test_after_the_release_the_public_page_links_a_sample_of_the_posts(
     _pledge(runtime, campaign.id, "@failed", status=DeliveryStatus.FAILED)
     html = client.get(f"/c/{campaign.slug}").text
     assert 'id="sample-posts"' not in html  # not before the release
-    _set(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t,
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t,
          pledge_deadline=t - timedelta(minutes=5), released_at=utcnow())  # fmt: skip
     html = client.get(f"/c/{campaign.slug}").text
     sample = html.split('id="sample-posts"', 1)[1].split("</section>", 1)[0]

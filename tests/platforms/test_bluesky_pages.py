@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from amplifier.campaigns.lifecycle import CampaignCreate, create_campaign
 from amplifier.platforms.bluesky.settings import BlueskySettings
 from amplifier.runtime import Runtime
-from tests.app import factories
+from tests import factories
 from tests.conftest import LiveWeb
 
 

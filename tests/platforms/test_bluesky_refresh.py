@@ -19,7 +19,7 @@ from amplifier.pledges.pledging import store_tokens
 from amplifier.release.credentials import Refreshed, RefreshLocks, refresh_pledge
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
-from tests.app import factories
+from tests import factories
 
 from .bluesky_helpers import client_site, make_adapter
 from .test_bluesky_contract import connect

@@ -15,7 +15,7 @@ from amplifier.pledges.pledging import store_tokens
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.supporter_links import manage_path
-from tests.app import factories
+from tests import factories
 from tests.web.conftest import ClientFactory, make_client  # noqa: F401  (the fixture)
 
 

@@ -16,8 +16,8 @@ from amplifier.platforms.base import RateLimited
 from amplifier.platforms.tumblr.answers import rate_windows
 from amplifier.release.limits import LimitKey, RedisLimiter, capacity_warnings, policy_for
 from config.settings import Settings
+from tests.release.limits.conftest import run
 
-from ...limits.conftest import run
 from ..helpers import admin
 from .test_contract import connect, make, publish
 

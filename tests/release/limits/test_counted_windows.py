@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from amplifier.limits import LimitPolicy, RedisLimiter
-from amplifier.limits.policy import policy_from
-
 from amplifier.platforms.declaration import LimitWindow, WindowScope
+from amplifier.release.limits import LimitPolicy, RedisLimiter
+from amplifier.release.limits.policy import policy_from
 
 from .conftest import run
 from .helpers import KEY, limiters
