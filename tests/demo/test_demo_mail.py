@@ -44,6 +44,8 @@ def test_demo_mails_receipts_and_notices_whose_links_work(tmp_path: Path) -> Non
             "demo",
             "--supporters",
             "2",
+            "--platforms",  # one platform: no second, one-tap campaign and its mails (X's modes)
+            "mastodon",
             "--release-in",
             "14",
             "--keep",
