@@ -39,7 +39,9 @@ codes and red lines. So no domain module knows a status code or a page title's m
     └── PledgeRefused           pledges/pledging.py: a supporter's step, with a short headline and
                                 its kind as an attribute (`kind=NotFound` …), since one class
                                 serves every step of the round trip; MessageChanged (Conflict)
-                                and PersonalTextRefused (InvalidInput) in campaigns/consent.py
+                                and PersonalTextRefused (InvalidInput) in campaigns/consent.py;
+                                NoAccount in pledges/account_choice.py (no Page or blog to
+                                post as, after the platform's sign-in)
 
 A member's kind is the first kind in its class's method resolution order (`kind` below), so a
 class lists its kind first: `class WrongState(Conflict, ModerationError)`.

@@ -185,6 +185,7 @@ def test_a_demo_sized_run_logs_no_token_code_or_secret(
             "AMPLIFIER_LOG_LEVEL": "DEBUG",
             "AMPLIFIER_TOKEN_KEYS": token_key,
             "AMPLIFIER_SIGNING_KEY": signing_key,
+            "AMPLIFIER_X_ALLOW_SIMILAR_TEXTS": "true",  # every X supporter pledges one text
         }
         with local_stack(
             data_dir,

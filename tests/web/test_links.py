@@ -182,8 +182,8 @@ def test_stored_hostile_urls_never_leave(web: LiveWeb, runtime: Runtime, tmp_pat
 
 # Addresses amplifier makes itself (from its settings or the request's own path).
 _OWN_ADDRESSES = {"action", "back_url", "campaign_url", "csv_url", "data_url", "delete_action",
-                  "intent_url", "link.href", "manage_url", "public.signup_url",
-                  "reconsent_action"}  # fmt: skip
+                  "image.url", "intent_url", "link.href", "manage_url", "page_url",
+                  "public.signup_url", "reconsent_action"}  # fmt: skip
 
 
 def test_templates_build_no_href_from_an_outside_address_unfiltered() -> None:

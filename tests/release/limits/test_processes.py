@@ -20,7 +20,7 @@ from amplifier.release.limits import LimitPolicy
 from .conftest import run
 from .helpers import KEY, assert_paced, limiters
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Worker:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from amplifier.platforms import text as app_text
+from amplifier.platforms.mastodon import text as app_mastodon_text
+from amplifier.platforms.x import text as app_x_text
 from amplifier.sandbox.emulators.mastodon.textlen import mastodon_length
 from amplifier.sandbox.emulators.x.textlen import x_weighted_length
 from amplifier.sandbox.kit.linkgrammar import grapheme_count
@@ -58,16 +59,16 @@ def test_sandbox_and_app_agree_with_twitter_text_on_the_corpus() -> None:
     """Both X counters over the same corpus: each equals the official twitter-text 3.1.0."""
     cases = _corpus()
     sandbox_wrong = [(t, e, x_weighted_length(t)) for t, e in cases if x_weighted_length(t) != e]
-    app_wrong = [(t, e) for t, e in cases if app_text.x_weighted_length(t) != e]
+    app_wrong = [(t, e) for t, e in cases if app_x_text.weighted_length(t) != e]
     assert sandbox_wrong == [] and app_wrong == []
 
 
 def test_sandbox_and_app_count_mastodon_alike_on_the_corpus() -> None:
     """The two Mastodon counters (written apart) agree on every text of the corpus."""
     differ = [
-        (t, app_text.mastodon_length(t), mastodon_length(t))
+        (t, app_mastodon_text.length(t), mastodon_length(t))
         for t, _ in _corpus()
-        if app_text.mastodon_length(t) != mastodon_length(t)
+        if app_mastodon_text.length(t) != mastodon_length(t)
     ]
     assert differ == []
 
@@ -101,7 +102,7 @@ def test_sandbox_x_named_cases(text: str, expected: int) -> None:
 )
 def test_sandbox_mastodon_named_cases(text: str, expected: int) -> None:
     assert mastodon_length(text) == expected
-    assert app_text.mastodon_length(text) == expected
+    assert app_mastodon_text.length(text) == expected
 
 
 def test_sandbox_mastodon_uses_its_url_length_and_counts_the_spoiler() -> None:
