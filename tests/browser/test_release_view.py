@@ -103,8 +103,9 @@ def test_the_owner_and_the_public_watch_posts_land_without_reloading(
     platforms = owner_page.inner_text("#release-platforms tbody")
     assert "X" in platforms and "Mastodon" in platforms
     # the report's section refreshed itself: every post with its link, no reload
-    owner_page.locator("#report-posts tbody tr").nth(len(names) - 1).wait_for(timeout=15_000)
-    assert owner_page.locator("#report-posts a", has_text="see the post").count() == len(names)
+    links = owner_page.locator("#report-posts a", has_text="see the post")
+    links.nth(len(names) - 1).wait_for(timeout=30_000)  # rows come first, their links as they land
+    assert links.count() == len(names)
     assert owner_page.evaluate("window.__summaries !== undefined")  # the same document
     readme_shot(owner_page, "live-release-view")
 

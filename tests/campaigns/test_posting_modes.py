@@ -180,7 +180,7 @@ def test_the_owner_sees_the_cost_and_the_budget_falls_back_to_intents(
     )
     assert created.status_code == 201, created.text
     notes = " ".join(created.json()["posting_notes"])
-    assert "$2,000.00 if all 10000 supporters" in notes  # 10,000 x $0.20 with a link
+    assert "$2,000.00 if all 10,000 supporters" in notes  # 10,000 x $0.20 with a link
     assert "At the goal" in notes and "budget of $0.20" in notes
     pledge(web.url, campaign.slug, Supporter("fay", RULED, 5))
     own_text = f"My grandmother fished here for sixty years. Keep it alive. #River {LINK}"
