@@ -62,6 +62,9 @@ BASE_ENV = {
     "AMPLIFIER_RELEASE_LEASE_S": "10",
     "AMPLIFIER_RELEASE_STALE_S": "20",
     "AMPLIFIER_LOG_LEVEL": "INFO",
+    # every X supporter pledges the message itself: X's distinct-text rule is off, as in
+    # tests/conftest.py (tests/campaigns/test_posting_modes.py tests the rule)
+    "AMPLIFIER_X_ALLOW_SIMILAR_TEXTS": "true",
 }
 
 
