@@ -13,8 +13,8 @@ Shape of `LiveRelease.as_json()` (times in ms from the release time T)::
      "sending": 40, "summary": "1,204 of 1,250 posts are out", "counts_words": "posted 1,204 · …",
      "rate_words": "412.5 posts/s now · …", "rate_now": 412.5 | null,
      "rate_since_t": 380.2 | null, "latest_offset_ms": 3120.0 | null,
-     "by_platform": [{"platform": "x", "label": "X", "posted": 700, "failed": 3, …}],
-     "latest": [{"handle": "@ann", "label": "X", "url": "https://…", "offset": "+153 ms"}]}
+     "by_platform": [{"platform": "<name>", "label": "<label>", "posted": 700, "failed": 3, …}],
+     "latest": [{"handle": "@ann", "label": "<label>", "url": "https://…", "offset": "+153 ms"}]}
 
 `latest` is empty in the public view.
 """
