@@ -13,13 +13,8 @@ import pytest
 import requests
 
 from amplifier.demo.browser import pledge
-from amplifier.demo.run import (
-    approve_as_admin,
-    check_exactly_once,
-    make_supporters,
-    sandbox_posts,
-    wait_for_report,
-)
+from amplifier.demo.checks import check_exactly_once, sandbox_posts
+from amplifier.demo.run import approve_as_admin, make_supporters, wait_for_report
 from amplifier.demo.stack import local_stack
 from amplifier.owners.api_tokens import create_owner
 from amplifier.timeutil import utcnow

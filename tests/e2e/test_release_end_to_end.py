@@ -19,14 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from amplifier.demo.browser import pledge
-from amplifier.demo.run import (
-    approve_as_admin,
-    check_exactly_once,
-    make_supporters,
-    sandbox_posts,
-    schedule_campaign,
-    wait_for_report,
-)
+from amplifier.demo.checks import check_exactly_once, sandbox_posts
+from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign, wait_for_report
 from amplifier.demo.stack import LocalStack, local_stack
 from amplifier.owners.api_tokens import create_owner
 

@@ -33,14 +33,8 @@ from sqlmodel import select
 from amplifier.crypto import TokenCipher, generate_fernet_key, new_secret
 from amplifier.db import Database
 from amplifier.demo.browser import PledgeFailed, Supporter, consent_form, form_token
-from amplifier.demo.run import (
-    approve_as_admin,
-    check_exactly_once,
-    make_supporters,
-    sandbox_posts,
-    schedule_campaign,
-    wait_for_report,
-)
+from amplifier.demo.checks import check_exactly_once, sandbox_posts
+from amplifier.demo.run import approve_as_admin, make_supporters, schedule_campaign, wait_for_report
 from amplifier.demo.stack import local_stack
 from amplifier.models import MastodonApp, OAuthAttempt, Pledge
 from amplifier.owners.api_tokens import create_owner
