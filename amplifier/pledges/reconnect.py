@@ -17,15 +17,16 @@ Errors: `PledgeRefused` (headline, message and kind), as for pledging.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session
 
-from amplifier.crypto import TokenCipher, hash_secret, new_secret
+from amplifier.crypto import TokenCipher
 from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign, CampaignStatus, OAuthAttempt, Pledge, PledgeStatus
 from amplifier.platforms.base import AccountChooser, PlatformAdapter, PlatformError
 from amplifier.pledges.pledging import PledgeRefused, store_tokens
+from amplifier.pledges.round_trip import consume_trip, record_trip
 
 RECONNECTING = "reconnect"  # an OAuthAttempt's status while a reconnection is under way
 _OPEN = (CampaignStatus.OPEN, CampaignStatus.ARMED)
@@ -62,24 +63,17 @@ def start_reconnect(
 ) -> str:
     """Record the trip for this pledge and return the platform URL to send the browser to."""
     ensure_reconnectable(pledge, campaign)
-    assert campaign.id is not None and pledge.id is not None
-    state = new_secret(24)
-    request = adapter.authorization_request(redirect_uri=redirect_uri, state=state)
-    session.add(
-        OAuthAttempt(
-            state=state,
-            browser_hash=hash_secret(browser_nonce),
-            campaign_id=campaign.id,
-            platform=pledge.platform,
-            instance_url=pledge.instance_url,
-            code_verifier_enc=cipher.encrypt_optional(request.code_verifier),
-            status=RECONNECTING,
-            expires_at=now + timedelta(seconds=ttl_s),
-            pledge_id=pledge.id,
-        )
+    return record_trip(
+        session,
+        pledge=pledge,
+        status=RECONNECTING,
+        adapter=adapter,
+        redirect_uri=redirect_uri,
+        browser_nonce=browser_nonce,
+        cipher=cipher,
+        now=now,
+        ttl_s=ttl_s,
     )
-    session.flush()
-    return request.url
 
 
 def finish_reconnect(
@@ -99,19 +93,13 @@ def finish_reconnect(
 
     With a `chooser` (a platform whose token reaches several accounts: account_choice.py) the
     pledged account is chosen again by its id, and must still be reachable."""
-    verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
-    won = session.execute(  # the platform's answer is used once, however often it arrives
-        update(OAuthAttempt)
-        .where(col(OAuthAttempt.id) == attempt.id, col(OAuthAttempt.status) == RECONNECTING)
-        .values(status="consumed", code_verifier_enc=None)
+    verifier = consume_trip(
+        session,
+        attempt=attempt,
+        status=RECONNECTING,
+        cipher=cipher,
+        again="Open your pledge's link and reconnect again if it still says so.",
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise PledgeRefused(
-            "This sign-in was already used",
-            "The platform's answer can be used once. Open your pledge's link and reconnect "
-            "again if it still says so.",
-            kind=Conflict,
-        )
     ensure_reconnectable(pledge, campaign)
     try:
         tokens = adapter.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=verifier)

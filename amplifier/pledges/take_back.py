@@ -17,16 +17,17 @@ Errors: `PledgeRefused` (title and message for the page).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
-from amplifier.crypto import TokenCipher, hash_secret, new_secret
+from amplifier.crypto import TokenCipher
 from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign, Delivery, DeliveryStatus, OAuthAttempt, Pledge
 from amplifier.platforms.base import PlatformAdapter, PlatformError
 from amplifier.platforms.registry import declaration
 from amplifier.pledges.pledging import PledgeRefused
+from amplifier.pledges.round_trip import consume_trip, record_trip
 
 TAKING_BACK = "take_back"  # an OAuthAttempt's status while a deletion's sign-in is under way
 
@@ -74,24 +75,17 @@ def start_take_back(
 ) -> str:
     """Record the sign-in for this deletion and return the platform URL to send the browser to."""
     ensure_deletable(pledge, posted_delivery(session, pledge))
-    assert campaign.id is not None and pledge.id is not None
-    state = new_secret(24)
-    request = adapter.authorization_request(redirect_uri=redirect_uri, state=state)
-    session.add(
-        OAuthAttempt(
-            state=state,
-            browser_hash=hash_secret(browser_nonce),
-            campaign_id=campaign.id,
-            platform=pledge.platform,
-            instance_url=pledge.instance_url,
-            code_verifier_enc=cipher.encrypt_optional(request.code_verifier),
-            status=TAKING_BACK,
-            expires_at=now + timedelta(seconds=ttl_s),
-            pledge_id=pledge.id,
-        )
+    return record_trip(
+        session,
+        pledge=pledge,
+        status=TAKING_BACK,
+        adapter=adapter,
+        redirect_uri=redirect_uri,
+        browser_nonce=browser_nonce,
+        cipher=cipher,
+        now=now,
+        ttl_s=ttl_s,
     )
-    session.flush()
-    return request.url
 
 
 def finish_take_back(
@@ -106,18 +100,13 @@ def finish_take_back(
     now: datetime,
 ) -> Delivery:
     """Exchange the code; if the account is the pledged one, delete its post and say so."""
-    verifier = cipher.decrypt_optional(attempt.code_verifier_enc)
-    won = session.execute(  # the platform's answer is used once, however often it arrives
-        update(OAuthAttempt)
-        .where(col(OAuthAttempt.id) == attempt.id, col(OAuthAttempt.status) == TAKING_BACK)
-        .values(status="consumed", code_verifier_enc=None)
+    verifier = consume_trip(
+        session,
+        attempt=attempt,
+        status=TAKING_BACK,
+        cipher=cipher,
+        again="Open your pledge's link and try again.",
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise PledgeRefused(
-            "This sign-in was already used",
-            "The platform's answer can be used once. Open your pledge's link and try again.",
-            kind=Conflict,
-        )
     delivery = ensure_deletable(pledge, posted_delivery(session, pledge))
     deleter = declaration(pledge.platform).deleter(adapter)
     assert deleter is not None and delivery.remote_id is not None  # ensure_deletable
