@@ -15,12 +15,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from amplifier.crypto import new_secret
-from amplifier.errors import Refused, Unavailable
-from amplifier.models import OAuthAttempt, Pledge
+from amplifier.errors import Unavailable
+from amplifier.models import OAuthAttempt
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.pledges.take_back import TAKING_BACK as TAKING_BACK
@@ -33,20 +32,14 @@ from amplifier.pledges.take_back import (
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep
+from amplifier.web.pledge_trips import refused, returned_pledge, signed, to_platform
 from amplifier.web.rendering import message_page, page, platform_label
 from amplifier.web.supporter_links import (
     RefusedWithBackLink,
-    manage_path,
     pledge_campaign,
-    set_browser_cookie,
-    signed_pledge,
 )
 
 router = APIRouter(include_in_schema=False)
-
-
-def _refused(exc: PledgeRefused, back_url: str) -> RefusedWithBackLink:
-    return RefusedWithBackLink(exc.title, exc.message, kind=exc.kind, back_url=back_url)
 
 
 def _unreachable(exc: Exception, back_url: str) -> RefusedWithBackLink:
@@ -58,21 +51,15 @@ def _unreachable(exc: Exception, back_url: str) -> RefusedWithBackLink:
     )
 
 
-def _signed(session: Session, rt: Runtime, pledge_id: str, signature: str) -> tuple[Pledge, str]:
-    pledge = signed_pledge(session, rt, pledge_id, signature)
-    assert pledge.id is not None
-    return pledge, manage_path(rt, pledge.id)
-
-
 @router.get("/p/{pledge_id}/{signature}/delete-post", response_class=HTMLResponse)
 def take_back_page(
     request: Request, pledge_id: str, signature: str, session: SessionDep, rt: RuntimeDep
 ) -> HTMLResponse:
-    pledge, manage_url = _signed(session, rt, pledge_id, signature)
+    pledge, manage_url = signed(session, rt, pledge_id, signature)
     try:
         delivery = ensure_deletable(pledge, posted_delivery(session, pledge))
     except PledgeRefused as exc:
-        raise _refused(exc, manage_url) from exc
+        raise refused(exc, manage_url) from exc
     return page(
         request,
         "take_back.html",
@@ -93,29 +80,16 @@ def start(
     rt: RuntimeDep,
     amp_browser: Annotated[str | None, Cookie()] = None,
 ) -> Response:
-    pledge, manage_url = _signed(session, rt, pledge_id, signature)
-    campaign = pledge_campaign(session, pledge)
-    browser = amp_browser or new_secret(24)
-    try:
-        adapter = rt.connectors.for_platform(session, pledge.platform, pledge.instance_url)
-        url = start_take_back(
-            session,
-            pledge=pledge,
-            campaign=campaign,
-            adapter=adapter,
-            redirect_uri=rt.connectors.redirect_uri(pledge.platform),
-            browser_nonce=browser,
-            cipher=rt.cipher,
-            now=utcnow(),
-            ttl_s=rt.settings.oauth_attempt_ttl_s,
-        )
-    except (PlatformUnavailable, ValueError) as exc:
-        raise _unreachable(exc, manage_url) from exc
-    except PledgeRefused as exc:
-        raise _refused(exc, manage_url) from exc
-    response = RedirectResponse(url, status_code=303)
-    set_browser_cookie(response, rt, browser)
-    return response
+    pledge, manage_url = signed(session, rt, pledge_id, signature)
+    return to_platform(
+        session,
+        rt,
+        pledge,
+        manage_url,
+        amp_browser,
+        start=start_take_back,
+        unreachable=_unreachable,
+    )
 
 
 def take_back_return(
@@ -129,21 +103,8 @@ def take_back_return(
     error: str,
 ) -> HTMLResponse:
     """The platform sent the browser back: the post deleted, or the reason it was not."""
-    pledge = session.get(Pledge, attempt.pledge_id) if attempt.pledge_id is not None else None
-    if pledge is None:
-        raise PledgeRefused(
-            "This sign-in link is not valid", "The pledge it was for no longer exists."
-        )
-    assert pledge.id is not None
-    manage_url = manage_path(rt, pledge.id)
+    pledge, _, manage_url = returned_pledge(session, rt, attempt, platform)
     label = platform_label(pledge.platform)
-    if attempt.platform != platform:
-        raise RefusedWithBackLink(
-            "This sign-in link is not valid",
-            "The platform does not match.",
-            kind=Refused,
-            back_url=manage_url,
-        )
     if error or not code:
         session.delete(attempt)
         return message_page(
@@ -170,7 +131,7 @@ def take_back_return(
     except (PlatformUnavailable, ValueError) as exc:
         raise _unreachable(exc, manage_url) from exc
     except PledgeRefused as exc:
-        raise _refused(exc, manage_url) from exc
+        raise refused(exc, manage_url) from exc
     return message_page(
         request,
         "Your post is deleted",
