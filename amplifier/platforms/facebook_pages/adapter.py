@@ -10,7 +10,7 @@ Documentation followed (Pages API, https://developers.facebook.com/docs/pages-ap
   keeps (`extras["page_id"]`); the user token is dropped.
 - `POST /{page-id}/feed` with `message` creates the post: `{"id": "{page-id}_{post-id}"}`.
   There is no idempotency key: an unknown outcome is settled by reading `GET /{page-id}/feed`.
-- Errors and usage headers: meta/answers.py.
+- Errors and usage headers: meta/answers.py; a photo with the post: media.py.
 """
 
 from __future__ import annotations
@@ -183,11 +183,18 @@ class FacebookPagesAdapter:
         idempotency_key: str,
     ) -> PublishedPost:
         """`POST /{page-id}/feed`; Facebook takes no idempotency key (settle by `finder`)."""
-        page_id = _page_id(tokens)
+        return await self.post_feed_async(session, tokens, {"message": text})
+
+    async def post_feed_async(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, fields: Mapping[str, str]
+    ) -> PublishedPost:
+        """`POST /{page-id}/feed` with `fields` (`message`, and `attached_media[0]` for a photo
+        staged unpublished: media.py); a network failure after sending is OutcomeUnknown."""
+        page_id = page_id_of(tokens)
         try:
             async with session.post(
                 f"{self.graph}/{page_id}/feed",
-                data={"message": text},
+                data=dict(fields),
                 headers={
                     "Authorization": f"Bearer {tokens.access_token}",
                     "Accept": "application/json",
@@ -213,7 +220,7 @@ class FacebookPagesAdapter:
     ) -> PublishedPost | None:
         """The Page's latest 25 posts, looked through for `text` (`GET /{page-id}/feed`)."""
         body = self._get(
-            f"/{_page_id(tokens)}/feed", tokens.access_token, fields="id,message", limit="25"
+            f"/{page_id_of(tokens)}/feed", tokens.access_token, fields="id,message", limit="25"
         )
         data = body.get("data")
         for post in data if isinstance(data, list) else []:
@@ -222,7 +229,7 @@ class FacebookPagesAdapter:
         return None
 
 
-def _page_id(tokens: TokenSet) -> str:
+def page_id_of(tokens: TokenSet) -> str:
     page_id = tokens.extras.get(PAGE_ID)
     if not page_id:
         raise AuthExpired("this Facebook connection names no Page: the supporter must reconnect")

@@ -59,6 +59,7 @@ class PagesDialect(Dialect):
         app.router.add_get(f"/{VERSION}/me/accounts", api.accounts)
         app.router.add_post(f"/{VERSION}/{{page_id:[0-9]+}}/feed", api.create_post)
         app.router.add_get(f"/{VERSION}/{{page_id:[0-9]+}}/feed", api.read_feed)
+        app.router.add_post(f"/{VERSION}/{{page_id:[0-9]+}}/photos", api.create_photo)
         app.router.add_get(f"/{VERSION}/{{page_id:[0-9]+}}", api.page_node)
         app.router.add_get("/{id:[0-9]+_[0-9]+}", post_page)
         app.router.add_get("/{username:[A-Za-z0-9_.]{1,50}}", profile_page)

@@ -196,13 +196,17 @@ async def publishing_limit(call: Call) -> web.StreamResponse:
     refused = _user_ok(call)
     if refused is not None:
         return refused
-    since = now() - DAY_S
+    # the quota is the publishing window this host enforces (250 a day unless the faults say
+    # otherwise), counted from the profile's own posts in it
+    window = call.state.faults.rate_limit
+    total, duration = window.user_limit, window.user_window_s
+    since = now() - duration
     used = sum(1 for p in call.state.posts_by_user.get(call.user.id, []) if p.created_at >= since)
     body: dict[str, Any] = {
         "data": [
             {
                 "quota_usage": used,
-                "config": {"quota_total": QUOTA_TOTAL, "quota_duration": int(DAY_S)},
+                "config": {"quota_total": total, "quota_duration": int(duration)},
             }
         ]
     }
