@@ -73,8 +73,7 @@ async def upload(
     if not data:
         return error(400, 324, "(#324) Requires upload file")
     if len(data) > limit:
-        mb = math.floor(limit / (1024 * 1024))
-        return error(400, 100, f"(#100) The photo is larger than {mb} MB")
+        return error(400, 100, f"(#100) The photo is larger than {limit:,} bytes")
     kind = sniff(data)
     if kind is None:
         return error(400, 100, "(#100) Invalid image: the file is not a JPEG, PNG or GIF")
