@@ -34,7 +34,7 @@ def test_an_image_too_large_for_threads_is_refused_naming_threads() -> None:
 
 def test_the_4_mb_of_a_page_photo_and_the_types_each_takes() -> None:
     photo = clean(_noise(1300, 1200))  # ~4.7 MB: over Facebook's 4 MB, under Threads' 8
-    with pytest.raises(ImageRefused, match="Facebook Page takes at most 4.0 MB"):
+    with pytest.raises(ImageRefused, match=r"Facebook Page takes at most 4\.0 MB"):
         fit_platforms(photo, ["facebook_pages", "threads"], reencode=False)
     fit_platforms(photo, ["threads"], reencode=False)
     webp = clean(_noise(64, 48, "WEBP"))

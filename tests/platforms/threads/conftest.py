@@ -37,7 +37,7 @@ class PublicSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 site.fetched.append(self.path)
                 found = site.files.get(self.path)
                 if found is None:

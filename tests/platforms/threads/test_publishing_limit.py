@@ -30,7 +30,7 @@ def test_a_profile_with_its_quota_used_up_is_refused_at_preparation(threads_url:
     publish(adapter, tokens, "one")
     assert stage(adapter, tokens, "two")  # one left: staged
     publish(adapter, tokens, "two, from elsewhere")
-    with pytest.raises(Rejected, match="already published 2 posts .* Threads' limit of 2"):
+    with pytest.raises(Rejected, match=r"already published 2 posts .* Threads' limit of 2"):
         stage(adapter, tokens, "three")
     assert len(posts(threads_url)) == 2
 
