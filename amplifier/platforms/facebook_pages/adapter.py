@@ -38,6 +38,8 @@ from ..base import (
 from ..logging_guard import silence_token_loggers
 from ..meta.answers import GraphAnswers
 from ..meta.oauth import dialog_url, exchange_code_long_lived, graph_call, graph_session
+from ..meta.usage import app_usage_windows
+from ..ratewindows import observe_rate_windows
 from .text import MAX_CHARACTERS, text_problems
 
 silence_token_loggers()
@@ -69,6 +71,7 @@ class FacebookPagesAdapter:
         self.dialog = dialog
         self.web_base = web_base.rstrip("/")
         self.timeout = timeout
+        self._usage = app_usage_windows()  # X-App-Usage paces (meta/usage.py)
         self._answers = GraphAnswers(LABEL, write_suffix="/feed")
         self._session = graph_session(self._answers, timeout)
 
@@ -172,7 +175,12 @@ class FacebookPagesAdapter:
     # ------------------------------------------------------------------ publishing
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
-        return bounded_session(policy=self._answers, seconds=self.timeout, limit=limit)
+        return bounded_session(
+            policy=self._answers,
+            seconds=self.timeout,
+            limit=limit,
+            observers=(observe_rate_windows(self._usage),),
+        )
 
     async def publish_async(
         self,

@@ -17,14 +17,8 @@ Documentation followed (https://developers.facebook.com/docs/threads):
   an unknown outcome publishes the same container, or finds it PUBLISHED (then Duplicate: the
   engine looks for the post instead of making another).
 - No idempotency key: an unknown outcome is settled by reading `GET /{user}/threads`.
-- The publishing limit (/overview, "Posts"): 250 API-published posts per profile in a moving
-  24 hours, enforced at `threads_publish`; `GET /{user}/threads_publishing_limit?fields=
-  quota_usage,config` tells how many were used. Staging asks it for every pledge, so that a
-  profile with no post left is dropped with a plain reason before T, not refused at T. The
-  answer does not say when the oldest of those posts leaves the window, so nothing tells that
-  the quota frees before T: such a post is not deferred but dropped.
-- Followers (/insights): `GET /{user}/threads_insights?metric=followers_count` needs
-  `threads_manage_insights`, which amplifier asks for only to show the supporter's reach.
+- Before T, each pledge's publishing quota (250 posts a day) is checked: preparing.py.
+- Followers: `GET /{user}/threads_insights?metric=followers_count` (threads_manage_insights).
 - Images: media.py (an IMAGE container with the picture's public address and alt text).
 - Errors and usage headers: meta/answers.py (Graph's error object).
 """
@@ -58,6 +52,9 @@ from ..base import (
 from ..logging_guard import silence_token_loggers
 from ..meta.answers import GraphAnswers
 from ..meta.oauth import graph_call, graph_session, token_set
+from ..meta.usage import app_usage_windows
+from ..ratewindows import observe_rate_windows
+from .insights import followers
 from .media import container_fields
 from .preparing import check_publishing_quota, wait_until_finished
 from .text import MAX_CHARACTERS, text_problems
@@ -94,6 +91,7 @@ class ThreadsAdapter:
         self.authorize_url = authorize_url
         self.web_base = web_base.rstrip("/")
         self.timeout = timeout
+        self._usage = app_usage_windows()  # X-App-Usage paces (meta/usage.py)
         self.public_url = public_url  # where Threads fetches a post's image (media.py)
         self._answers = GraphAnswers(LABEL, write_suffix="/threads_publish")
         self._session = graph_session(self._answers, timeout)
@@ -101,7 +99,7 @@ class ThreadsAdapter:
     def __repr__(self) -> str:  # never show the secret
         return f"ThreadsAdapter(graph={self.graph!r})"
 
-    def _call(self, method: str, url: str, token: str | None = None, **kw: Any) -> dict[str, Any]:
+    def call(self, method: str, url: str, token: str | None = None, **kw: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return graph_call(
             self._session, method, url, write=False, label=LABEL, headers=headers, **kw
@@ -123,7 +121,7 @@ class ThreadsAdapter:
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         try:
-            short = self._call(
+            short = self.call(
                 "POST",
                 f"{self.root}/oauth/access_token",
                 data={
@@ -134,7 +132,7 @@ class ThreadsAdapter:
                     "code": code,
                 },
             )
-            long = self._call(
+            long = self.call(
                 "GET",
                 f"{self.root}/access_token",
                 params={
@@ -166,7 +164,7 @@ class ThreadsAdapter:
         if now - (tokens.expires_at - LONG_LIVED) < REFRESHABLE_AFTER:
             return tokens
         try:
-            body = self._call(
+            body = self.call(
                 "GET",
                 f"{self.root}/refresh_access_token",
                 params={"grant_type": "th_refresh_token", "access_token": tokens.access_token},
@@ -181,7 +179,7 @@ class ThreadsAdapter:
         )
 
     def profile(self, tokens: TokenSet) -> Profile:
-        me = self._call(
+        me = self.call(
             "GET", f"{self.graph}/me", tokens.access_token, params={"fields": "id,username,name"}
         )
         username = me.get("username")
@@ -191,31 +189,9 @@ class ThreadsAdapter:
             str(me["id"]),
             f"@{username}",
             str(me.get("name") or username),
-            self._followers(tokens, str(me["id"])),
+            followers(self, tokens, str(me["id"])),
             f"{self.web_base}/@{username}",
         )
-
-    def _followers(self, tokens: TokenSet, user_id: str) -> int:
-        """`followers_count` from the profile's insights: `{"data": [{"name":
-        "followers_count", "total_value": {"value": N}}]}`. A supporter who declined
-        threads_manage_insights on Meta's dialog (Meta lets them) is counted 0: the pledge
-        stands, only its reach is unknown (a refusal here is not a reason to drop it)."""
-        try:
-            body = self._call(
-                "GET",
-                f"{self.graph}/{user_id}/threads_insights",
-                tokens.access_token,
-                params={"metric": "followers_count"},
-            )
-        except (Rejected, AuthExpired):
-            return 0
-        for metric in body.get("data") or []:
-            if isinstance(metric, Mapping) and metric.get("name") == "followers_count":
-                total = metric.get("total_value")
-                value = total.get("value") if isinstance(total, Mapping) else None
-                if isinstance(value, int) and value >= 0:
-                    return value
-        return 0
 
     # ------------------------------------------------------------------ text
 
@@ -228,7 +204,12 @@ class ThreadsAdapter:
     # ------------------------------------------------------------------ publishing
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
-        return bounded_session(policy=self._answers, seconds=self.timeout, limit=limit)
+        return bounded_session(
+            policy=self._answers,
+            seconds=self.timeout,
+            limit=limit,
+            observers=(observe_rate_windows(self._usage),),
+        )
 
     async def get_json(
         self, session: aiohttp.ClientSession, url: str, token: str, params: dict[str, str]
@@ -386,7 +367,7 @@ class ThreadsAdapter:
     ) -> PublishedPost | None:
         """The profile's latest 25 posts, looked through for `text` (`GET /{user}/threads`)."""
         user = tokens.extras.get(USER_ID) or account_id
-        body = self._call(
+        body = self.call(
             "GET",
             f"{self.graph}/{user}/threads",
             tokens.access_token,

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.facebook_pages.graph import WINDOW, error, usage_headers
+from amplifier.sandbox.emulators.facebook_pages.graph import (
+    APP_WINDOW,
+    WINDOW,
+    app_usage_header,
+    error,
+    usage_headers,
+)
 from amplifier.sandbox.emulators.facebook_pages.pages import Page
 from amplifier.sandbox.emulators.facebook_pages.photos import photos_of_post, upload
 from amplifier.sandbox.kit.dialect import RateWindow
@@ -31,7 +37,7 @@ from amplifier.sandbox.kit.web_util import read_params
 if TYPE_CHECKING:
     from amplifier.sandbox.emulators.facebook_pages.dialect import PagesDialect
 
-POSTS = (RateWindow("page posts", "user", WINDOW),)
+POSTS = (RateWindow("page posts", "user", WINDOW), RateWindow("app calls", "client", APP_WINDOW))
 MAX_MESSAGE = 63_206  # the longest Page post Facebook takes
 DUPLICATE_WINDOW_S = 3600.0  # the emulator's reading of "recent" for error 506
 
@@ -124,7 +130,7 @@ async def create_post(call: Call) -> web.StreamResponse:
     found = _page_of_token(call, page_id)
     if isinstance(found, web.Response):
         return found
-    call.headers = usage_headers(call.headers, page_id, kind="pages")
+    call.headers = app_usage_header(usage_headers(call.headers, page_id, kind="pages"))
     if "CREATE_CONTENT" not in found.tasks:
         return error(403, 200, "(#200) The user must have the CREATE_CONTENT task on the Page")
     params = await read_params(call.request)
@@ -190,7 +196,7 @@ async def create_photo(call: Call) -> web.StreamResponse:
     found = _page_of_token(call, page_id)
     if isinstance(found, web.Response):
         return found
-    call.headers = usage_headers(call.headers, page_id, kind="pages")
+    call.headers = app_usage_header(usage_headers(call.headers, page_id, kind="pages"))
     if "CREATE_CONTENT" not in found.tasks:
         return error(403, 200, "(#200) The user must have the CREATE_CONTENT task on the Page")
     uploaded = await upload(call.state, found.user, call.request)

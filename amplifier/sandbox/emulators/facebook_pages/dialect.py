@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from amplifier.sandbox.emulators.facebook_pages import api
-from amplifier.sandbox.emulators.facebook_pages.graph import error, usage_headers
+from amplifier.sandbox.emulators.facebook_pages.graph import (
+    app_spent,
+    app_usage_header,
+    error,
+    usage_headers,
+)
 from amplifier.sandbox.emulators.facebook_pages.oauth import PagesOAuth
 from amplifier.sandbox.emulators.facebook_pages.pages import PageBook
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
@@ -80,8 +85,11 @@ class PagesDialect(Dialect):
         return error(400, 190, message, subcode=subcode)
 
     def rate_limited(self, headers: dict[str, str]) -> web.Response:
+        app = app_spent(headers)
         # keyed by the Page on Facebook; the kit does not say which Page was counted here
-        meta = usage_headers(dict(headers), "page", kind="pages")
+        meta = app_usage_header(usage_headers(dict(headers), "page", kind="pages"))
+        if app:  # the app's own budget, shared by every Page's calls
+            return error(400, 4, "(#4) Application request limit reached", headers=meta)
         return error(400, 32, "(#32) Page request limit reached", headers=meta)
 
     def out_of_scope(self, needed: tuple[str, ...], headers: dict[str, str]) -> web.Response:
