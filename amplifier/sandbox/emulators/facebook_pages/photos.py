@@ -42,7 +42,7 @@ async def _fetch(url: str, limit: int) -> bytes | str:
         async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as answer:
             if answer.status != 200:
                 return f"{url} answered {answer.status}"
-            return await answer.content.read(limit + 1)
+            return await _read_at_most(answer, limit + 1)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         return type(exc).__name__
 
@@ -125,3 +125,15 @@ def photos_of_post(
     if isinstance(found, str):
         return error(400, 100, f"(#100) attached_media names a photo that is {found} here")
     return found
+
+
+async def _read_at_most(answer: aiohttp.ClientResponse, cap: int) -> bytes:
+    """The body, or its first `cap` bytes (one read may return less than asked)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_chunked(65_536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= cap:
+            break
+    return b"".join(chunks)[:cap]

@@ -37,7 +37,7 @@ async def fetch_image(state: HostState, user: User, url: str, alt_text: str) -> 
         async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as answer:
             if answer.status != 200:
                 return f"FAILED_DOWNLOADING_IMAGE: {url} answered {answer.status}"
-            data = await answer.content.read(limit + 1)
+            data = await _read_at_most(answer, limit + 1)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         return f"FAILED_DOWNLOADING_IMAGE: {type(exc).__name__}"
     if len(data) > limit:
@@ -46,3 +46,15 @@ async def fetch_image(state: HostState, user: User, url: str, alt_text: str) -> 
     if kind is None:
         return "UNSUPPORTED_IMAGE_FORMAT: Threads takes JPEG and PNG images"
     return store_media(state, user, data, media_type=kind, description=alt_text[:MAX_ALT])
+
+
+async def _read_at_most(answer: aiohttp.ClientResponse, cap: int) -> bytes:
+    """The body, or its first `cap` bytes (one read may return less than asked)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_chunked(65_536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= cap:
+            break
+    return b"".join(chunks)[:cap]
