@@ -60,6 +60,7 @@ class PagesDialect(Dialect):
     def add_routes(self, app: web.Application) -> None:
         self.oauth.add_routes(app)
         app.router.add_post("/_sandbox/pages", self.book.set_pages)
+        app.router.add_post("/_sandbox/page-tokens", self.book.mint_page_tokens)
         app.router.add_get(f"/{VERSION}/me", api.me)
         app.router.add_get(f"/{VERSION}/me/accounts", api.accounts)
         app.router.add_post(f"/{VERSION}/{{page_id:[0-9]+}}/feed", api.create_post)
