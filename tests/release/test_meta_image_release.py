@@ -77,3 +77,51 @@ def test_a_page_post_and_a_threads_post_carry_the_image_with_its_alt_text_once(
         rows = session.exec(select(Delivery)).all()
         assert {r.status for r in rows} == {DeliveryStatus.POSTED}
         assert all(len(json.loads(r.staged_ids or "[]")) == 1 for r in rows)
+
+
+def test_a_threads_profile_with_no_quota_left_is_dropped_at_preparation_in_words(
+    runtime: Runtime, web: LiveWeb, sandbox: RunningSandbox
+) -> None:
+    base = sandbox.threads_url
+    requests.post(
+        f"{base}/_sandbox/faults",
+        json={"rate_limit": {"user_limit": 1, "user_window_s": 86_400}},
+        timeout=5,
+    ).raise_for_status()
+    with runtime.db.session() as session:
+        owner = factories.owner(session)
+        assert owner.owner.id is not None
+        campaign = factories.campaign(session, owner.owner.id, goal=1)
+        campaign.platforms = "threads"
+        session.add(campaign)
+    pledge(web.url, campaign.slug, Supporter("cy", "threads", 12))
+    # the profile uses its day's quota elsewhere before the release
+    token = requests.post(
+        f"{base}/_sandbox/tokens", json={"users": [{"username": "cy"}]}, timeout=5
+    ).json()["tokens"][0]["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    made = requests.post(
+        f"{base}/v1.0/me/threads",
+        data={"media_type": "TEXT", "text": "mine"},
+        headers=auth,
+        timeout=5,
+    ).json()
+    requests.post(
+        f"{base}/v1.0/me/threads_publish", data={"creation_id": made["id"]}, headers=auth, timeout=5
+    ).raise_for_status()
+    with runtime.db.session() as session:
+        stored = session.get(Campaign, campaign.id)
+        assert stored is not None
+        stored.pledge_deadline = utcnow() - timedelta(seconds=2)
+        stored.release_at = utcnow() + timedelta(seconds=30)
+        session.add(stored)
+    runtime.collect_due_work()
+    assert campaign.id is not None
+    prepared = runtime.prepare(campaign.id)
+    assert prepared.dropped == 1
+    with runtime.db.session() as session:
+        [row] = session.exec(select(Delivery)).all()
+    assert row.status == DeliveryStatus.FAILED and row.error
+    assert "already published 1 posts" in row.error and "limit of 1" in row.error
+    assert "media" not in row.error  # a text post: "it could not be prepared"
+    assert [p["text"] for p in _posts(base)] == ["mine"]
