@@ -12,7 +12,7 @@ import pytest
 from amplifier.platforms.base import Attachment, Draft, PlatformError, Rejected, Staged, TokenSet
 from amplifier.platforms.threads import ThreadsAdapter
 
-from ..helpers import posts
+from ..helpers import admin, posts
 from ..test_threads_contract import connect, make
 from .conftest import PublicSite, png
 
@@ -87,3 +87,20 @@ def test_without_a_public_address_an_image_post_is_refused_in_words(threads_url:
     tokens = connect(adapter, "lu")
     with pytest.raises(Rejected, match="public address"):
         stage(adapter, tokens, draft(png()))
+
+
+def test_staging_waits_while_threads_is_still_processing_the_image(
+    threads_url: str, public_site: PublicSite
+) -> None:
+    admin(threads_url, "faults", {"media_processing_s": 1.2})
+    public_site.files[IMAGE_PATH] = ("image/png", png())
+    adapter = adapter_for(threads_url, public_site)
+    tokens = connect(adapter, "mo")
+    post = draft(public_site.files[IMAGE_PATH][1])
+    staged = stage(adapter, tokens, post)  # IN_PROGRESS, polled, then FINISHED
+    run(
+        adapter,
+        lambda s: adapter.publish_staged_async(s, tokens, post, staged, idempotency_key="k"),
+    )
+    [only] = posts(threads_url)
+    assert only["media"][0]["description"] == ALT
