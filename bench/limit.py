@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 
+from amplifier.platforms.facebook_pages.settings import GRAPH_VERSION
+
 
 @dataclass(frozen=True)
 class PostRequest:
@@ -50,6 +52,15 @@ def mastodon_post(instance_url: str, token: str, text: str, key: str) -> PostReq
         url=f"{instance_url}/api/v1/statuses",
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
         data={"status": text, "visibility": "public"},
+    )
+
+
+def page_post(graph_base: str, token: str, page_id: str, text: str) -> PostRequest:
+    """A Facebook Page post, as the adapter sends it (the pinned Graph version's `/feed`)."""
+    return PostRequest(
+        url=f"{graph_base}/{GRAPH_VERSION}/{page_id}/feed",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"message": text},
     )
 
 

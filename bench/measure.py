@@ -67,6 +67,9 @@ class ReleaseStats:
     release_posts_per_s: float
     posts_per_s_from_t: float
     offsets_ms: list[float] = field(repr=False)
+    # per platform: its first request's offset from T (stored - latency). For a staged platform
+    # (Threads' containers are made before T) this is the publication call, the only one at T.
+    first_request_by_platform_ms: dict[str, float] = field(default_factory=dict)
 
 
 def analyse(
@@ -99,6 +102,11 @@ def analyse(
         key = f"{p.platform}:{p.user_id}"
         first_at[key] = min(first_at.get(key, p.created_at), p.created_at)
     offsets = sorted((t - release_at) * 1000 for t in first_at.values())
+    by_platform: dict[str, float] = {}
+    for key, t in first_at.items():
+        platform = key.split(":", 1)[0]
+        offset = (t - release_at) * 1000 - latency_ms
+        by_platform[platform] = min(by_platform.get(platform, offset), offset)
     early_posts = sum(1 for o in offsets if o < 0)
     early_requests = sum(1 for o in offsets if o - latency_ms < -1)  # ms truncation
     first = offsets[0] if offsets else math.nan
@@ -125,6 +133,7 @@ def analyse(
         release_posts_per_s=len(offsets) / (spread / 1000) if spread > 0 else math.nan,
         posts_per_s_from_t=len(offsets) / (last / 1000) if offsets and last > 0 else math.nan,
         offsets_ms=offsets,
+        first_request_by_platform_ms=by_platform,
     )
 
 

@@ -39,6 +39,7 @@ from bench.verdict import (
 )
 
 console = Console(highlight=False)
+BENCHED = ("x", "mastodon", "bluesky", "facebook_pages", "threads")
 POLL_S = 0.25
 
 
@@ -51,7 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     p.add_argument("--compare-workers", action="store_true", help="run with 1, then 2 workers")
     p.add_argument(
-        "--platforms", default="x,mastodon", help="comma-separated: x, mastodon, bluesky"
+        "--platforms",
+        default="x,mastodon",
+        help="comma-separated: " + ", ".join(BENCHED),
     )
     p.add_argument("--lead-s", type=float, default=20.0, help="from arming to the release T")
     p.add_argument("--timeout-s", type=float, default=None, help="wait for `released` (after T)")
@@ -92,8 +95,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, default=None, help="keep data and logs here")
     args = p.parse_args(argv)
     args.platform_list = [s.strip() for s in args.platforms.split(",") if s.strip()]
-    if not args.platform_list or set(args.platform_list) - {"x", "mastodon", "bluesky"}:
-        p.error("--platforms takes x, mastodon and/or bluesky")
+    if not args.platform_list or set(args.platform_list) - set(BENCHED):
+        p.error("--platforms takes " + ", ".join(BENCHED))
     if args.pledges < 1 or args.workers < 1:
         p.error("--pledges and --workers must be at least 1")
     try:
@@ -192,14 +195,19 @@ def limit_requests(
     """`count` posts by fresh sandbox users, spread over the platforms like the pledges."""
     people = seed.split_platforms(count, platforms, "lim")
     work: list[limit.PostRequest] = []
-    for platform in [p for p in platforms if p != "bluesky"]:  # DPoP: no bare client here
+    # no bare client for Bluesky (DPoP) nor Threads (two calls a post): their pledges' share of
+    # the count goes to the other platforms' bare posts only
+    for platform in [p for p in platforms if p not in ("bluesky", "threads")]:
         base = seed.host_url(stack, platform)
         names = [p.username for p in people if p.platform == platform]
         cid = client_id if platform == "mastodon" else None
-        for i, token in enumerate(seed.mint_tokens(base, names, client_id=cid)):
+        path = seed.mint_path(platform)
+        for i, token in enumerate(seed.mint_tokens(base, names, client_id=cid, path=path)):
             access = str(token["access_token"])
             if platform == "x":
                 work.append(limit.x_post(base, access, text))
+            elif platform == "facebook_pages":
+                work.append(limit.page_post(base, access, str(token["user_id"]), text))
             else:
                 work.append(limit.mastodon_post(base, access, text, f"limit-{i}"))
     return work

@@ -33,7 +33,7 @@ LINK = "https://example.org/library-late"
 
 @dataclass(frozen=True)
 class Supporter:
-    platform: str  # "x" or "mastodon"
+    platform: str  # a registered platform's name
     username: str
 
 
@@ -50,10 +50,18 @@ class Seeded:
         return sum(self.timings.values())
 
 
+APP_HOSTED = ("bluesky", "facebook_pages", "threads")  # announced as `<platform>_url`
+
+
 def host_url(stack: LocalStack, platform: str) -> str:
-    if platform == "bluesky":
-        return str(stack.announced["bluesky_url"])
+    if platform in APP_HOSTED:
+        return str(stack.announced[f"{platform}_url"]).rstrip("/")
     return stack.x_url if platform == "x" else stack.mastodon_urls[0]
+
+
+def mint_path(platform: str) -> str:
+    """Facebook pledges post as a Page: its emulator signs people in with a Page token each."""
+    return "page-tokens" if platform == "facebook_pages" else "tokens"
 
 
 def mint_tokens(
@@ -62,8 +70,9 @@ def mint_tokens(
     *,
     client_id: str | None = None,
     chunk: int = MINT_CHUNK,
+    path: str = "tokens",
 ) -> list[dict[str, Any]]:
-    """Sign `usernames` in on one sandbox host; the answers in the same order."""
+    """Sign `usernames` in on one sandbox host (`/_sandbox/<path>`); the answers in order."""
     minted: list[dict[str, Any]] = []
     with requests.Session() as http:
         for start in range(0, len(usernames), chunk):
@@ -75,7 +84,7 @@ def mint_tokens(
             }
             if client_id is not None:
                 body["client_id"] = client_id
-            answer = http.post(f"{base_url}/_sandbox/tokens", json=body, timeout=120)
+            answer = http.post(f"{base_url}/_sandbox/{path}", json=body, timeout=120)
             answer.raise_for_status()
             minted.extend(answer.json()["tokens"])
     return minted
@@ -153,6 +162,14 @@ def _pledge_rows(
             extras = encrypt_extras(
                 {"dpop_key": key_to_json(new_key()), "did": str(token["sub"])}, cipher
             )
+        elif who.platform == "facebook_pages":  # the Page's token, as choosing it leaves it
+            instance, base = "", host_url(stack, who.platform)
+            handle, profile = str(token["page_username"]), f"{base}/{token['page_username']}"
+            extras = encrypt_extras({"page_id": str(token["user_id"])}, cipher)
+        elif who.platform == "threads":
+            instance, base = "", host_url(stack, who.platform)
+            handle, profile = f"@{who.username}", f"{base}/@{who.username}"
+            extras = encrypt_extras({"threads_user_id": str(token["user_id"])}, cipher)
         else:
             instance = stack.mastodon_urls[0]
             domain = instance.split("://", 1)[-1]
@@ -206,7 +223,8 @@ def seed(
     for platform in platforms:
         names = [s.username for s in supporters if s.platform == platform]
         cid = client_id if platform == "mastodon" else None
-        for token in mint_tokens(host_url(stack, platform), names, client_id=cid):
+        base, path = host_url(stack, platform), mint_path(platform)
+        for token in mint_tokens(base, names, client_id=cid, path=path):
             minted[(platform, token["username"])] = token
     timings["mint_s"] = time.monotonic() - started
 

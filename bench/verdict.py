@@ -118,6 +118,8 @@ def print_result(result: dict[str, Any]) -> None:
         ("sandbox vs delivery mismatches", str(result["delivery_mismatch"])),
         ("first post after T (stored)", _ms(result["first_post_late_ms"])),
         ("first request after T (stored - latency)", _ms(result["first_request_late_ms"])),
+        ("  by platform", ", ".join(f"{k} {_ms(v)}" for k, v in sorted(
+            result.get("first_request_by_platform_ms", {}).items())) or "-"),
         ("p50 / p99 / max offset", " / ".join(_ms(result[k]) for k in ("p50_ms", "p99_ms",
                                                                         "max_ms"))),
         ("spread first→last", _ms(result["spread_ms"])),

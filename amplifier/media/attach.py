@@ -241,4 +241,7 @@ def campaign_attachments(session: Session, campaign_id: int) -> tuple[Attachment
     data = store_for(session).get(row.storage_key)
     if data is None:
         return ()
-    return (Attachment(data, row.media_type, row.alt_text, row.width, row.height),)
+    # the campaign page's address of this version's image (web/image_api.py), for platforms
+    # that fetch the picture themselves
+    path = f"/c/{campaign.slug}/image?v={campaign.message_version}"
+    return (Attachment(data, row.media_type, row.alt_text, row.width, row.height, path),)

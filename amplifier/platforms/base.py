@@ -223,14 +223,17 @@ class AccountChooser(Protocol):
 @dataclass(frozen=True)
 class Attachment:
     """One file that goes out with a post (today an image): its bytes, its media type
-    (`image/png`), its description for people who cannot see it (alt text) and its size in
-    pixels (0 when unknown; some platforms want the aspect ratio)."""
+    (`image/png`), its description for people who cannot see it (alt text), its size in
+    pixels (0 when unknown; some platforms want the aspect ratio) and its address on this site
+    (`path`, under the deployment's public URL; "" when it has none) for the platforms that
+    fetch an image themselves instead of taking its bytes (Threads' `image_url`)."""
 
     data: bytes
     media_type: str
     description: str
     width: int = 0
     height: int = 0
+    path: str = ""
 
 
 @dataclass(frozen=True)

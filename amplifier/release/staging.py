@@ -228,7 +228,8 @@ async def _stage_one(
             return await stage_with_retries(stager, client, tokens, draft)
         except PlatformError as exc:
             log.info("delivery %s: staging failed: %s", row.delivery_id, type(exc).__name__)
-            return "its media could not be prepared: " + describe(exc)
+            what = "its media" if files else "it"  # a text post is staged too (a container)
+            return f"{what} could not be prepared: " + describe(exc)
 
 
 def _keep(session: Session, delivery_id: int, staged: Staged) -> int:

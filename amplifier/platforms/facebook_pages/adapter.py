@@ -10,7 +10,7 @@ Documentation followed (Pages API, https://developers.facebook.com/docs/pages-ap
   keeps (`extras["page_id"]`); the user token is dropped.
 - `POST /{page-id}/feed` with `message` creates the post: `{"id": "{page-id}_{post-id}"}`.
   There is no idempotency key: an unknown outcome is settled by reading `GET /{page-id}/feed`.
-- Errors and usage headers: meta/answers.py.
+- Errors and usage headers: meta/answers.py; a photo with the post: media.py.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from ..base import (
 from ..logging_guard import silence_token_loggers
 from ..meta.answers import GraphAnswers
 from ..meta.oauth import dialog_url, exchange_code_long_lived, graph_call, graph_session
+from ..meta.usage import app_usage_windows
+from ..ratewindows import observe_rate_windows
 from .text import MAX_CHARACTERS, text_problems
 
 silence_token_loggers()
@@ -69,6 +71,7 @@ class FacebookPagesAdapter:
         self.dialog = dialog
         self.web_base = web_base.rstrip("/")
         self.timeout = timeout
+        self._usage = app_usage_windows()  # X-App-Usage paces (meta/usage.py)
         self._answers = GraphAnswers(LABEL, write_suffix="/feed")
         self._session = graph_session(self._answers, timeout)
 
@@ -172,7 +175,12 @@ class FacebookPagesAdapter:
     # ------------------------------------------------------------------ publishing
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
-        return bounded_session(policy=self._answers, seconds=self.timeout, limit=limit)
+        return bounded_session(
+            policy=self._answers,
+            seconds=self.timeout,
+            limit=limit,
+            observers=(observe_rate_windows(self._usage),),
+        )
 
     async def publish_async(
         self,
@@ -183,11 +191,18 @@ class FacebookPagesAdapter:
         idempotency_key: str,
     ) -> PublishedPost:
         """`POST /{page-id}/feed`; Facebook takes no idempotency key (settle by `finder`)."""
-        page_id = _page_id(tokens)
+        return await self.post_feed_async(session, tokens, {"message": text})
+
+    async def post_feed_async(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, fields: Mapping[str, str]
+    ) -> PublishedPost:
+        """`POST /{page-id}/feed` with `fields` (`message`, and `attached_media[0]` for a photo
+        staged unpublished: media.py); a network failure after sending is OutcomeUnknown."""
+        page_id = page_id_of(tokens)
         try:
             async with session.post(
                 f"{self.graph}/{page_id}/feed",
-                data={"message": text},
+                data=dict(fields),
                 headers={
                     "Authorization": f"Bearer {tokens.access_token}",
                     "Accept": "application/json",
@@ -213,7 +228,7 @@ class FacebookPagesAdapter:
     ) -> PublishedPost | None:
         """The Page's latest 25 posts, looked through for `text` (`GET /{page-id}/feed`)."""
         body = self._get(
-            f"/{_page_id(tokens)}/feed", tokens.access_token, fields="id,message", limit="25"
+            f"/{page_id_of(tokens)}/feed", tokens.access_token, fields="id,message", limit="25"
         )
         data = body.get("data")
         for post in data if isinstance(data, list) else []:
@@ -222,7 +237,7 @@ class FacebookPagesAdapter:
         return None
 
 
-def _page_id(tokens: TokenSet) -> str:
+def page_id_of(tokens: TokenSet) -> str:
     page_id = tokens.extras.get(PAGE_ID)
     if not page_id:
         raise AuthExpired("this Facebook connection names no Page: the supporter must reconnect")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..base import AccountChooser, PlatformAdapter, PostFinder, TextLimit
+from ..base import AccountChooser, PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectStep,
@@ -22,6 +22,7 @@ from ..declaration import (
     Wiring,
 )
 from .adapter import FacebookPagesAdapter
+from .media import RULES, PagePhotos
 from .settings import FacebookPagesSettings
 from .text import MAX_CHARACTERS, text_problems
 
@@ -39,8 +40,10 @@ class FacebookPages(Declaration[FacebookPagesSettings]):
         "Review with advanced access to pages_show_list, pages_manage_posts and "
         "pages_read_engagement, and a verified business; until then only the app's own "
         "admins, developers and testers can connect. Page posts count against each Page's "
-        "Business Use Case rate limit; Facebook refuses a Page's duplicate of its own recent "
-        "post and may block Pages that post identical content: let supporters personalise."
+        "Business Use Case rate limit, and a campaign image (JPEG, PNG or GIF, at most 4 MB) "
+        "is uploaded to each Page unpublished before the release. Facebook refuses a Page's "
+        "duplicate of its own recent post and may block Pages that post identical content: "
+        "let supporters personalise."
     )
     home = AccountHome.APP
     connect = ConnectStep(
@@ -55,6 +58,7 @@ class FacebookPages(Declaration[FacebookPagesSettings]):
     default_text_limit: ClassVar[TextLimit] = TextLimit(MAX_CHARACTERS, 0)
     idempotency_memory = None
     settings_model = FacebookPagesSettings
+    media = RULES  # a photo uploaded unpublished before T, attached to the post at T
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return text_problems(text, limit.characters if limit else MAX_CHARACTERS)
@@ -104,6 +108,10 @@ class FacebookPages(Declaration[FacebookPagesSettings]):
 
     def chooser(self, adapter: PlatformAdapter) -> AccountChooser | None:
         return self._adapter(adapter)
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """A campaign image is uploaded to the Page unpublished before T (media.py)."""
+        return PagePhotos(self._adapter(adapter))
 
     def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
         url = announced.get("facebook_pages_url")

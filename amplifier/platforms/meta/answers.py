@@ -18,7 +18,8 @@ Meta documents errors as an object (https://developers.facebook.com/docs/graph-a
 Usage headers (https://developers.facebook.com/docs/graph-api/overview/rate-limiting):
 `X-App-Usage` (`call_count`, `total_cputime`, `total_time`: percentages) and
 `X-Business-Use-Case-Usage` (`{id: [{"type", "call_count", "total_cputime", "total_time",
-"estimated_time_to_regain_access"}]}`).
+"estimated_time_to_regain_access"}]}`). A refusal's retry time comes from the latter here; the
+former paces the release's limiter on every answer (usage.py).
 
 Answers that are not Graph's JSON (an HTML page from something in front of Graph, a cut-short
 success) are read as every platform's are: 401 AuthExpired, 429 RateLimited, 403/408/503

@@ -17,6 +17,9 @@ Documentation followed (https://developers.facebook.com/docs/threads):
   an unknown outcome publishes the same container, or finds it PUBLISHED (then Duplicate: the
   engine looks for the post instead of making another).
 - No idempotency key: an unknown outcome is settled by reading `GET /{user}/threads`.
+- Before T, each pledge's publishing quota (250 posts a day) is checked: preparing.py.
+- Followers: `GET /{user}/threads_insights?metric=followers_count` (threads_manage_insights).
+- Images: media.py (an IMAGE container with the picture's public address and alt text).
 - Errors and usage headers: meta/answers.py (Graph's error object).
 """
 
@@ -49,11 +52,16 @@ from ..base import (
 from ..logging_guard import silence_token_loggers
 from ..meta.answers import GraphAnswers
 from ..meta.oauth import graph_call, graph_session, token_set
+from ..meta.usage import app_usage_windows
+from ..ratewindows import observe_rate_windows
+from .insights import followers
+from .media import container_fields
+from .preparing import check_publishing_quota, wait_until_finished
 from .text import MAX_CHARACTERS, text_problems
 
 silence_token_loggers()
 
-SCOPES = ("threads_basic", "threads_content_publish")
+SCOPES = ("threads_basic", "threads_content_publish", "threads_manage_insights")
 LABEL = "Threads"
 USER_ID = "threads_user_id"  # in TokenSet.extras
 LONG_LIVED = timedelta(days=60)
@@ -74,6 +82,7 @@ class ThreadsAdapter:
         authorize_url: str,
         web_base: str,
         timeout: float = DEFAULT_TIMEOUT,
+        public_url: str = "",
     ) -> None:
         self.client_id = client_id
         self._client_secret = client_secret
@@ -82,13 +91,15 @@ class ThreadsAdapter:
         self.authorize_url = authorize_url
         self.web_base = web_base.rstrip("/")
         self.timeout = timeout
+        self._usage = app_usage_windows()  # X-App-Usage paces (meta/usage.py)
+        self.public_url = public_url  # where Threads fetches a post's image (media.py)
         self._answers = GraphAnswers(LABEL, write_suffix="/threads_publish")
         self._session = graph_session(self._answers, timeout)
 
     def __repr__(self) -> str:  # never show the secret
         return f"ThreadsAdapter(graph={self.graph!r})"
 
-    def _call(self, method: str, url: str, token: str | None = None, **kw: Any) -> dict[str, Any]:
+    def call(self, method: str, url: str, token: str | None = None, **kw: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return graph_call(
             self._session, method, url, write=False, label=LABEL, headers=headers, **kw
@@ -110,7 +121,7 @@ class ThreadsAdapter:
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         try:
-            short = self._call(
+            short = self.call(
                 "POST",
                 f"{self.root}/oauth/access_token",
                 data={
@@ -121,7 +132,7 @@ class ThreadsAdapter:
                     "code": code,
                 },
             )
-            long = self._call(
+            long = self.call(
                 "GET",
                 f"{self.root}/access_token",
                 params={
@@ -153,7 +164,7 @@ class ThreadsAdapter:
         if now - (tokens.expires_at - LONG_LIVED) < REFRESHABLE_AFTER:
             return tokens
         try:
-            body = self._call(
+            body = self.call(
                 "GET",
                 f"{self.root}/refresh_access_token",
                 params={"grant_type": "th_refresh_token", "access_token": tokens.access_token},
@@ -168,18 +179,17 @@ class ThreadsAdapter:
         )
 
     def profile(self, tokens: TokenSet) -> Profile:
-        me = self._call(
+        me = self.call(
             "GET", f"{self.graph}/me", tokens.access_token, params={"fields": "id,username,name"}
         )
         username = me.get("username")
         if me.get("id") is None or not isinstance(username, str) or not username:
             raise Transient("Threads returned no profile for this token")
-        # the followers count needs threads_manage_insights, which amplifier does not ask for
         return Profile(
             str(me["id"]),
             f"@{username}",
             str(me.get("name") or username),
-            0,
+            followers(self, tokens, str(me["id"])),
             f"{self.web_base}/@{username}",
         )
 
@@ -194,7 +204,27 @@ class ThreadsAdapter:
     # ------------------------------------------------------------------ publishing
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
-        return bounded_session(policy=self._answers, seconds=self.timeout, limit=limit)
+        return bounded_session(
+            policy=self._answers,
+            seconds=self.timeout,
+            limit=limit,
+            observers=(observe_rate_windows(self._usage),),
+        )
+
+    async def get_json(
+        self, session: aiohttp.ClientSession, url: str, token: str, params: dict[str, str]
+    ) -> dict[str, Any]:
+        """A read on the async path; a network failure is Transient (nothing was posted)."""
+        try:
+            async with session.get(
+                url, params=params, headers={"Authorization": f"Bearer {token}"}
+            ) as response:
+                body = await response.json(content_type=None)
+        except PlatformError:
+            raise
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise async_network_error(exc, write=False, platform=LABEL) from None
+        return body if isinstance(body, dict) else {}
 
     async def _post(
         self,
@@ -218,36 +248,36 @@ class ThreadsAdapter:
             raise async_network_error(exc, write=write, platform=LABEL) from None
         return body if isinstance(body, dict) else {}
 
-    async def _container(self, session: aiohttp.ClientSession, tokens: TokenSet, text: str) -> str:
-        """A media container holding `text`; nothing is published by it."""
+    async def _container(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
+    ) -> str:
+        """A media container holding `draft` (its text, and its image by address: media.py);
+        nothing is published by it."""
         user = tokens.extras.get(USER_ID) or "me"
+        try:
+            fields = container_fields(draft, self.public_url)
+        except ValueError as exc:
+            raise Rejected(f"Threads cannot take this post's image: {exc}") from None
         container = await self._post(
-            session,
-            f"{self.graph}/{user}/threads",
-            tokens.access_token,
-            {"media_type": "TEXT", "text": text},
-            write=False,
+            session, f"{self.graph}/{user}/threads", tokens.access_token, fields, write=False
         )
         creation_id = container.get("id")
         if not isinstance(creation_id, str | int) or not str(creation_id):
             raise Transient("Threads made no container for the post (no id): nothing was published")
         return str(creation_id)
 
-    async def _status(
+    async def status(
         self, session: aiohttp.ClientSession, tokens: TokenSet, container_id: str
     ) -> str:
-        try:
-            async with session.get(
-                f"{self.graph}/{container_id}",
-                params={"fields": "status,error_message"},
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=False, platform=LABEL) from None
-        status = body.get("status") if isinstance(body, dict) else None
+        """The container's status (FINISHED, IN_PROGRESS, PUBLISHED, EXPIRED); ERROR is
+        Rejected with Meta's reason (an image it could not fetch or read, say)."""
+        body = await self.get_json(
+            session,
+            f"{self.graph}/{container_id}",
+            tokens.access_token,
+            {"fields": "status,error_message"},
+        )
+        status = body.get("status")
         if status == "ERROR":
             raise Rejected(f"Threads refused the post: {body.get('error_message') or 'no reason'}")
         return str(status or "")
@@ -258,10 +288,13 @@ class ThreadsAdapter:
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
     ) -> Staged:
-        """The container, made during preparation and checked (a text one is ready at once)."""
+        """The profile's publishing quota checked (Rejected when none is left: the post would
+        be refused at T), then the container, made and checked: a text one is ready at once,
+        an image one once Meta fetched the picture (polled, IN_PROGRESS meanwhile)."""
+        await check_publishing_quota(self, session, tokens)
         made_at = datetime.now(UTC)
-        container_id = await self._container(session, tokens, draft.text)
-        await self._status(session, tokens, container_id)
+        container_id = await self._container(session, tokens, draft)
+        await wait_until_finished(self, session, tokens, container_id)
         return Staged((container_id,), made_at + CONTAINER_LIFE)
 
     async def publish_staged_async(
@@ -279,7 +312,7 @@ class ThreadsAdapter:
         try:
             return await self._publish(session, tokens, container_id)
         except Rejected as refused:
-            if await self._status(session, tokens, container_id) == "PUBLISHED":
+            if await self.status(session, tokens, container_id) == "PUBLISHED":
                 raise Duplicate(
                     f"Threads already published this post's container ({refused.message})"
                 ) from None
@@ -295,7 +328,8 @@ class ThreadsAdapter:
     ) -> PublishedPost:
         """Unstaged: the container, then its publication. A failure while making the container
         leaves nothing published (Transient, Rejected…); only `threads_publish` can end unknown."""
-        return await self._publish(session, tokens, await self._container(session, tokens, text))
+        container_id = await self._container(session, tokens, Draft(text))
+        return await self._publish(session, tokens, container_id)
 
     async def _publish(
         self, session: aiohttp.ClientSession, tokens: TokenSet, creation_id: str
@@ -318,15 +352,12 @@ class ThreadsAdapter:
     ) -> str | None:
         """The post's address; the post is out whatever this answers (None on any failure)."""
         try:
-            async with session.get(
-                f"{self.graph}/{media_id}",
-                params={"fields": "permalink"},
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
-            ) as response:
-                body = await response.json(content_type=None)
-        except (PlatformError, aiohttp.ClientError, TimeoutError, ValueError):
+            body = await self.get_json(
+                session, f"{self.graph}/{media_id}", tokens.access_token, {"fields": "permalink"}
+            )
+        except (PlatformError, ValueError):
             return None
-        link = body.get("permalink") if isinstance(body, dict) else None
+        link = body.get("permalink")
         return link if isinstance(link, str) else None
 
     # ------------------------------------------------------------------ settling
@@ -336,7 +367,7 @@ class ThreadsAdapter:
     ) -> PublishedPost | None:
         """The profile's latest 25 posts, looked through for `text` (`GET /{user}/threads`)."""
         user = tokens.extras.get(USER_ID) or account_id
-        body = self._call(
+        body = self.call(
             "GET",
             f"{self.graph}/{user}/threads",
             tokens.access_token,

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from .adapter import ThreadsAdapter
+from .media import RULES
 from .settings import ThreadsSettings
 from .text import MAX_CHARACTERS, text_problems
 
@@ -32,14 +33,19 @@ class Threads(Declaration[ThreadsSettings]):
         "Threads allows 250 posts through the API per profile per 24 hours, and its tokens "
         "last 60 days: they are refreshed before the release, and a supporter whose token "
         "lapsed is asked to reconnect. The deployment's Meta app needs the Threads use case and "
-        "App Review for threads_basic and threads_content_publish before supporters without a "
-        "role on the app can connect. Identical posts from many profiles may be limited as spam: "
+        "App Review for threads_basic, threads_content_publish and threads_manage_insights (read "
+        "only for the followers count) before supporters without a role on the app can connect. "
+        "A profile that already used its 250 posts of the day is dropped at preparation, with "
+        "that reason. Threads fetches a campaign's image from this site's public address "
+        "(JPEG or PNG, at most 8 MB), so that address must be reachable from the internet. "
+        "Identical posts from many profiles may be limited as spam: "
         "let supporters personalise."
     )
     home = AccountHome.APP
     default_text_limit: ClassVar[TextLimit] = TextLimit(MAX_CHARACTERS, 0)
     idempotency_memory = None
     settings_model = ThreadsSettings
+    media = RULES  # an IMAGE container, fetched by Meta from our public address (media.py)
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return text_problems(text, limit.characters if limit else MAX_CHARACTERS)
@@ -80,6 +86,7 @@ class Threads(Declaration[ThreadsSettings]):
             authorize_url=settings.authorize_url,
             web_base=settings.web_base,
             timeout=wiring.timeout_s,
+            public_url=wiring.public_url,
         )
 
     def _adapter(self, adapter: PlatformAdapter) -> ThreadsAdapter:

@@ -7,7 +7,9 @@
   ``followers_count``), with its Page token;
 - ``POST /{version}/{page-id}/feed`` with ``message``: ``{"id": "{page-id}_{post-id}"}``, with a
   Page token of that Page (Graph error 200 otherwise, 190 once the Page was lost);
-- ``GET /{version}/{page-id}/feed``: its latest posts (``id``, ``message``, ``created_time``).
+- ``GET /{version}/{page-id}/feed``: its latest posts (``id``, ``message``, ``created_time``,
+  and ``attachments`` of a photo post: its ``media_fbid`` and ``description``);
+- photos and a post's ``attached_media``: photos.py.
 """
 
 from __future__ import annotations
@@ -17,9 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.facebook_pages.graph import WINDOW, error, usage_headers
+from amplifier.sandbox.emulators.facebook_pages.graph import (
+    APP_WINDOW,
+    WINDOW,
+    app_usage_header,
+    error,
+    usage_headers,
+)
 from amplifier.sandbox.emulators.facebook_pages.pages import Page
+from amplifier.sandbox.emulators.facebook_pages.photos import photos_of_post, upload
 from amplifier.sandbox.kit.dialect import RateWindow
+from amplifier.sandbox.kit.media import Media
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint
 from amplifier.sandbox.kit.state import Post, now
 from amplifier.sandbox.kit.web_util import read_params
@@ -27,7 +37,7 @@ from amplifier.sandbox.kit.web_util import read_params
 if TYPE_CHECKING:
     from amplifier.sandbox.emulators.facebook_pages.dialect import PagesDialect
 
-POSTS = (RateWindow("page posts", "user", WINDOW),)
+POSTS = (RateWindow("page posts", "user", WINDOW), RateWindow("app calls", "client", APP_WINDOW))
 MAX_MESSAGE = 63_206  # the longest Page post Facebook takes
 DUPLICATE_WINDOW_S = 3600.0  # the emulator's reading of "recent" for error 506
 
@@ -120,11 +130,15 @@ async def create_post(call: Call) -> web.StreamResponse:
     found = _page_of_token(call, page_id)
     if isinstance(found, web.Response):
         return found
-    call.headers = usage_headers(call.headers, page_id, kind="pages")
+    call.headers = app_usage_header(usage_headers(call.headers, page_id, kind="pages"))
     if "CREATE_CONTENT" not in found.tasks:
         return error(403, 200, "(#200) The user must have the CREATE_CONTENT task on the Page")
-    message = str((await read_params(call.request)).get("message", ""))
-    if not message.strip():
+    params = await read_params(call.request)
+    message = str(params.get("message", ""))
+    photos = photos_of_post(call.state, found.user, params)
+    if isinstance(photos, web.Response):
+        return photos
+    if not message.strip() and not photos:
         return error(
             400, 100, "(#100) The message parameter is required", kind="GraphMethodException"
         )
@@ -133,17 +147,7 @@ async def create_post(call: Call) -> web.StreamResponse:
     last = call.state.recent_texts.get((page_id, message))
     if last is not None and now() - last < DUPLICATE_WINDOW_S:
         return error(400, 506, "(#506) Duplicate status message")
-    # Graph's post id names its Page: "{page-id}_{post-id}", the id the admin API lists too
-    post = Post(
-        id=f"{page_id}_{call.state.next_id()}",
-        user_id=found.user.id,
-        username=found.user.username,
-        text=message,
-        created_at=now(),
-        idempotency_key=None,
-    )
-    call.state.add_post(post)
-    call.state.recent_texts[(page_id, message)] = post.created_at
+    post = _store(call, found, message, photos)
     spoiled = await after_accept(call)
     if spoiled is not None:
         return spoiled
@@ -161,9 +165,57 @@ async def read_feed(call: Call) -> web.StreamResponse:
         call.state.posts_by_user.get(page_id, []), key=lambda p: p.created_at, reverse=True
     )[:limit]
     data = [
-        {"id": p.id, "message": p.text, "created_time": _graph_time(p.created_at)} for p in latest
+        {"id": p.id, "message": p.text, "created_time": _graph_time(p.created_at)}
+        | ({"attachments": _attachments(p)} if p.media else {})
+        for p in latest
     ]
     return call.answer({"data": data, "paging": {}})
+
+
+def _store(call: Call, found: Page, message: str, photos: list[Media]) -> Post:
+    # Graph's post id names its Page: "{page-id}_{post-id}", the id the admin API lists too
+    post = Post(
+        id=f"{found.user.id}_{call.state.next_id()}",
+        user_id=found.user.id,
+        username=found.user.username,
+        text=message,
+        created_at=now(),
+        idempotency_key=None,
+        media=list(photos),
+    )
+    call.state.add_post(post)
+    for photo in photos:
+        photo.post_id = post.id
+    call.state.recent_texts[(found.user.id, message)] = post.created_at
+    return post
+
+
+@endpoint(bearer=True, windows=POSTS, scopes=("pages_manage_posts",))
+async def create_photo(call: Call) -> web.StreamResponse:
+    page_id = call.request.match_info["page_id"]
+    found = _page_of_token(call, page_id)
+    if isinstance(found, web.Response):
+        return found
+    call.headers = app_usage_header(usage_headers(call.headers, page_id, kind="pages"))
+    if "CREATE_CONTENT" not in found.tasks:
+        return error(403, 200, "(#200) The user must have the CREATE_CONTENT task on the Page")
+    uploaded = await upload(call.state, found.user, call.request)
+    if isinstance(uploaded, web.Response):
+        return uploaded
+    photo, published, caption = uploaded
+    if not published:
+        return call.answer({"id": photo.id})
+    post = _store(call, found, caption, [photo])
+    return call.answer({"id": photo.id, "post_id": post.id})
+
+
+def _attachments(post: Post) -> dict[str, Any]:
+    return {
+        "data": [
+            {"type": "photo", "target": {"id": m.id}, "description": m.description}
+            for m in post.media
+        ]
+    }
 
 
 def _graph_time(ts: float) -> str:

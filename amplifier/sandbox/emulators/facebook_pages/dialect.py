@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from amplifier.sandbox.emulators.facebook_pages import api
-from amplifier.sandbox.emulators.facebook_pages.graph import error, usage_headers
+from amplifier.sandbox.emulators.facebook_pages.graph import (
+    app_spent,
+    app_usage_header,
+    error,
+    usage_headers,
+)
 from amplifier.sandbox.emulators.facebook_pages.oauth import PagesOAuth
 from amplifier.sandbox.emulators.facebook_pages.pages import PageBook
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
@@ -55,10 +60,12 @@ class PagesDialect(Dialect):
     def add_routes(self, app: web.Application) -> None:
         self.oauth.add_routes(app)
         app.router.add_post("/_sandbox/pages", self.book.set_pages)
+        app.router.add_post("/_sandbox/page-tokens", self.book.mint_page_tokens)
         app.router.add_get(f"/{VERSION}/me", api.me)
         app.router.add_get(f"/{VERSION}/me/accounts", api.accounts)
         app.router.add_post(f"/{VERSION}/{{page_id:[0-9]+}}/feed", api.create_post)
         app.router.add_get(f"/{VERSION}/{{page_id:[0-9]+}}/feed", api.read_feed)
+        app.router.add_post(f"/{VERSION}/{{page_id:[0-9]+}}/photos", api.create_photo)
         app.router.add_get(f"/{VERSION}/{{page_id:[0-9]+}}", api.page_node)
         app.router.add_get("/{id:[0-9]+_[0-9]+}", post_page)
         app.router.add_get("/{username:[A-Za-z0-9_.]{1,50}}", profile_page)
@@ -79,8 +86,11 @@ class PagesDialect(Dialect):
         return error(400, 190, message, subcode=subcode)
 
     def rate_limited(self, headers: dict[str, str]) -> web.Response:
+        app = app_spent(headers)
         # keyed by the Page on Facebook; the kit does not say which Page was counted here
-        meta = usage_headers(dict(headers), "page", kind="pages")
+        meta = app_usage_header(usage_headers(dict(headers), "page", kind="pages"))
+        if app:  # the app's own budget, shared by every Page's calls
+            return error(400, 4, "(#4) Application request limit reached", headers=meta)
         return error(400, 32, "(#32) Page request limit reached", headers=meta)
 
     def out_of_scope(self, needed: tuple[str, ...], headers: dict[str, str]) -> web.Response:

@@ -27,6 +27,27 @@ from amplifier.sandbox.kit.web_util import json_response
 # leave the emulator.
 WINDOW = RateHeaders("sandbox-window-limit", "sandbox-window-remaining", "sandbox-window-reset")
 BUC_HEADER = "X-Business-Use-Case-Usage"
+# The app-wide window (the faults' app_limit per app_window_s; none by default), turned into
+# ``X-App-Usage``: the app's use of its budget, in percent (error 4 at 100).
+APP_WINDOW = RateHeaders("sandbox-app-limit", "sandbox-app-remaining", "sandbox-app-reset")
+APP_HEADER = "X-App-Usage"
+
+
+def app_usage_header(headers: dict[str, str]) -> dict[str, str]:
+    """The kit's app-window headers turned into Meta's ``X-App-Usage`` (percentages)."""
+    limit = _int(headers.pop(APP_WINDOW.limit, None))
+    remaining = _int(headers.pop(APP_WINDOW.remaining, None))
+    headers.pop(APP_WINDOW.reset, None)
+    if limit is None or remaining is None or limit <= 0:
+        return headers
+    used = min(100, math.ceil(100 * (limit - remaining) / limit))
+    headers[APP_HEADER] = json.dumps({"call_count": used, "total_cputime": 1, "total_time": 1})
+    return headers
+
+
+def app_spent(headers: dict[str, str]) -> bool:
+    """Whether the app-wide window is the one that ran out (before app_usage_header)."""
+    return headers.get(APP_WINDOW.remaining) == "0"
 
 
 def error(

@@ -4,6 +4,11 @@ A person who was given no Pages manages one by default (named after them, with t
 followers), so a pledge through the consent page works without setup; ``{"username": …,
 "pages": []}`` leaves them none, and a Page left out of a new list is lost (its tokens stop
 working, as a Page token does when its person loses their task on the Page).
+
+``POST /_sandbox/page-tokens`` ``{"users": [{"username", "followers"?}, ...]}`` signs people in
+in bulk (what a consent and ``/me/accounts`` would give, without either, for the benchmark):
+each person's first Page and a Page token of it, ``{"tokens": [{"username", "user_id" (the
+Page's id), "page_username", "access_token"}]}``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,40 @@ class PageBook:
 
     def page_for_token(self, token: str) -> str | None:
         return self.page_tokens.get(token)
+
+    async def mint_page_tokens(self, request: web.Request) -> web.StreamResponse:
+        state = host_state(request)
+        params = await read_params(request)
+        users = params.get("users")
+        if not isinstance(users, list) or not all(
+            isinstance(u, dict) and u.get("username") for u in users
+        ):
+            return json_response({"error": "give users: [{username, followers?}]"}, 400)
+        grant = state.dialect.oauth.mint_grant(state, None, None)
+        if not isinstance(grant, tuple):
+            return json_response({"error": "no client to issue tokens for"}, 400)
+        client_id, scopes = grant
+        minted = []
+        for item in users:
+            followers = item.get("followers")
+            person = state.get_or_create_user(
+                str(item["username"]), int(followers) if followers is not None else None
+            )
+            pages = self.pages_of(state, person)
+            if not pages:
+                return json_response({"error": f"{person.username} manages no Page"}, 400)
+            page = pages[0].user
+            token = state.issue_access_token(person.id, client_id, scopes, None)
+            self.page_tokens[token.token] = page.id
+            minted.append(
+                {
+                    "username": person.username,
+                    "user_id": page.id,
+                    "page_username": page.username,
+                    "access_token": token.token,
+                }
+            )
+        return json_response({"tokens": minted})
 
     async def set_pages(self, request: web.Request) -> web.StreamResponse:
         """``{"username": "alice", "pages": [{"username", "name", "followers", "tasks"}]}``."""

@@ -58,6 +58,7 @@ class ThreadsDialect(Dialect):
         app.router.add_get(f"/{VERSION}/{USER}/threads", api.profile_posts)
         app.router.add_post(f"/{VERSION}/{USER}/threads_publish", api.publish)
         app.router.add_get(f"/{VERSION}/{USER}/threads_publishing_limit", api.publishing_limit)
+        app.router.add_get(f"/{VERSION}/{USER}/threads_insights", api.insights)
         app.router.add_get(f"/{VERSION}/{{node:[0-9]+}}", api.node)
         app.router.add_get("/@{username:[A-Za-z0-9_.]{1,30}}/post/{id:[0-9]+}", post_page)
         app.router.add_get("/@{username:[A-Za-z0-9_.]{1,30}}", profile_page)

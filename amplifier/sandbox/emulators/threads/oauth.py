@@ -26,7 +26,7 @@ from amplifier.sandbox.kit.web_util import host_state, json_response
 if TYPE_CHECKING:
     from amplifier.sandbox.emulators.threads import ThreadsSettings
 
-SCOPES = ("threads_basic", "threads_content_publish")
+SCOPES = ("threads_basic", "threads_content_publish", "threads_manage_insights")
 SHORT_TTL_S = 3600
 LONG_TTL_S = 5_184_000
 
