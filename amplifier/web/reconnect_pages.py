@@ -151,6 +151,11 @@ def reconnect_return(
         )
     try:
         adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        distrust = declaration(platform).callback_problem(adapter, dict(request.query_params))
+        if distrust is not None:  # no code of a sign-in we cannot trust is exchanged
+            raise PledgeRefused(
+                "This sign-in cannot be trusted", f"{distrust} Your pledge is unchanged."
+            )
         finish_reconnect(
             session,
             attempt=attempt,

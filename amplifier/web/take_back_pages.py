@@ -21,6 +21,7 @@ from sqlmodel import Session
 from amplifier.crypto import new_secret
 from amplifier.errors import Refused, Unavailable
 from amplifier.models import OAuthAttempt, Pledge
+from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.pledges.take_back import TAKING_BACK as TAKING_BACK
@@ -157,6 +158,11 @@ def take_back_return(
         )
     try:
         adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        distrust = declaration(platform).callback_problem(adapter, dict(request.query_params))
+        if distrust is not None:  # no code of a sign-in we cannot trust is exchanged
+            raise PledgeRefused(
+                "This sign-in cannot be trusted", f"{distrust} Your post was not deleted."
+            )
         finish_take_back(
             session,
             attempt=attempt,

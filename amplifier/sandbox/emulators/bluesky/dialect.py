@@ -39,6 +39,7 @@ class BlueskyDialect(Dialect):
         self.handle_domain = settings.handle_domain.strip(".").lower()
         self.oauth: AtprotoAuthorizationServer = AtprotoAuthorizationServer(settings.token_ttl)
         self.records: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[tuple[str, str], str] = {}  # (user id, CID) → its upload (blobs.py)
         self._last_us = 0
 
     def next_tid(self) -> str:
