@@ -134,10 +134,8 @@ def test_a_text_post_carries_the_owners_link_as_a_card(runtime: Runtime, base: s
     [row] = _deliveries(runtime, campaign.id)
     assert row.status == DeliveryStatus.POSTED
     # no handle kept with these minted tokens: the link names the account by its DID
-    assert (
-        row.remote_url is not None
-        and f"/profile/{row.remote_id.split('/')[2]}/post/" in row.remote_url
-    )
+    did = str(row.remote_id).split("/")[2]
+    assert row.remote_url is not None and f"/profile/{did}/post/" in row.remote_url
 
 
 def test_an_image_post_carries_the_blob_with_alt_text_and_aspect_ratio(
