@@ -197,3 +197,13 @@ def test_an_image_over_blueskys_million_bytes_is_refused_naming_bluesky(
         with pytest.raises(ImageRefused) as refused:
             attach_image(session, row, buffer.getvalue(), ALT, prepare_lead_s=60)
     assert "Bluesky takes at most 1,000,000 bytes per image" in str(refused.value)
+
+
+def test_a_long_story_is_cut_at_a_word_for_the_cards_description() -> None:
+    from amplifier.platforms.base import LinkCard
+    from amplifier.platforms.bluesky.media import card_embed
+
+    story = "Rivers 🏞️ matter.\n\n" + "word " * 100
+    external = card_embed(LinkCard("https://example.org", "Title", story))["external"]
+    assert external["description"].startswith("Rivers 🏞️ matter. word")
+    assert external["description"].endswith("word…") and len(external["description"]) <= 301
