@@ -237,11 +237,23 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class LinkCard:
+    """The owner's link as a preview card, where a platform shows one beside the post: its
+    address, and the campaign's title and description (the platform's own words may cut them)."""
+
+    uri: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Draft:
-    """A post as the supporter consented to it: the text and what goes with it."""
+    """A post as the supporter consented to it: the text and what goes with it (the campaign's
+    image, and its link's card for a platform that shows one)."""
 
     text: str
     attachments: tuple[Attachment, ...] = ()
+    card: LinkCard | None = None
 
 
 @dataclass(frozen=True)

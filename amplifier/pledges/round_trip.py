@@ -2,6 +2,7 @@
 
     record_trip(session, pledge=, status=, adapter=, …) -> the platform URL      before
     consume_trip(session, attempt=, status=, cipher=, again=) -> code verifier    callback
+    ensure_trusted(platform, adapter, query, unchanged)                        callback
 
 Why one module: both trips are the pledging trip (an `OAuthAttempt` bound to the browser by a
 hashed nonce, PKCE verifier encrypted) with `pledge_id` set from the start and their own status,
@@ -13,6 +14,7 @@ Errors: `PledgeRefused` (kind Conflict) when the answer was already used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, update
@@ -21,6 +23,7 @@ from amplifier.crypto import TokenCipher, hash_secret, new_secret
 from amplifier.errors import Conflict
 from amplifier.models import OAuthAttempt, Pledge
 from amplifier.platforms.base import PlatformAdapter
+from amplifier.platforms.registry import declaration
 from amplifier.pledges.pledging import PledgeRefused
 
 
@@ -76,3 +79,14 @@ def consume_trip(
             kind=Conflict,
         )
     return verifier
+
+
+def ensure_trusted(
+    platform: str, adapter: PlatformAdapter, query: Mapping[str, str], unchanged: str
+) -> None:
+    """Refuse a callback whose parameters cannot be trusted (`Declaration.callback_problem`:
+    AT Protocol's `iss`, RFC 9207) before its code is exchanged; `unchanged` tells the
+    supporter what stayed as it was. Used by the pledge, reconnect and take-back callbacks."""
+    distrust = declaration(platform).callback_problem(adapter, query)
+    if distrust is not None:
+        raise PledgeRefused("This sign-in cannot be trusted", f"{distrust} {unchanged}")

@@ -29,6 +29,7 @@ from amplifier.platforms.base import (
     Attachment,
     Draft,
     Duplicate,
+    LinkCard,
     OutcomeUnknown,
     PlatformAdapter,
     PlatformError,
@@ -46,7 +47,13 @@ from amplifier.release.fence import FenceBatcher, NotOurs
 from amplifier.release.limits import LimitKey, RedisLimiter
 from amplifier.release.outcomes import Deferred, Outcome, idempotency_memory, resend_is_safe
 from amplifier.release.refclock import ReferenceClock
-from amplifier.release.staging import campaign_attachments, encode, stage_with_retries, stager_of
+from amplifier.release.staging import (
+    campaign_attachments,
+    campaign_card,
+    encode,
+    stage_with_retries,
+    stager_of,
+)
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(seconds=60)
@@ -126,7 +133,7 @@ class Sender:
         self._channels: dict[tuple[str, str], _Channel] = {}
         self._channel_lock = asyncio.Lock()
         self._limiter: RedisLimiter | None = None
-        self._attachments: dict[int, tuple[Attachment, ...]] = {}
+        self._attachments: dict[int, tuple[tuple[Attachment, ...], LinkCard | None]] = {}
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -218,7 +225,8 @@ class Sender:
         """The fence, then the one publishing call: with the row's staging where the platform
         stages (staged again first when it expired or is missing: never sent without it)."""
         if channel.stager is not None:
-            draft = Draft(item.text, await self._files(item.campaign_id))
+            files, card = await self._files(item.campaign_id)
+            draft = Draft(item.text, files, card)
             if channel.stager.needs_staging(draft):
                 staged = await self._staged(channel, channel.stager, item, tokens, draft)
                 await self._hold(item)
@@ -253,14 +261,15 @@ class Sender:
                 .values(staged_ids=encode(staged), staged_until=staged.expires_at)
             )
 
-    async def _files(self, campaign_id: int) -> tuple[Attachment, ...]:
+    async def _files(self, campaign_id: int) -> tuple[tuple[Attachment, ...], LinkCard | None]:
+        """What goes with the campaign's posts: its image, its link's card (read once)."""
         if campaign_id not in self._attachments:
             self._attachments[campaign_id] = await call_db(self._load_files, campaign_id)
         return self._attachments[campaign_id]
 
-    def _load_files(self, campaign_id: int) -> tuple[Attachment, ...]:
+    def _load_files(self, campaign_id: int) -> tuple[tuple[Attachment, ...], LinkCard | None]:
         with self.db.session() as session:
-            return campaign_attachments(session, campaign_id)
+            return campaign_attachments(session, campaign_id), campaign_card(session, campaign_id)
 
     async def _fresh_tokens(self, adapter: PlatformAdapter, item: Claimed) -> TokenSet:
         """Prepare refreshed what it could; a token still expiring is refreshed here, under the

@@ -15,7 +15,8 @@ A platform says it stages through `Declaration.stager` (the optional `Staging` p
                   meanwhile (or was never made) is staged again first, never skipped
 
 What goes with a post's text (`Attachment`s: today the campaign's image) comes from an
-`AttachmentSource`, so that this module knows no storage.
+`AttachmentSource`, so that this module knows no storage; the owner's link as a card
+(`LinkCard`: the link, the campaign's title and story) from `campaign_card`.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from sqlmodel import Session, col, select, update
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.media.attach import campaign_attachments as media_attachments
-from amplifier.models import Delivery, DeliveryStatus, Pledge
+from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
 from amplifier.platforms.base import (
     Attachment,
     Draft,
+    LinkCard,
     OutcomeUnknown,
     PlatformAdapter,
     PlatformError,
@@ -64,6 +66,15 @@ AttachmentSource = Callable[[Session, int], tuple[Attachment, ...]]
 def campaign_attachments(session: Session, campaign_id: int) -> tuple[Attachment, ...]:
     """What goes with every post of the campaign: its image, if it has one (media/attach.py)."""
     return media_attachments(session, campaign_id)
+
+
+def campaign_card(session: Session, campaign_id: int) -> LinkCard | None:
+    """The owner's link as a card (its title and description are the campaign's), or None when
+    the message has no link."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not campaign.link:
+        return None
+    return LinkCard(campaign.link, campaign.title, campaign.story)
 
 
 def stager_of(platform: str, adapter: PlatformAdapter) -> Staging | None:
@@ -151,6 +162,7 @@ async def _stage_all(
     result = StageResult()
     with db.session() as session:
         files = attachments(session, campaign_id)
+        card = campaign_card(session, campaign_id)
     channels: dict[tuple[str, str], tuple[Staging, aiohttp.ClientSession] | None] = {}
     gate = asyncio.Semaphore(_CONCURRENCY)
     last_id = 0
@@ -161,7 +173,10 @@ async def _stage_all(
                 return result
             last_id = rows[-1].delivery_id
             answers = await asyncio.gather(
-                *(_stage_one(db, connectors, cipher, channels, gate, row, files) for row in rows)
+                *(
+                    _stage_one(db, connectors, cipher, channels, gate, row, files, card)
+                    for row in rows
+                )
             )
             with db.session() as session:
                 for row, answer in zip(rows, answers, strict=True):
@@ -200,6 +215,7 @@ async def _stage_one(
     gate: asyncio.Semaphore,
     row: _Row,
     files: tuple[Attachment, ...],
+    card: LinkCard | None = None,
 ) -> Staged | str | None:
     """The row's staging, the reason to drop it, or None when it needs none."""
     pledge = row.pledge
@@ -216,7 +232,7 @@ async def _stage_one(
     if channel is None:
         return None
     stager, client = channel
-    draft = Draft(pledge.post_text, files)
+    draft = Draft(pledge.post_text, files, card)
     if not stager.needs_staging(draft):
         return None
     try:

@@ -39,6 +39,7 @@ from amplifier.pledges.pledging import (
     ensure_open,
     load_attempt,
 )
+from amplifier.pledges.round_trip import ensure_trusted
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web import (
@@ -177,11 +178,7 @@ def oauth_callback(
                 f"{exc} Nothing was recorded; you can start again from the campaign page.",
                 kind=Unavailable,
             ) from exc
-        distrust = declaration(platform).callback_problem(adapter, dict(request.query_params))
-        if distrust is not None:  # no code of a sign-in we cannot trust is exchanged
-            raise PledgeRefused(
-                "This sign-in cannot be trusted", f"{distrust} Nothing was recorded."
-            )
+        ensure_trusted(platform, adapter, request.query_params, "Nothing was recorded.")
         authorize_attempt(
             session,
             attempt=attempt,

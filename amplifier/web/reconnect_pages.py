@@ -26,6 +26,7 @@ from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.pledges.reconnect import RECONNECTING as RECONNECTING
 from amplifier.pledges.reconnect import ensure_reconnectable, finish_reconnect, start_reconnect
+from amplifier.pledges.round_trip import ensure_trusted
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep
@@ -115,6 +116,7 @@ def reconnect_return(
         )
     try:
         adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        ensure_trusted(platform, adapter, request.query_params, "Your pledge is unchanged.")
         finish_reconnect(
             session,
             attempt=attempt,

@@ -22,6 +22,7 @@ from amplifier.errors import Unavailable
 from amplifier.models import OAuthAttempt
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused
+from amplifier.pledges.round_trip import ensure_trusted
 from amplifier.pledges.take_back import TAKING_BACK as TAKING_BACK
 from amplifier.pledges.take_back import (
     ensure_deletable,
@@ -118,6 +119,7 @@ def take_back_return(
         )
     try:
         adapter = rt.connectors.for_platform(session, attempt.platform, attempt.instance_url)
+        ensure_trusted(platform, adapter, request.query_params, "Your post was not deleted.")
         finish_take_back(
             session,
             attempt=attempt,

@@ -8,8 +8,10 @@
 - Post: `com.atproto.repo.createRecord` of an `app.bsky.feed.post` with `facets` (text.py) and
   a record key derived from the delivery's idempotency key (`text.tid_for_key`): a repeat can
   never make a second post; when the PDS refuses the key as taken, `getRecord` finds ours.
-- Report link: `https://bsky.app/profile/<did>/post/<rkey>` (the app's address; a DID names
-  the account as well as a handle and does not change with it).
+- Report link: `https://bsky.app/profile/<handle>/post/<rkey>` (the app's address, as the
+  issue asks), with the handle the account had when it signed in (`extras["handle"]`, from
+  `getProfile`); the DID where none was kept (it names the account too, and never changes).
+- Images and the link's card: media.py (`Declaration.stager`).
 
 Docs: https://atproto.com/specs/oauth, https://docs.bsky.app/docs/advanced-guides/posts,
 lexicons `com.atproto.repo.createRecord`, `getRecord`, `listRecords`, `app.bsky.actor.getProfile`.
@@ -29,7 +31,7 @@ import aiohttp
 import requests
 from joserfc.jwk import ECKey
 
-from .._aio import async_network_error, bounded_session
+from .._aio import bounded_session
 from .._http import MAX_REDIRECTS, RoutingAdapter
 from ..base import (
     AuthExpired,
@@ -47,9 +49,10 @@ from ..egress import PublicOnlyResolver
 from ..logging_guard import silence_token_loggers
 from ..ratewindows import observe_rate_windows
 from . import dpop, text
-from .answers import CREATE_PATH, BlueskyAnswers, NonceRequired, bluesky_rate_windows
+from .aio import call_async
+from .answers import CREATE_PATH, BlueskyAnswers, bluesky_rate_windows
 from .identity import Resolver
-from .oauth import AuthServer, DpopClient, discover, origin, token_set
+from .oauth import AuthServer, DpopClient, discover, token_set
 
 silence_token_loggers()
 
@@ -164,6 +167,14 @@ class BlueskyAdapter:
                 f"{self.host} issued a token for {tokens.extras['did']}, an account that does "
                 "not live there: nothing was recorded"
             )
+        try:  # the report's links name the account by the handle it signed in with
+            handle = self._xrpc(
+                tokens, "GET", "app.bsky.actor.getProfile", actor=tokens.extras["did"]
+            ).get("handle")
+        except PlatformError:
+            handle = None
+        if isinstance(handle, str) and handle and "/" not in handle:
+            tokens.extras["handle"] = handle
         return tokens
 
     def refresh(self, tokens: TokenSet) -> TokenSet:
@@ -227,7 +238,12 @@ class BlueskyAdapter:
         return TextLimit(text.MAX_GRAPHEMES, 0)
 
     def _record(
-        self, tokens: TokenSet, text_: str, key: str, mentions: Mapping[str, str | None]
+        self,
+        tokens: TokenSet,
+        text_: str,
+        key: str,
+        mentions: Mapping[str, str | None],
+        embed: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         _, did = self._session_key(tokens)
         record: dict[str, Any] = {
@@ -240,13 +256,18 @@ class BlueskyAdapter:
         found = text.facets(text_, mentions.get)
         if found:
             record["facets"] = found
+        if embed is not None:
+            record["embed"] = dict(embed)
         return {"repo": did, "collection": POST, "rkey": text.tid_for_key(key), "record": record}
 
-    def _published(self, did: str, rkey: str, body: Mapping[str, Any]) -> PublishedPost:
+    def _published(
+        self, did: str, rkey: str, body: Mapping[str, Any], handle: str | None = None
+    ) -> PublishedPost:
         uri = body.get("uri")
         if not isinstance(uri, str) or not uri.startswith("at://"):
             raise OutcomeUnknown(f"{self.host} accepted the post but returned no record address")
-        return PublishedPost(remote_id=uri, url=f"{self.web_base}/profile/{did}/post/{rkey}")
+        who = quote(handle or did, safe=":")
+        return PublishedPost(remote_id=uri, url=f"{self.web_base}/profile/{who}/post/{rkey}")
 
     def _mention_dids(self, text_: str) -> dict[str, str | None]:
         for handle in text.mentioned_handles(text_):
@@ -269,7 +290,7 @@ class BlueskyAdapter:
             if found is not None and found[1] == text_:
                 return found[0]
             raise exc from None
-        return self._published(did, payload["rkey"], body)
+        return self._published(did, payload["rkey"], body, tokens.extras.get("handle"))
 
     def record(self, tokens: TokenSet, rkey: str) -> tuple[PublishedPost, str] | None:
         """Our post under `rkey` and its text, or None when there is none."""
@@ -282,7 +303,7 @@ class BlueskyAdapter:
             return None
         value = body.get("value")
         posted = value.get("text") if isinstance(value, dict) else None
-        return self._published(did, rkey, body), str(posted)
+        return self._published(did, rkey, body, tokens.extras.get("handle")), str(posted)
 
     def find_recent_post(
         self, tokens: TokenSet, *, account_id: str, text: str
@@ -296,7 +317,8 @@ class BlueskyAdapter:
             value = item.get("value") if isinstance(item, dict) else None
             if isinstance(value, dict) and value.get("text") == text:
                 uri = str(item.get("uri", ""))
-                return self._published(account_id, uri.rsplit("/", 1)[-1], item)
+                rkey, handle = uri.rsplit("/", 1)[-1], tokens.extras.get("handle")
+                return self._published(account_id, rkey, item, handle)
         return None
 
     # ------------------------------------------------------------------ the release
@@ -314,64 +336,50 @@ class BlueskyAdapter:
 
     async def _call_async(
         self, session: aiohttp.ClientSession, method: str, url: str, tokens: TokenSet, *,
-        write: bool, body: Mapping[str, Any] | None = None,
+        write: bool, body: Mapping[str, Any] | None = None, data: bytes | None = None,
+        content_type: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         key, _ = self._session_key(tokens)
-        where = origin(url)
-        for _ in range(2):
-            headers = {
-                "Authorization": f"DPoP {tokens.access_token}",
-                "DPoP": dpop.proof(
-                    key, method=method, url=url, nonce=self._client.nonces.get(where),
-                    access_token=tokens.access_token,
-                ),
-                "Accept": "application/json",
-            }  # fmt: skip
-            try:
-                async with session.request(method, url, json=body, headers=headers) as answer:
-                    parsed = await answer.json(content_type=None)
-                    nonce = answer.headers.get("DPoP-Nonce")
-            except NonceRequired as exc:
-                self._client.nonces[where] = exc.nonce
-                continue
-            except PlatformError:
-                raise
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise async_network_error(exc, write=write, platform=self.host) from None
-            if nonce:
-                self._client.nonces[where] = nonce
-            return parsed if isinstance(parsed, dict) else {}
-        raise Transient(f"{self.host} asked for a new DPoP nonce twice in a row")
+        return await call_async(
+            session, self._client.nonces, method, url, key=key, access_token=tokens.access_token,
+            write=write, host=self.host, body=body, data=data, content_type=content_type,
+        )  # fmt: skip
 
     async def _mention_dids_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, text_: str
     ) -> dict[str, str | None]:
         for handle in text.mentioned_handles(text_):
-            if handle in self._mentions:
-                continue
-            url = f"{self.pds}/xrpc/com.atproto.identity.resolveHandle?handle={quote(handle)}"
-            try:
-                found = (await self._call_async(session, "GET", url, tokens, write=False)).get(
-                    "did"
-                )
-            except PlatformError:
-                found = None
-            self._mentions[handle] = found if isinstance(found, str) else None
+            if handle not in self._mentions:
+                url = f"{self.pds}/xrpc/com.atproto.identity.resolveHandle?handle={quote(handle)}"
+                try:
+                    found = await self._call_async(session, "GET", url, tokens, write=False)
+                except PlatformError:
+                    found = {}
+                did = found.get("did")
+                self._mentions[handle] = did if isinstance(did, str) else None
         return self._mentions
 
     async def publish_async(
+        self, session: aiohttp.ClientSession, tokens: TokenSet, text: str, *, idempotency_key: str
+    ) -> PublishedPost:
+        """`publish` for the release fan-out, on a shared aiohttp session."""
+        return await self.create_async(session, tokens, text, idempotency_key=idempotency_key)
+
+    async def create_async(
         self,
         session: aiohttp.ClientSession,
         tokens: TokenSet,
-        text: str,
+        text_: str,
         *,
         idempotency_key: str,
+        embed: Mapping[str, Any] | None = None,
     ) -> PublishedPost:
-        """`publish` for the release fan-out, on a shared aiohttp session."""
-        text_ = text
+        """The post under the delivery's record key, with `embed` (images or a card); a key
+        already taken by our post with this text (an earlier try) returns that post."""
         _, did = self._session_key(tokens)
+        handle = tokens.extras.get("handle")
         mentions = await self._mention_dids_async(session, tokens, text_)
-        payload = self._record(tokens, text_, idempotency_key, mentions)
+        payload = self._record(tokens, text_, idempotency_key, mentions, embed)
         try:
             body = await self._call_async(
                 session, "POST", f"{self.pds}{CREATE_PATH}", tokens, write=True, body=payload
@@ -387,6 +395,6 @@ class BlueskyAdapter:
                 raise exc from None
             value = found.get("value")
             if isinstance(value, dict) and value.get("text") == text_:
-                return self._published(did, rkey, found)
+                return self._published(did, rkey, found, handle)
             raise exc from None
-        return self._published(did, payload["rkey"], body)
+        return self._published(did, payload["rkey"], body, handle)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectAsks,
@@ -26,6 +26,7 @@ from ..declaration import (
 from . import client, text
 from .adapter import BlueskyAdapter
 from .identity import Resolver
+from .media import RULES, BlueskyMedia
 from .settings import BlueskySettings
 
 
@@ -56,6 +57,8 @@ class Bluesky(Declaration[BlueskySettings]):
     # The record key never expires; resending it is safe for as long as the engine keeps trying.
     idempotency_memory = timedelta(hours=24)
     settings_model = BlueskySettings
+    # lexicon app.bsky.embed.images (media.py): 1,000,000 bytes an image, alt text required
+    media = RULES
 
     def text_problems(self, text_: str, limit: TextLimit | None = None) -> list[str]:
         limit = limit or self.default_text_limit
@@ -123,6 +126,10 @@ class Bluesky(Declaration[BlueskySettings]):
 
     def finder(self, adapter: PlatformAdapter) -> PostFinder | None:
         return adapter if isinstance(adapter, BlueskyAdapter) else None
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """Uploads of the image (blobs) before T; the link's card rides on the same path."""
+        return BlueskyMedia(adapter) if isinstance(adapter, BlueskyAdapter) else None
 
     def callback_problem(self, adapter: PlatformAdapter, query: Mapping[str, str]) -> str | None:
         """atproto OAuth: the callback's `iss` must be the authorization server of the PAR (RFC

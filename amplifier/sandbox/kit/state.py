@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from amplifier.sandbox.kit.faults import Faults, RateLimiter
 from amplifier.sandbox.kit.media import Media
@@ -126,6 +126,7 @@ class Post:
     app_name: str | None = None
     media: list[Media] = field(default_factory=list)
     deleted: bool = False  # its author deleted it: gone from look-ups, kept in the log
+    embed: dict[str, Any] | None = None  # a platform's card or embed, as the post stored it
 
     def public(self) -> dict[str, object]:
         return {
@@ -137,6 +138,7 @@ class Post:
             "idempotency_key": self.idempotency_key,
             "media": [m.public() for m in self.media],
             "deleted": self.deleted,
+            **({"embed": self.embed} if self.embed is not None else {}),
         }
 
 

@@ -7,7 +7,9 @@
   ``{"error": "RecordNotFound"}``; ``GET …listRecords?repo&collection&limit&cursor`` →
   ``{records, cursor?}``, newest key first.
 - ``GET /xrpc/app.bsky.actor.getProfile?actor`` → ``profileViewDetailed``.
-- ``POST /xrpc/com.atproto.repo.uploadBlob`` (raw bytes) → ``{blob}``.
+- ``POST /xrpc/com.atproto.repo.uploadBlob`` (raw bytes) → ``{blob}`` (blobs.py); a record's
+  blobs must be the repo's kept uploads. ``/_sandbox/posts`` shows each post's ``embed`` as
+  stored and its images (``media``, with their alt text).
 
 Authorization is ``Authorization: DPoP <token>`` with a proof carrying ``ath`` and the PDS's
 nonce (a missing nonce: 401 ``use_dpop_nonce`` with ``WWW-Authenticate: DPoP
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from amplifier.sandbox.emulators.bluesky import blobs
 from amplifier.sandbox.emulators.bluesky.dpop import NonceNeeded, ProofError
 from amplifier.sandbox.emulators.bluesky.identity import (
     did_of,
@@ -35,7 +38,7 @@ from amplifier.sandbox.emulators.bluesky.identity import (
     user_by_actor,
     xrpc_error,
 )
-from amplifier.sandbox.emulators.bluesky.lexicon import POST, TID, record_problem
+from amplifier.sandbox.emulators.bluesky.lexicon import POST, TID, blob_refs, record_problem
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, count, injected_failure
 from amplifier.sandbox.kit.state import HostState, Post, iso, now
@@ -128,6 +131,10 @@ async def create_record(call: Call) -> web.StreamResponse:
     uri = f"at://{did}/{POST}/{rkey}"
     if uri in state.posts_by_id:
         return xrpc_error(400, "InvalidRequest", f"Record already exists: {uri}")
+    embed = record.get("embed")
+    media = blobs.uploads_named(state, dialect, call.user, blob_refs(embed))
+    if isinstance(media, str):
+        return xrpc_error(400, "InvalidRequest", media)
     post = Post(
         id=uri,
         user_id=call.user.id,
@@ -136,6 +143,8 @@ async def create_record(call: Call) -> web.StreamResponse:
         created_at=now(),
         idempotency_key=rkey,
         app_name=call.token.client_id,
+        media=blobs.attach(uri, media, embed) if isinstance(embed, dict) else [],
+        embed=embed if isinstance(embed, dict) else None,
     )
     state.add_post(post)
     dialect.records[uri] = record
@@ -220,12 +229,15 @@ async def get_profile(call: Call) -> web.StreamResponse:
 
 @xrpc()
 async def upload_blob(call: Call) -> web.StreamResponse:
-    data = await call.request.read()
-    mime = call.request.content_type or "application/octet-stream"
-    ref = "bafkrei" + hashlib.sha256(data).hexdigest()[:52]
-    return call.answer(
-        {"blob": {"$type": "blob", "ref": {"$link": ref}, "mimeType": mime, "size": len(data)}}
-    )
+    declared = call.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    limit = call.state.faults.media_max_bytes
+    if (call.request.content_length or 0) > limit:
+        return xrpc_error(413, "PayloadTooLarge", "request entity too large")
+    data = await call.request.content.read(limit + 1)
+    blob = blobs.upload(call.state, _dialect(call.request), call.user, data, declared)
+    if isinstance(blob, web.Response):
+        return blob
+    return call.answer({"blob": blob})
 
 
 def unauthenticated(reason: str, headers: dict[str, str]) -> web.Response:
@@ -251,4 +263,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/xrpc/com.atproto.repo.getRecord", get_record)
     app.router.add_get("/xrpc/com.atproto.repo.listRecords", list_records)
     app.router.add_get("/xrpc/app.bsky.actor.getProfile", get_profile)
-    app.router.add_post("/xrpc/com.atproto.repo.uploadBlob", upload_blob)
+    app.router.add_post(blobs.UPLOAD, upload_blob)

@@ -39,6 +39,7 @@ class BlueskyDialect(Dialect):
         self.handle_domain = settings.handle_domain.strip(".").lower()
         self.oauth: AtprotoAuthorizationServer = AtprotoAuthorizationServer(settings.token_ttl)
         self.records: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[tuple[str, str], str] = {}  # (user id, CID) → its upload (blobs.py)
         self._last_us = 0
 
     def next_tid(self) -> str:
@@ -111,10 +112,10 @@ class BlueskyDialect(Dialect):
 
 async def post_page(request: web.Request) -> web.Response:
     """The post's page at the address amplifier's report links to (``/profile/{handle}/post/
-    {rkey}``, as on the Bluesky app)."""
+    {rkey}``, as on the Bluesky app, which takes the account's DID in place of the handle)."""
     state = host_state(request)
     handle, rkey = request.match_info["handle"], request.match_info["rkey"]
-    user = identity.user_by_actor(state, handle) if "." in handle else None
+    user = identity.user_by_actor(state, handle)
     uri = f"at://{identity.did_of(state, user)}/app.bsky.feed.post/{rkey}" if user else ""
     post = state.posts_by_id.get(uri)
     if post is None:

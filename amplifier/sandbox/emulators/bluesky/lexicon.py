@@ -4,7 +4,10 @@ Lexicon ``app.bsky.feed.post`` (record key ``tid``): ``text`` (string, ``maxGrap
 ``maxLength`` 3000 UTF-8 bytes), ``createdAt`` (``datetime``, required), ``facets``
 (``app.bsky.richtext.facet``: ``index {byteStart, byteEnd}`` with ``byteEnd`` inside the text's
 bytes, ``features`` of ``#link {uri}``, ``#mention {did}``, ``#tag {tag}``), ``langs``, ``embed``
-(``app.bsky.embed.external {external: {uri, title, description}}`` among others). Datetimes:
+(a union: ``app.bsky.embed.images {images: [{image: blob, alt, aspectRatio?}]}``, at most 4,
+each blob ``image/*`` up to 1,000,000 bytes; ``app.bsky.embed.external {external: {uri, title,
+description, thumb?}}``; a blob is ``{$type: blob, ref: {$link}, mimeType, size}``,
+https://atproto.com/specs/data-model#blob-type). Datetimes:
 RFC 3339 with a timezone (https://atproto.com/specs/lexicon#datetime). TIDs:
 https://atproto.com/specs/tid.
 """
@@ -18,6 +21,11 @@ from typing import Any
 import regex
 
 POST = "app.bsky.feed.post"
+IMAGES = "app.bsky.embed.images"
+EXTERNAL = "app.bsky.embed.external"
+MAX_IMAGES = 4
+MAX_BLOB = 1_000_000  # the lexicons' maxSize for an image and a card's thumb
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*:\S+$")
 TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _GRAPHEME = regex.compile(r"\X")
@@ -96,12 +104,84 @@ def record_problem(record: Any) -> str | None:
         problem = _facet_problem(facet, size, i)
         if problem:
             return problem
-    embed = record.get("embed")
-    if embed is not None:
-        kind = embed.get("$type") if isinstance(embed, dict) else None
-        external = embed.get("external") if isinstance(embed, dict) else None
-        if kind != "app.bsky.embed.external" or not isinstance(external, dict):
-            return "Record/embed must be an app.bsky.embed.external here"
-        if not all(isinstance(external.get(k), str) for k in ("uri", "title", "description")):
-            return 'Record/embed/external must have the properties "uri", "title", "description"'
+    return embed_problem(record.get("embed"))
+
+
+def _blob_problem(blob: Any, where: str) -> str | None:
+    """A blob field as the lexicon types it (``accept image/*``, ``maxSize`` 1,000,000)."""
+    ref = blob.get("ref") if isinstance(blob, dict) else None
+    if (
+        not isinstance(blob, dict)
+        or blob.get("$type") != "blob"
+        or not isinstance(ref, dict)
+        or not isinstance(ref.get("$link"), str)
+        or not isinstance(blob.get("mimeType"), str)
+        or not isinstance(blob.get("size"), int)
+    ):
+        return f"{where} should be a blob ref"
+    if not str(blob["mimeType"]).startswith("image/"):
+        return f"{where} has an invalid mime type: {blob['mimeType']} (accepts image/*)"
+    if blob["size"] > MAX_BLOB:
+        return f"{where} is too big: {blob['size']} bytes (maxSize {MAX_BLOB})"
     return None
+
+
+def _images_problem(embed: dict[str, Any]) -> str | None:
+    images = embed.get("images")
+    if not isinstance(images, list):
+        return 'Record/embed must have the property "images"'
+    if len(images) > MAX_IMAGES:
+        return f"Record/embed/images must not have more than {MAX_IMAGES} elements"
+    for i, image in enumerate(images):
+        where = f"Record/embed/images/{i}"
+        if not isinstance(image, dict) or not isinstance(image.get("alt"), str):
+            return f'{where} must have the property "alt"'
+        problem = _blob_problem(image.get("image"), f"{where}/image")
+        if problem:
+            return problem
+        ratio = image.get("aspectRatio")
+        if ratio is not None and not (
+            isinstance(ratio, dict)
+            and all(isinstance(ratio.get(k), int) and ratio[k] >= 1 for k in ("width", "height"))
+        ):
+            return f"{where}/aspectRatio must have integer width and height of at least 1"
+    return None
+
+
+def _external_problem(embed: dict[str, Any]) -> str | None:
+    external = embed.get("external")
+    if not isinstance(external, dict):
+        return 'Record/embed must have the property "external"'
+    for name in ("uri", "title", "description"):
+        if not isinstance(external.get(name), str):
+            return f'Record/embed/external must have the property "{name}"'
+    if not _URI.match(external["uri"]):
+        return "Record/embed/external/uri must be a uri"
+    if "thumb" in external:
+        return _blob_problem(external["thumb"], "Record/embed/external/thumb")
+    return None
+
+
+def embed_problem(embed: Any) -> str | None:
+    """The post's ``embed`` union: ``app.bsky.embed.images`` or ``app.bsky.embed.external``
+    (the two this sandbox stores; a PDS knows more)."""
+    if embed is None:
+        return None
+    kind = embed.get("$type") if isinstance(embed, dict) else None
+    if kind == IMAGES:
+        assert isinstance(embed, dict)
+        return _images_problem(embed)
+    if kind == EXTERNAL:
+        assert isinstance(embed, dict)
+        return _external_problem(embed)
+    return f"Record/embed $type must be one of {IMAGES}, {EXTERNAL} (got {kind!r})"
+
+
+def blob_refs(embed: Any) -> list[dict[str, Any]]:
+    """The blobs a valid embed names (its images, or its card's thumb)."""
+    if not isinstance(embed, dict):
+        return []
+    if embed.get("$type") == IMAGES:
+        return [image["image"] for image in embed.get("images", [])]
+    thumb = (embed.get("external") or {}).get("thumb")
+    return [thumb] if isinstance(thumb, dict) else []
