@@ -18,7 +18,7 @@ A declaration answers, for one platform:
 - its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
 - the images it takes with a post (`media`: bytes, pixels, formats, alt text);
 - whether a post is staged before T (`stager`: media uploads, containers kept on the delivery
-  row until the release);
+  row until the release), or carries its files in its one call at T (`inline_media`);
 - its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
   is built from them (`build`).
 """
@@ -38,6 +38,7 @@ from pydantic_settings import BaseSettings
 from .base import (
     AccountChooser,
     ClientCredentials,
+    InlineMedia,
     PlatformAdapter,
     PostDeleter,
     PostFinder,
@@ -231,6 +232,11 @@ class Declaration(ABC, Generic[S]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """What the adapter does for a post during preparation (uploads, containers); None:
         the platform publishes in one call and nothing is staged."""
+        return None
+
+    def inline_media(self, adapter: PlatformAdapter) -> InlineMedia | None:
+        """How a post carries its files in its one publishing call, where the platform has no
+        upload before it (then `stager` is None); None: the post goes as text, or is staged."""
         return None
 
     # posting.py: how supporters may take part, whether texts must differ, what a post costs

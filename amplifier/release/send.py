@@ -29,6 +29,7 @@ from amplifier.platforms.base import (
     Attachment,
     Draft,
     Duplicate,
+    InlineMedia,
     OutcomeUnknown,
     PlatformAdapter,
     PlatformError,
@@ -46,7 +47,13 @@ from amplifier.release.fence import FenceBatcher, NotOurs
 from amplifier.release.limits import LimitKey, RedisLimiter
 from amplifier.release.outcomes import Deferred, Outcome, idempotency_memory, resend_is_safe
 from amplifier.release.refclock import ReferenceClock
-from amplifier.release.staging import campaign_attachments, encode, stage_with_retries, stager_of
+from amplifier.release.staging import (
+    campaign_attachments,
+    encode,
+    inline_of,
+    stage_with_retries,
+    stager_of,
+)
 
 log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(seconds=60)
@@ -107,6 +114,7 @@ class _Channel:
     adapter: PlatformAdapter
     session: aiohttp.ClientSession
     stager: Staging | None = None
+    inline: InlineMedia | None = None  # files in the post's own call (no staging)
 
 
 @dataclass
@@ -225,6 +233,13 @@ class Sender:
                 return await channel.stager.publish_staged_async(
                     channel.session, tokens, draft, staged, idempotency_key=key
                 )
+        elif channel.inline is not None:
+            files = await self._files(item.campaign_id)
+            if files:
+                await self._hold(item)
+                return await channel.inline.publish_draft_async(
+                    channel.session, tokens, Draft(item.text, files), idempotency_key=key
+                )
         await self._hold(item)
         return await channel.adapter.publish_async(
             channel.session, tokens, item.text, idempotency_key=key
@@ -295,6 +310,7 @@ class Sender:
                     adapter=adapter,
                     session=adapter.async_session(limit=self.concurrency),
                     stager=stager_of(platform, adapter),
+                    inline=inline_of(platform, adapter),
                 )
                 self._channels[key] = channel
         return channel

@@ -14,6 +14,9 @@ A platform says it stages through `Declaration.stager` (the optional `Staging` p
     send.py       at T, `publish_staged_async` with the row's staging; one that expired
                   meanwhile (or was never made) is staged again first, never skipped
 
+A platform with no upload before the post (`Declaration.inline_media`: the files travel in the
+post's own call) stages nothing; at T send.py hands it the whole draft (`publish_draft_async`).
+
 What goes with a post's text (`Attachment`s: today the campaign's image) comes from an
 `AttachmentSource`, so that this module knows no storage.
 """
@@ -37,6 +40,7 @@ from amplifier.models import Delivery, DeliveryStatus, Pledge
 from amplifier.platforms.base import (
     Attachment,
     Draft,
+    InlineMedia,
     OutcomeUnknown,
     PlatformAdapter,
     PlatformError,
@@ -68,6 +72,11 @@ def campaign_attachments(session: Session, campaign_id: int) -> tuple[Attachment
 
 def stager_of(platform: str, adapter: PlatformAdapter) -> Staging | None:
     return declaration(platform).stager(adapter)
+
+
+def inline_of(platform: str, adapter: PlatformAdapter) -> InlineMedia | None:
+    """A platform whose post carries its files in its one call at T (nothing staged)."""
+    return declaration(platform).inline_media(adapter)
 
 
 def encode(staged: Staged) -> str:
