@@ -156,6 +156,9 @@ class Declaration(ABC, Generic[S]):
     settings_model: ClassVar[type[BaseSettings]]
     # The images a post may carry (media_rules.py); None: the platform takes no image from us.
     media: ClassVar[MediaRules | None] = None
+    # Calls one post's image costs during preparation, before T (an upload, its description, a
+    # status look-up); 0 when the image travels in the post's own call (`inline_media`).
+    upload_calls: ClassVar[int] = 0
     # A "share" link for the public page, from the platform's documented compose intent: {text}
     # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
     # that host's base URL (the page asks for it). None: the platform has no such link.
@@ -171,6 +174,11 @@ class Declaration(ABC, Generic[S]):
     @abstractmethod
     def rate_windows(self, settings: S) -> tuple[LimitWindow, ...]:
         """The publishing windows that bind us, with the numbers the deployment configured."""
+
+    def upload_windows(self, settings: S) -> tuple[LimitWindow, ...]:
+        """The platform's budgets for the upload calls of preparation (`upload_calls` each),
+        where they are counted apart from posts; the owner's capacity warnings read them."""
+        return ()
 
     def concurrency(self, settings: S) -> int | None:
         """At most this many of our calls in flight per shared budget (None: no cap)."""

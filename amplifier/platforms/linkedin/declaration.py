@@ -46,6 +46,9 @@ class LinkedIn(Declaration[LinkedInSettings]):
     connection_lifetime = timedelta(days=60)
     settings_model = LinkedInSettings
     media = RULES  # the Images API's (media.py)
+    # initializeUpload, the PUT of the bytes, a status look-up; LinkedIn publishes no numbers
+    # for the Images API's limits, so no upload window is declared
+    upload_calls = 3
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return linkedin_text_problems(text)

@@ -61,6 +61,7 @@ class Mastodon(Declaration[MastodonSettings]):
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings
     media = RULES  # the default server's limits (media.py); a server may set lower ones
+    upload_calls = 1  # POST /api/v2/media (and a status look-up while it processes)
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         limit = limit or self.default_text_limit
@@ -74,6 +75,10 @@ class Mastodon(Declaration[MastodonSettings]):
             LimitWindow(300, 300.0, WindowScope.USER),
             LimitWindow(requests, period, WindowScope.HOST),
         )
+
+    def upload_windows(self, settings: MastodonSettings) -> tuple[LimitWindow, ...]:
+        """ "Rate limits" (/api/rate-limits/): 30 media uploads per 30 minutes per account."""
+        return (LimitWindow(30, 1800.0, WindowScope.USER),)
 
     def concurrency(self, settings: MastodonSettings) -> int | None:
         return settings.limit_concurrency
