@@ -17,7 +17,8 @@ from amplifier.campaigns import modes as campaign_modes
 from amplifier.campaigns.fields import http_link, one_line, several_lines
 from amplifier.campaigns.personalise import MAX_FRAGMENTS, MAX_PERSONAL_LENGTH, fragment_problems
 from amplifier.errors import AmplifierError, Conflict, InvalidInput
-from amplifier.models import Campaign, CampaignImage, Pledge, PledgeStatus
+from amplifier.media.presence import has_image
+from amplifier.models import Campaign, Pledge, PledgeStatus
 from amplifier.platforms.connection_lifetime import lifetime_warnings
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.release.limits import LimitKey, capacity_warnings, policy_for
@@ -174,23 +175,9 @@ def capacity_problems(
     warnings = capacity_warnings(
         counts, release_window_s=RELEASE_WINDOW_S, policies=lambda key: policy_for(key, settings)
     )
-    if has_image(session, campaign):  # its uploads are budgeted apart, before T
+    if has_image(session, campaign.id, campaign.message_version):  # uploads, before T
         lead_s = (settings or get_settings()).release_prepare_lead_s
         warnings += upload_warnings(counts, prepare_lead_s=lead_s, settings=settings)
     return [prefix + warning for warning in warnings] + lifetime_warnings(
         campaign.platform_list, now=utcnow(), release_at=campaign.release_at
     )
-
-
-def has_image(session: Session, campaign: Campaign) -> bool:
-    """Whether the campaign's current message carries an image (media/attach.py's rows)."""
-    row = session.exec(
-        select(CampaignImage.storage_key)
-        .where(
-            CampaignImage.campaign_id == campaign.id,
-            CampaignImage.from_version <= campaign.message_version,
-        )
-        .order_by(col(CampaignImage.from_version).desc())
-        .limit(1)
-    ).first()
-    return bool(row)

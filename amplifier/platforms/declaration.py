@@ -109,6 +109,7 @@ class HostApp:
     redirect_uri: str
     text_limit: TextLimit
     account_domain: str | None = None
+    scopes: str | None = None  # registered with (space-separated); None: from before we kept it
 
 
 class HostApps(Protocol):
@@ -159,6 +160,9 @@ class Declaration(ABC, Generic[S]):
     # Calls one post's image costs during preparation, before T (an upload, its description, a
     # status look-up); 0 when the image travels in the post's own call (`inline_media`).
     upload_calls: ClassVar[int] = 0
+    # The OAuth scope a token needs to upload an image (X's media.write); None: no scope of its
+    # own. A pledge connected before images lacks it and must reconnect (`token_may_upload`).
+    media_scope: ClassVar[str | None] = None
     # A "share" link for the public page, from the platform's documented compose intent: {text}
     # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
     # that host's base URL (the page asks for it). None: the platform has no such link.
@@ -174,6 +178,15 @@ class Declaration(ABC, Generic[S]):
     @abstractmethod
     def rate_windows(self, settings: S) -> tuple[LimitWindow, ...]:
         """The publishing windows that bind us, with the numbers the deployment configured."""
+
+    def token_may_upload(self, scope: str | None) -> bool:
+        """Whether a token granted `scope` (space-separated, as stored) may upload the image; an
+        unknown scope (None) is not judged. A parent scope counts (Mastodon's `write` covers
+        `write:media`)."""
+        if self.media_scope is None or scope is None:
+            return True
+        granted = set(scope.split())
+        return self.media_scope in granted or self.media_scope.split(":")[0] in granted
 
     def upload_windows(self, settings: S) -> tuple[LimitWindow, ...]:
         """The platform's budgets for the upload calls of preparation (`upload_calls` each),

@@ -62,6 +62,11 @@ _PAGE = 200
 _CONCURRENCY = 32  # stagings in flight at once in one preparation (uploads wait on the network)
 _TRIES = 3  # tries of a staging whose error was retryable (nothing posts: a retry is harmless)
 
+NO_MEDIA_SCOPE = (
+    "its connection was made before the campaign had an image and does not allow uploading "
+    "it: the supporter must connect the account again"
+)
+
 AttachmentSource = Callable[[Session, int], tuple[Attachment, ...]]
 
 
@@ -228,6 +233,8 @@ async def _stage_one(
     draft = Draft(pledge.post_text, files)
     if not stager.needs_staging(draft):
         return None
+    if files and not declaration(pledge.platform).token_may_upload(pledge.token_scope):
+        return NO_MEDIA_SCOPE
     try:
         tokens = tokens_of(pledge, cipher)
     except ValueError as exc:

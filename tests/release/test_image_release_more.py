@@ -110,3 +110,31 @@ def test_an_upload_failing_for_one_linkedin_member_drops_only_that_post(
     assert len(posts) == 1 and posts[0]["media"][0]["description"] == ALT
     failed = [d for d in _deliveries(runtime, campaign_id).values() if d.status == "failed"]
     assert len(failed) == 1 and "media could not be prepared" in (failed[0].error or "")
+
+
+def test_an_x_token_from_before_images_drops_its_post_with_a_reconnect_reason(
+    runtime: Runtime, sandbox: RunningSandbox
+) -> None:
+    with runtime.db.session() as session:
+        owner = factories.owner(session)
+        assert owner.owner.id is not None
+        row = factories.campaign(session, owner.owner.id, goal=2)
+        attach_image(session, row, png(), ALT, prepare_lead_s=60)
+        for username in ("old", "new"):
+            pledge = factories.pledge_with_real_tokens(
+                runtime, session, row, platform="x", username=username, followers=10
+            )
+            if username == "old":  # pledged before media.write was asked
+                pledge.token_scope = "tweet.read tweet.write users.read offline.access"
+                session.add(pledge)
+        row.pledge_deadline = utcnow() - timedelta(seconds=2)
+        row.release_at = utcnow() - timedelta(seconds=1)
+        session.add(row)
+        assert row.id is not None
+        campaign_id = row.id
+    _release(runtime)
+    posts = requests.get(f"{sandbox.x_url}/_sandbox/posts", timeout=5).json()["posts"]
+    assert [p["username"] for p in posts] == ["new"]  # no text-only post for "old"
+    rows = _deliveries(runtime, campaign_id)
+    failed = [d for d in rows.values() if d.status == DeliveryStatus.FAILED]
+    assert len(failed) == 1 and "connect the account again" in (failed[0].error or "")

@@ -65,6 +65,7 @@ class X(Declaration[XSettings]):
     idempotency_memory = None
     settings_model = XSettings
     media = RULES  # media.py
+    media_scope = "media.write"  # asked at connection since images; older pledges lack it
     upload_calls = 2  # POST /2/media/upload, then POST /2/media/metadata (the alt text)
     # "Web Intent" (developer.x.com/en/docs/x-for-websites/tweet-button/guides/web-intent)
     share_intent = "https://twitter.com/intent/tweet?text={text}"
