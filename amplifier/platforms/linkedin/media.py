@@ -136,6 +136,8 @@ class LinkedInMedia:
         *,
         idempotency_key: str,
     ) -> PublishedPost:
+        if not staged.remote_ids:  # never sent without its image
+            raise Transient("the LinkedIn image was not staged: it must be uploaded again")
         alt = draft.attachments[0].description if draft.attachments else ""
         content = {"media": {"id": staged.remote_ids[0], "altText": alt[:MAX_ALT]}}
         return await self.adapter.publish_async(
