@@ -2,15 +2,15 @@
 
 Why: with an image, every post is staged during preparation (uploads belong to each
 supporter's account), in the `release_prepare_lead_s` before T. Those calls have budgets of
-their own on most platforms (`Declaration.upload_windows`: X's 50,000 uploads a day per app,
-Mastodon's 30 uploads per 30 minutes per account), and preparation has a limited number of
+their own on most platforms (`Declaration.upload_windows`: so many uploads a day per app, so
+many per half hour per account), and preparation has a limited number of
 stagings in flight (`staging._CONCURRENCY`): an image on a large campaign can make posts late
 even where the text alone would leave on time. A post staged late is staged again at T by the
 sender (never sent without its image), so "late" means "after T", not "lost".
 
-    upload_warnings({"x": 60_000}, prepare_lead_s=60, settings=…)
-    → ["X allows 50,000 image uploads per 24 h for this app: 60,000 pledges on X with an
-        image need 120,000 upload calls before the release; …"]
+    upload_warnings({platform: 60_000}, prepare_lead_s=60, settings=…)
+    → ["<Label> allows 50,000 image uploads per 24 h for this app: 60,000 pledges on <Label>
+        with an image need 120,000 upload calls before the release; …"]
 """
 
 from __future__ import annotations
