@@ -248,6 +248,7 @@ class MastodonApp(SQLModel, table=True):
     max_characters: int = 500
     characters_reserved_per_url: int = 23  # the server's own URL length (/api/v2/instance)
     domain: str | None = Field(default=None, max_length=253)  # its accounts' domain, if it said
+    scopes: str | None = Field(default=None, max_length=500)  # registered with; None: unknown
     created_at: datetime = _created()
 
 

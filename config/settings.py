@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from amplifier.platforms.registry import PLATFORMS
@@ -95,6 +95,27 @@ class Settings(BaseSettings):
     rate_signup_per_min: int = Field(default=5, ge=1)
     # How long an owner's login lasts without logging in again, in seconds (default 14 days).
     web_session_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+
+    # --- Image storage (amplifier/media/store.py) -------------------------------------------
+    # Where campaign images' bytes live: "database" (the default: every worker reads the same
+    # bytes, no second service), or an S3-compatible bucket, "s3://bucket/prefix" (needs the
+    # `s3` extra: pip install "amplifier[s3]"). The other fields reach the bucket; unset ones
+    # fall back to boto3's own (AWS_* variables, ~/.aws).
+    media_store: str = "database"
+    media_s3_endpoint_url: str | None = None  # e.g. http://127.0.0.1:9000 (MinIO); None: AWS
+    media_s3_region: str | None = None
+    media_s3_access_key_id: str | None = None
+    media_s3_secret_access_key: SecretStr | None = None
+    media_s3_timeout_s: float = Field(default=10.0, gt=0)  # connect and read, per call
+
+    @field_validator("media_store")
+    @classmethod
+    def _media_store_known(cls, value: str) -> str:
+        if value == "database" or (value.startswith("s3://") and value[5:].strip("/")):
+            return value
+        raise ValueError(
+            'AMPLIFIER_MEDIA_STORE must be "database" or "s3://bucket/prefix", not ' + repr(value)
+        )
 
     # --- Moderation (amplifier/campaigns/moderation.py) -------------------------------------
     # New campaigns are public only once an admin approves them. A private deployment whose

@@ -17,12 +17,14 @@ from amplifier.campaigns import modes as campaign_modes
 from amplifier.campaigns.fields import http_link, one_line, several_lines
 from amplifier.campaigns.personalise import MAX_FRAGMENTS, MAX_PERSONAL_LENGTH, fragment_problems
 from amplifier.errors import AmplifierError, Conflict, InvalidInput
+from amplifier.media.presence import has_image
 from amplifier.models import Campaign, Pledge, PledgeStatus
 from amplifier.platforms.connection_lifetime import lifetime_warnings
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.release.limits import LimitKey, capacity_warnings, policy_for
+from amplifier.release.limits.uploads import upload_warnings
 from amplifier.timeutil import as_utc, utcnow
-from config.settings import Settings
+from config.settings import Settings, get_settings
 
 KNOWN_PLATFORMS = tuple(PLATFORMS)  # platforms/registry.py; text rules at default limits:
 TEXT_RULES = {name: declaration.text_problems for name, declaration in PLATFORMS.items()}
@@ -170,11 +172,12 @@ def capacity_problems(
     if not counts:  # nobody yet: judge the goal, as if every supporter used each platform
         counts = {p: campaign.goal for p in campaign.platform_list}
         prefix = "If all the supporters in the goal pledge there: "
-    return [
-        prefix + warning
-        for warning in capacity_warnings(
-            counts,
-            release_window_s=RELEASE_WINDOW_S,
-            policies=lambda key: policy_for(key, settings),
-        )
-    ] + lifetime_warnings(campaign.platform_list, now=utcnow(), release_at=campaign.release_at)
+    warnings = capacity_warnings(
+        counts, release_window_s=RELEASE_WINDOW_S, policies=lambda key: policy_for(key, settings)
+    )
+    if has_image(session, campaign.id, campaign.message_version):  # uploads, before T
+        lead_s = (settings or get_settings()).release_prepare_lead_s
+        warnings += upload_warnings(counts, prepare_lead_s=lead_s, settings=settings)
+    return [prefix + warning for warning in warnings] + lifetime_warnings(
+        campaign.platform_list, now=utcnow(), release_at=campaign.release_at
+    )

@@ -3,8 +3,9 @@
 Why the database: the web app writes the image once, and every worker that prepares a release
 (on any machine) reads the same bytes, with no shared disk and no second service to run. An
 image is at most a few megabytes and a campaign has one, so the table stays small. A deployment
-with very many campaigns may put the bytes in an object store instead: implement `ImageStore`
-(three calls) and choose it in `store_for`.
+with very many campaigns may put the bytes in an S3-compatible bucket instead
+(AMPLIFIER_MEDIA_STORE=s3://bucket/prefix, s3store.py); another store implements `ImageStore`
+(three calls) and is chosen in `store_for`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from amplifier.models import MediaBlob
+from config.settings import Settings, get_settings
 
 
 class ImageStore(Protocol):
@@ -52,6 +54,23 @@ class DatabaseStore:
             self.session.flush()
 
 
-def store_for(session: Session) -> ImageStore:
-    """This deployment's store (only the database one exists today)."""
-    return DatabaseStore(session)
+_clients: dict[tuple[object, ...], object] = {}
+
+
+def store_for(session: Session, settings: Settings | None = None) -> ImageStore:
+    """This deployment's store (AMPLIFIER_MEDIA_STORE), working in `session`'s unit of work."""
+    settings = settings or get_settings()
+    if settings.media_store == "database":
+        return DatabaseStore(session)
+    from .s3store import S3Store, client_for
+
+    key = (
+        settings.media_s3_endpoint_url,
+        settings.media_s3_region,
+        settings.media_s3_access_key_id,
+        settings.media_s3_timeout_s,
+    )
+    client = _clients.get(key)
+    if client is None:  # boto3 clients are thread-safe and slow to make: one per configuration
+        client = _clients.setdefault(key, client_for(settings))
+    return S3Store(session, client, settings.media_store)

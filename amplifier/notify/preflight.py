@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select, update
 
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.media.presence import has_image
 from amplifier.models import (
     Campaign,
     CampaignStatus,
@@ -48,6 +49,7 @@ from amplifier.models import (
 from amplifier.notify import owner_notices, receipts
 from amplifier.platforms.base import AuthExpired, PlatformError, TokenSet
 from amplifier.platforms.connection_lifetime import ends_before_release
+from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import Connectors, PlatformUnavailable
 from amplifier.pledges.pledging import tokens_of
 from amplifier.release.outcomes import describe
@@ -57,6 +59,12 @@ REFRESH_DUE = timedelta(minutes=10)  # an access token expiring this soon is ref
 PAGE = 200
 THREADS = 16
 STAGE = "before-release"  # the dedup stage of the mails this window sends
+
+
+NO_MEDIA_SCOPE = (
+    "this connection was made before the campaign could carry an image, and does not allow "
+    "amplifier to upload it: connect the account again"
+)
 
 
 class Verdict:
@@ -87,10 +95,15 @@ def _check(
     pledge: Pledge,
     now: datetime,
     release_at: datetime | None = None,
+    needs_media: bool = False,
 ) -> tuple[str, str]:
     """One pledge's connection: a refresh where due, else a profile read; an access token the
     platform refuses early (expired before its time) gets a refresh before any verdict. A
-    connection that ends before `release_at` and cannot be renewed is dead for the release."""
+    connection that ends before `release_at` and cannot be renewed is dead for the release;
+    so is one whose token may not upload the campaign's image (`needs_media`: connected before
+    images, without the platform's media scope)."""
+    if needs_media and not declaration(pledge.platform).token_may_upload(pledge.token_scope):
+        return Verdict.DEAD, NO_MEDIA_SCOPE
     try:
         tokens = tokens_of(pledge, cipher)
         if release_at is not None and (
@@ -283,6 +296,11 @@ def run_preflight(
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         for campaign_id, release_at in _campaigns_in_window(db, now, lead_s, quiet_s):
             window_start = release_at - timedelta(seconds=lead_s)
+            with db.session() as session:
+                campaign = session.get(Campaign, campaign_id)
+                media = campaign is not None and has_image(
+                    session, campaign_id, campaign.message_version
+                )
             last_id = 0  # a blip puts a pledge back: it waits for the next run, not this loop
             while time.monotonic() < stop:
                 claims = _claim_page(db, campaign_id, window_start, now, last_id)
@@ -293,7 +311,9 @@ def run_preflight(
                 for (claim, _), (verdict, why) in zip(
                     claims,
                     pool.map(
-                        lambda c, t=release_at: _check(db, connectors, cipher, c[1], now, t),
+                        lambda c, t=release_at, m=media: _check(
+                            db, connectors, cipher, c[1], now, t, needs_media=m
+                        ),
                         claims,
                     ),
                     strict=True,

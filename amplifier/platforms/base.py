@@ -299,6 +299,24 @@ class Staging(Protocol):
         ...
 
 
+class InlineMedia(Protocol):
+    """Optional, declared by `Declaration.inline_media`: a platform whose publishing call
+    carries the post's files itself, with nothing to upload before it (Tumblr's multipart NPF
+    post). At T the release engine calls `publish_draft_async` instead of `publish_async` for a
+    post with attachments; the bytes then leave at T, in the post's one call."""
+
+    async def publish_draft_async(
+        self,
+        session: aiohttp.ClientSession,
+        tokens: TokenSet,
+        draft: Draft,
+        *,
+        idempotency_key: str,
+    ) -> PublishedPost:
+        """Publish `draft`, its text and attachments, once; raises the error tree above."""
+        ...
+
+
 class PostDeleter(Protocol):
     """Deletes a post its author asked to take back after the release (optional; declared by
     `Declaration.deleter`). Not every platform's API can, so callers ask the declaration."""

@@ -18,7 +18,7 @@ A declaration answers, for one platform:
 - its rate windows (one or more, per app, per user or per host), which `limits.policy_for` reads;
 - the images it takes with a post (`media`: bytes, pixels, formats, alt text);
 - whether a post is staged before T (`stager`: media uploads, containers kept on the delivery
-  row until the release);
+  row until the release), or carries its files in its one call at T (`inline_media`);
 - its settings sub-model (`settings_model`, read from `AMPLIFIER_<NAME>_*`), and how an adapter
   is built from them (`build`).
 """
@@ -38,6 +38,7 @@ from pydantic_settings import BaseSettings
 from .base import (
     AccountChooser,
     ClientCredentials,
+    InlineMedia,
     PlatformAdapter,
     PostDeleter,
     PostFinder,
@@ -108,6 +109,7 @@ class HostApp:
     redirect_uri: str
     text_limit: TextLimit
     account_domain: str | None = None
+    scopes: str | None = None  # registered with (space-separated); None: from before we kept it
 
 
 class HostApps(Protocol):
@@ -155,6 +157,12 @@ class Declaration(ABC, Generic[S]):
     settings_model: ClassVar[type[BaseSettings]]
     # The images a post may carry (media_rules.py); None: the platform takes no image from us.
     media: ClassVar[MediaRules | None] = None
+    # Calls one post's image costs during preparation, before T (an upload, its description, a
+    # status look-up); 0 when the image travels in the post's own call (`inline_media`).
+    upload_calls: ClassVar[int] = 0
+    # The OAuth scope a token needs to upload an image (X's media.write); None: no scope of its
+    # own. A pledge connected before images lacks it and must reconnect (`token_may_upload`).
+    media_scope: ClassVar[str | None] = None
     # A "share" link for the public page, from the platform's documented compose intent: {text}
     # becomes the URL-encoded text; where accounts live on a host the supporter names, {host} is
     # that host's base URL (the page asks for it). None: the platform has no such link.
@@ -170,6 +178,20 @@ class Declaration(ABC, Generic[S]):
     @abstractmethod
     def rate_windows(self, settings: S) -> tuple[LimitWindow, ...]:
         """The publishing windows that bind us, with the numbers the deployment configured."""
+
+    def token_may_upload(self, scope: str | None) -> bool:
+        """Whether a token granted `scope` (space-separated, as stored) may upload the image; an
+        unknown scope (None) is not judged. A parent scope counts (Mastodon's `write` covers
+        `write:media`)."""
+        if self.media_scope is None or scope is None:
+            return True
+        granted = set(scope.split())
+        return self.media_scope in granted or self.media_scope.split(":")[0] in granted
+
+    def upload_windows(self, settings: S) -> tuple[LimitWindow, ...]:
+        """The platform's budgets for the upload calls of preparation (`upload_calls` each),
+        where they are counted apart from posts; the owner's capacity warnings read them."""
+        return ()
 
     def concurrency(self, settings: S) -> int | None:
         """At most this many of our calls in flight per shared budget (None: no cap)."""
@@ -231,6 +253,11 @@ class Declaration(ABC, Generic[S]):
     def stager(self, adapter: PlatformAdapter) -> Staging | None:
         """What the adapter does for a post during preparation (uploads, containers); None:
         the platform publishes in one call and nothing is staged."""
+        return None
+
+    def inline_media(self, adapter: PlatformAdapter) -> InlineMedia | None:
+        """How a post carries its files in its one publishing call, where the platform has no
+        upload before it (then `stager` is None); None: the post goes as text, or is staged."""
         return None
 
     # posting.py: how supporters may take part, whether texts must differ, what a post costs

@@ -45,6 +45,7 @@ class _StoredHostApps:
             redirect_uri=row.redirect_uri,
             text_limit=TextLimit(row.max_characters, row.characters_reserved_per_url),
             account_domain=row.domain,
+            scopes=row.scopes,
         )
 
     def stored(self, host: str) -> HostApp | None:
@@ -61,6 +62,7 @@ class _StoredHostApps:
         row.max_characters = app.text_limit.characters
         row.characters_reserved_per_url = app.text_limit.url
         row.domain = app.account_domain
+        row.scopes = app.scopes
         try:
             with self.session.begin_nested():
                 self.session.add(row)

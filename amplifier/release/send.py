@@ -29,6 +29,7 @@ from amplifier.platforms.base import (
     Attachment,
     Draft,
     Duplicate,
+    InlineMedia,
     LinkCard,
     OutcomeUnknown,
     PlatformAdapter,
@@ -51,6 +52,7 @@ from amplifier.release.staging import (
     campaign_attachments,
     campaign_card,
     encode,
+    inline_of,
     stage_with_retries,
     stager_of,
 )
@@ -114,6 +116,7 @@ class _Channel:
     adapter: PlatformAdapter
     session: aiohttp.ClientSession
     stager: Staging | None = None
+    inline: InlineMedia | None = None  # files in the post's own call (no staging)
 
 
 @dataclass
@@ -233,6 +236,13 @@ class Sender:
                 return await channel.stager.publish_staged_async(
                     channel.session, tokens, draft, staged, idempotency_key=key
                 )
+        elif channel.inline is not None:
+            files, card = await self._files(item.campaign_id)
+            if files:
+                await self._hold(item)
+                return await channel.inline.publish_draft_async(
+                    channel.session, tokens, Draft(item.text, files, card), idempotency_key=key
+                )
         await self._hold(item)
         return await channel.adapter.publish_async(
             channel.session, tokens, item.text, idempotency_key=key
@@ -304,6 +314,7 @@ class Sender:
                     adapter=adapter,
                     session=adapter.async_session(limit=self.concurrency),
                     stager=stager_of(platform, adapter),
+                    inline=inline_of(platform, adapter),
                 )
                 self._channels[key] = channel
         return channel

@@ -14,6 +14,9 @@ A platform says it stages through `Declaration.stager` (the optional `Staging` p
     send.py       at T, `publish_staged_async` with the row's staging; one that expired
                   meanwhile (or was never made) is staged again first, never skipped
 
+A platform with no upload before the post (`Declaration.inline_media`: the files travel in the
+post's own call) stages nothing; at T send.py hands it the whole draft (`publish_draft_async`).
+
 What goes with a post's text (`Attachment`s: today the campaign's image) comes from an
 `AttachmentSource`, so that this module knows no storage; the owner's link as a card
 (`LinkCard`: the link, the campaign's title and story) from `campaign_card`.
@@ -38,6 +41,7 @@ from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
 from amplifier.platforms.base import (
     Attachment,
     Draft,
+    InlineMedia,
     LinkCard,
     OutcomeUnknown,
     PlatformAdapter,
@@ -60,6 +64,11 @@ _PAGE = 200
 _CONCURRENCY = 32  # stagings in flight at once in one preparation (uploads wait on the network)
 _TRIES = 3  # tries of a staging whose error was retryable (nothing posts: a retry is harmless)
 
+NO_MEDIA_SCOPE = (
+    "its connection was made before the campaign had an image and does not allow uploading "
+    "it: the supporter must connect the account again"
+)
+
 AttachmentSource = Callable[[Session, int], tuple[Attachment, ...]]
 
 
@@ -79,6 +88,11 @@ def campaign_card(session: Session, campaign_id: int) -> LinkCard | None:
 
 def stager_of(platform: str, adapter: PlatformAdapter) -> Staging | None:
     return declaration(platform).stager(adapter)
+
+
+def inline_of(platform: str, adapter: PlatformAdapter) -> InlineMedia | None:
+    """A platform whose post carries its files in its one call at T (nothing staged)."""
+    return declaration(platform).inline_media(adapter)
 
 
 def encode(staged: Staged) -> str:
@@ -235,6 +249,8 @@ async def _stage_one(
     draft = Draft(pledge.post_text, files, card)
     if not stager.needs_staging(draft):
         return None
+    if files and not declaration(pledge.platform).token_may_upload(pledge.token_scope):
+        return NO_MEDIA_SCOPE
     try:
         tokens = tokens_of(pledge, cipher)
     except ValueError as exc:

@@ -228,8 +228,11 @@ class LinkedInAdapter:
     def text_limit(self) -> TextLimit:
         return TextLimit(MAX_CHARACTERS, 0)  # a link counts as the characters it has
 
-    def post_body(self, member_id: str, text: str) -> dict[str, Any]:
-        return {
+    def post_body(
+        self, member_id: str, text: str, content: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The Posts API body; `content` (an image: media.py) goes along when given."""
+        body: dict[str, Any] = {
             "author": member_urn(member_id),
             "commentary": escape_little(text),
             "visibility": "PUBLIC",
@@ -241,6 +244,16 @@ class LinkedInAdapter:
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
+        if content is not None:
+            body["content"] = content
+        return body
+
+    def author_urn(self, tokens: TokenSet) -> str:
+        """The member's URN from the tokens' extras (stored at connection); Rejected without."""
+        member = tokens.extras.get(MEMBER)
+        if not member:
+            raise Rejected("this LinkedIn connection has no member id: connect the account again")
+        return member_urn(member)
 
     def _member(self, tokens: TokenSet) -> str:
         member = tokens.extras.get(MEMBER)
@@ -276,17 +289,16 @@ class LinkedInAdapter:
         text: str,
         *,
         idempotency_key: str,
+        content: dict[str, Any] | None = None,
     ) -> PublishedPost:
         """`publish` on the release's shared session. The member id comes from the extras
-        (stored at connection), so a post is one call."""
+        (stored at connection), so a post is one call; `content` names a staged image."""
         del idempotency_key
-        member = tokens.extras.get(MEMBER)
-        if not member:
-            raise Rejected("this LinkedIn connection has no member id: connect the account again")
+        member = self.author_urn(tokens).removeprefix("urn:li:person:")
         try:
             async with session.post(
                 f"{self.api_base}{POSTS_PATH}",
-                json=self.post_body(member, text),
+                json=self.post_body(member, text, content),
                 headers=self.rest_headers(tokens.access_token),
             ) as response:
                 urn = response.headers.get("x-restli-id")

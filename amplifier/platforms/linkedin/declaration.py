@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from ..base import PlatformAdapter, PostFinder, TextLimit
+from ..base import PlatformAdapter, PostFinder, Staging, TextLimit
 from ..declaration import AccountHome, Declaration, LimitWindow, WindowScope, Wiring
 from .adapter import LinkedInAdapter
+from .media import RULES, LinkedInMedia
 from .settings import LinkedInSettings
 from .text import MAX_CHARACTERS, linkedin_text_problems
 
@@ -36,13 +37,18 @@ class LinkedIn(Declaration[LinkedInSettings]):
         "limited per member and per app each day (LinkedIn does not publish the numbers; "
         "the limits reset at midnight UTC). A LinkedIn connection lasts 60 days and cannot be "
         "renewed: supporters who pledge more than about 55 days before the release are asked "
-        "to connect again before it."
+        "to connect again before it. An image (JPG, PNG or GIF, up to 8 MB, alt text up to "
+        "4,086 characters) is uploaded to each member's account before the release."
     )
     home = AccountHome.APP
     default_text_limit: ClassVar[TextLimit] = TextLimit(MAX_CHARACTERS, 0)
     idempotency_memory = None
     connection_lifetime = timedelta(days=60)
     settings_model = LinkedInSettings
+    media = RULES  # the Images API's (media.py)
+    # initializeUpload, the PUT of the bytes, a status look-up; LinkedIn publishes no numbers
+    # for the Images API's limits, so no upload window is declared
+    upload_calls = 3
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return linkedin_text_problems(text)
@@ -85,6 +91,10 @@ class LinkedIn(Declaration[LinkedInSettings]):
         if not isinstance(adapter, LinkedInAdapter):
             raise TypeError(f"LinkedIn's declaration was handed {adapter!r}")
         return adapter if adapter.read_posts else None
+
+    def stager(self, adapter: PlatformAdapter) -> Staging | None:
+        """Images are uploaded to the member's account before T (media.py)."""
+        return LinkedInMedia(adapter) if isinstance(adapter, LinkedInAdapter) else None
 
     def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
         url = announced.get("linkedin_url")

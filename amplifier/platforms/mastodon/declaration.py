@@ -23,7 +23,7 @@ from ..declaration import (
     Wiring,
 )
 from .adapter import MastodonAdapter
-from .instance import fetch_instance_facts, normalise_instance, register_app
+from .instance import SCOPES, fetch_instance_facts, normalise_instance, register_app
 from .media import RULES, MastodonMedia
 from .settings import MastodonSettings
 from .text import DEFAULT_MAX_CHARACTERS as MASTODON_DEFAULT_MAX
@@ -61,6 +61,8 @@ class Mastodon(Declaration[MastodonSettings]):
     idempotency_memory = timedelta(minutes=50)
     settings_model = MastodonSettings
     media = RULES  # the default server's limits (media.py); a server may set lower ones
+    media_scope = "write:media"  # asked at connection since images; older pledges lack it
+    upload_calls = 1  # POST /api/v2/media (and a status look-up while it processes)
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         limit = limit or self.default_text_limit
@@ -74,6 +76,10 @@ class Mastodon(Declaration[MastodonSettings]):
             LimitWindow(300, 300.0, WindowScope.USER),
             LimitWindow(requests, period, WindowScope.HOST),
         )
+
+    def upload_windows(self, settings: MastodonSettings) -> tuple[LimitWindow, ...]:
+        """ "Rate limits" (/api/rate-limits/): 30 media uploads per 30 minutes per account."""
+        return (LimitWindow(30, 1800.0, WindowScope.USER),)
 
     def concurrency(self, settings: MastodonSettings) -> int | None:
         return settings.limit_concurrency
@@ -98,7 +104,9 @@ class Mastodon(Declaration[MastodonSettings]):
     def build(self, settings: MastodonSettings, wiring: Wiring, host: str) -> PlatformAdapter:
         public_only = not settings.allow_http  # supporters name the host: see egress.py
         app = wiring.host_apps.stored(host)
-        if app is None or app.redirect_uri != wiring.redirect_uri:
+        # registered again when our address changed, or before we asked what we ask now (an
+        # app made before images lacks write:media, and a token cannot hold more than its app)
+        if app is None or app.redirect_uri != wiring.redirect_uri or _lacks_scopes(app):
             credentials = register_app(
                 host,
                 client_name=settings.client_name,
@@ -115,6 +123,7 @@ class Mastodon(Declaration[MastodonSettings]):
                     redirect_uri=wiring.redirect_uri,
                     text_limit=TextLimit(facts.max_characters, facts.characters_reserved_per_url),
                     account_domain=facts.domain,
+                    scopes=" ".join(SCOPES),
                 ),
             )
         return MastodonAdapter(
@@ -136,6 +145,12 @@ class Mastodon(Declaration[MastodonSettings]):
         if not isinstance(adapter, MastodonAdapter):
             raise TypeError(f"Mastodon's declaration was handed {adapter!r}")
         return adapter
+
+
+def _lacks_scopes(app: HostApp) -> bool:
+    """Whether the app was registered without a scope we now ask (unknown: registered before
+    the scopes were kept, when write:media was not asked)."""
+    return app.scopes is None or not set(SCOPES) <= set(app.scopes.split())
 
 
 DECLARATION = Mastodon()

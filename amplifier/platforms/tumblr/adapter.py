@@ -236,27 +236,27 @@ class TumblrAdapter:
     def text_limit(self) -> TextLimit:
         return TextLimit(MAX_CHARACTERS, 0)
 
-    def _blog(self, tokens: TokenSet) -> str:
+    def blog_of(self, tokens: TokenSet) -> str:
         blog = tokens.extras.get(BLOG)
         if not blog:
             raise Rejected("this Tumblr connection names no blog: connect the account again")
         return blog
 
-    def _posts_path(self, blog: str) -> str:
+    def posts_path(self, blog: str) -> str:
         return f"/v2/blog/{quote(blog, safe='')}/posts"
 
     def publish(self, tokens: TokenSet, text: str, *, idempotency_key: str) -> PublishedPost:
         """Post `text` to the chosen blog (no idempotency key: `idempotency_key` is unused)."""
         del idempotency_key
-        blog = self._blog(tokens)
+        blog = self.blog_of(tokens)
         body = self._call(
             "POST",
-            self._posts_path(blog),
+            self.posts_path(blog),
             write=True,
             token=tokens.access_token,
             json={"content": npf_content(text), "state": "published"},
         )
-        return self._published(blog, body)
+        return self.published(blog, body)
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: bounded, capped, translated; the app key's
@@ -277,10 +277,10 @@ class TumblrAdapter:
         idempotency_key: str,
     ) -> PublishedPost:
         del idempotency_key
-        blog = self._blog(tokens)
+        blog = self.blog_of(tokens)
         try:
             async with session.post(
-                f"{self.api_base}{self._posts_path(blog)}",
+                f"{self.api_base}{self.posts_path(blog)}",
                 json={"content": npf_content(text), "state": "published"},
                 headers={
                     "Authorization": f"Bearer {tokens.access_token}",
@@ -292,9 +292,9 @@ class TumblrAdapter:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise async_network_error(exc, write=True, platform="Tumblr") from None
-        return self._published(blog, body if isinstance(body, dict) else {})
+        return self.published(blog, body if isinstance(body, dict) else {})
 
-    def _published(self, blog: str, body: Mapping[str, Any]) -> PublishedPost:
+    def published(self, blog: str, body: Mapping[str, Any]) -> PublishedPost:
         response = body.get("response")
         post_id = response.get("id") if isinstance(response, dict) else None
         if not isinstance(post_id, str | int) or not str(post_id).isdigit():
@@ -308,10 +308,10 @@ class TumblrAdapter:
         self, tokens: TokenSet, *, account_id: str, text: str, limit: int = 20
     ) -> PublishedPost | None:
         """The chosen blog's latest post reading `text` (settles an OutcomeUnknown)."""
-        blog = self._blog(tokens)
+        blog = self.blog_of(tokens)
         body = self._call(
             "GET",
-            self._posts_path(blog),
+            self.posts_path(blog),
             write=False,
             token=tokens.access_token,
             params={"npf": "true", "limit": str(limit)},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..base import AccountChooser, PlatformAdapter, PostFinder, TextLimit
+from ..base import AccountChooser, InlineMedia, PlatformAdapter, PostFinder, TextLimit
 from ..declaration import (
     AccountHome,
     ConnectStep,
@@ -22,6 +22,7 @@ from ..declaration import (
     Wiring,
 )
 from .adapter import TumblrAdapter
+from .media import RULES, TumblrMedia
 from .settings import TumblrSettings
 from .text import MAX_CHARACTERS, tumblr_text_problems
 
@@ -42,7 +43,8 @@ class Tumblr(Declaration[TumblrSettings]):
         "day (Tumblr raises them on request), and each user 250 posts a day: with the default "
         "key about 1,000 Tumblr supporters can be posted in the release's first hour, the "
         "rest in the hours after (the report says by how much each was paced). Supporters "
-        "choose which of their blogs posts."
+        "choose which of their blogs posts. An image (JPEG, PNG or GIF, up to 10 MB, alt "
+        "text up to 4,096 characters) goes with each post at the release, in the same call."
     )
     home = AccountHome.APP
     connect = ConnectStep(
@@ -56,6 +58,7 @@ class Tumblr(Declaration[TumblrSettings]):
     default_text_limit: ClassVar[TextLimit] = TextLimit(MAX_CHARACTERS, 0)
     idempotency_memory = None
     settings_model = TumblrSettings
+    media = RULES  # media.py
 
     def text_problems(self, text: str, limit: TextLimit | None = None) -> list[str]:
         return tumblr_text_problems(text)
@@ -101,6 +104,10 @@ class Tumblr(Declaration[TumblrSettings]):
         if not isinstance(adapter, TumblrAdapter):
             raise TypeError(f"Tumblr's declaration was handed {adapter!r}")
         return adapter
+
+    def inline_media(self, adapter: PlatformAdapter) -> InlineMedia | None:
+        """No upload before the post: the image goes in the multipart post at T (media.py)."""
+        return TumblrMedia(adapter) if isinstance(adapter, TumblrAdapter) else None
 
     def sandbox_env(self, announced: Mapping[str, Any]) -> dict[str, str]:
         url = announced.get("tumblr_url")

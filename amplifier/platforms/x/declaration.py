@@ -65,6 +65,8 @@ class X(Declaration[XSettings]):
     idempotency_memory = None
     settings_model = XSettings
     media = RULES  # media.py
+    media_scope = "media.write"  # asked at connection since images; older pledges lack it
+    upload_calls = 2  # POST /2/media/upload, then POST /2/media/metadata (the alt text)
     # "Web Intent" (developer.x.com/en/docs/x-for-websites/tweet-button/guides/web-intent)
     share_intent = "https://twitter.com/intent/tweet?text={text}"
     deletes_posts = True  # DELETE /2/tweets/:id
@@ -76,6 +78,15 @@ class X(Declaration[XSettings]):
         return (
             LimitWindow(settings.limit_user_per_15_min, 15 * 60.0, WindowScope.USER),
             LimitWindow(settings.limit_app_per_day, DAY_S, WindowScope.APP),
+        )
+
+    def upload_windows(self, settings: XSettings) -> tuple[LimitWindow, ...]:
+        """ "Rate limits" (docs.x.com/x-api/fundamentals/rate-limits), counted apart from posts:
+        `/2/media/upload` and `/2/media/metadata` each 50,000 per 24 hours per app and 500 per
+        15 minutes per user."""
+        return (
+            LimitWindow(500, 15 * 60.0, WindowScope.USER),
+            LimitWindow(50_000, DAY_S, WindowScope.APP),
         )
 
     def concurrency(self, settings: XSettings) -> int | None:

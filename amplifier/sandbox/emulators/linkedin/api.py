@@ -13,6 +13,7 @@ Facts, and where they come from:
   URN in ``x-restli-id``. The commentary is little text (``little.py``), at most 3,000
   characters. ``GET /rest/posts?q=author&author={urn}`` lists an author's posts (needs
   ``r_member_social``), ``{"elements": [...], "paging": {...}}``.
+* A post may name one image it owns in ``content.media`` (``images.py``, the Images API).
 * Versions ("LinkedIn API versioning", https://learn.microsoft.com/en-us/linkedin/marketing/versioning):
   monthly, each supported for at least a year; a missing header is a 400, a sunset version a
   426. This emulator supports the twelve months before the current one and the current one.
@@ -31,7 +32,7 @@ from aiohttp import web
 from amplifier.sandbox.emulators.linkedin.little import escape, render
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint
-from amplifier.sandbox.kit.state import now
+from amplifier.sandbox.kit.state import Post, now
 from amplifier.sandbox.kit.web_util import json_response, read_params
 
 MAX_COMMENTARY = 3000
@@ -163,6 +164,11 @@ async def create_post(call: Call) -> web.StreamResponse:
     refused = _post_problem(call, body)
     if refused is not None:
         return refused
+    from amplifier.sandbox.emulators.linkedin.images import media_of_post  # it imports this
+
+    media = media_of_post(call, body)
+    if isinstance(media, web.Response):
+        return media
     state, user = call.state, call.user
     shown = render(str(body["commentary"]))  # cut at a stray reserved character, silently
     last = state.recent_texts.get((user.id, shown))
@@ -171,7 +177,7 @@ async def create_post(call: Call) -> web.StreamResponse:
         return restli_error(
             422, f"Content is a duplicate of urn:li:share:{previous.id}", "DUPLICATE_POST"
         )
-    post = state.store_post(user, shown)
+    post = state.store_post(user, shown, media=media)
     state.recent_texts[(user.id, shown)] = post.created_at
     spoiled = await after_accept(call)
     if spoiled is not None:
@@ -198,6 +204,7 @@ async def find_posts(call: Call) -> web.StreamResponse:
     posts = list(reversed(call.state.posts_by_user.get(call.user.id, [])))[:count]
     elements = [
         {
+            **_content(p),
             "id": f"urn:li:share:{p.id}",
             "author": author,
             "commentary": escape(p.text),
@@ -209,6 +216,13 @@ async def find_posts(call: Call) -> web.StreamResponse:
         for p in posts
     ]
     return call.answer({"elements": elements, "paging": {"start": 0, "count": count, "links": []}})
+
+
+def _content(post: Post) -> dict[str, Any]:
+    if not post.media:
+        return {}
+    media = post.media[0]
+    return {"content": {"media": {"id": f"urn:li:image:{media.id}", "altText": media.description}}}
 
 
 def add_routes(app: web.Application) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.linkedin import api
+from amplifier.sandbox.emulators.linkedin import api, images
 from amplifier.sandbox.emulators.linkedin.oauth import LinkedInAuthorizationServer
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
 from amplifier.sandbox.kit.faults import RateLimits
@@ -57,6 +57,7 @@ class LinkedInDialect(Dialect):
     def add_routes(self, app: web.Application) -> None:
         self.oauth.add_routes(app)
         api.add_routes(app)
+        images.add_routes(app)
         app.router.add_get("/feed/update/urn:li:share:{id:\\d+}/", post_page)
         app.router.add_get("/in/{username:[A-Za-z0-9_]{1,30}}", profile_page)
 

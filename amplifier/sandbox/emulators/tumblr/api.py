@@ -13,7 +13,7 @@ Format, https://www.tumblr.com/docs/npf):
   "state", "tags"}``; a text block needs ``text``, a link block an http(s) ``url``; ``state``
   one of published, queue, draft, private. 201 ``{"response": {"id": "…", "state",
   "display_text"}}``. A blog the user cannot post to: 403; an unknown blog: 404; bad content:
-  400.
+  400. The request may be multipart, the images' bytes in parts of their own (``media.py``).
 * ``GET /v2/blog/{blog-identifier}/posts?npf=true&limit=`` (up to 20): newest first, each with
   ``id`` (a number), ``id_string``, ``blog_name``, ``post_url``, ``timestamp``, ``content``.
 * Rate limits ("Rate Limits"): 1,000 calls an hour and 5,000 a day per app key
@@ -27,10 +27,11 @@ from typing import Any
 
 from aiohttp import web
 
+from amplifier.sandbox.emulators.tumblr.media import Refused, image_problem, read_post, take_uploads
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint
 from amplifier.sandbox.kit.state import User
-from amplifier.sandbox.kit.web_util import json_response, read_params
+from amplifier.sandbox.kit.web_util import json_response
 
 STATUS_WORDS = {
     400: "Bad Request",
@@ -134,6 +135,8 @@ def content_problem(content: object) -> str | None:
             return f"Invalid block type at content[{index}]."
         if block["type"] == "text" and not isinstance(block.get("text"), str):
             return f"Text block content[{index}] must have text."
+        if block["type"] == "image" and (problem := image_problem(index, block)) is not None:
+            return problem
         if block["type"] == "link":
             url = block.get("url")
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
@@ -150,17 +153,20 @@ async def create_post(call: Call) -> web.StreamResponse:
     if owner.id != user.id:
         return error(403, "You do not have permission to post to this blog", 0, call.headers)
     try:
-        body = await read_params(call.request)
-    except ValueError:
-        return error(400, "Request body is not valid JSON.", 8001, call.headers)
+        body, parts = await read_post(call)
+    except Refused as refused:
+        return error(refused.status, refused.detail, refused.code, call.headers)
     problem = content_problem(body.get("content"))
     if problem is None and body.get("state", "published") not in STATES:
         problem = "Invalid post state."
     if problem is not None:
         return error(400, problem, 8001, call.headers)
-    content = list(body["content"])
+    try:
+        content, media = take_uploads(call, list(body["content"]), parts)
+    except Refused as refused:
+        return error(refused.status, refused.detail, refused.code, call.headers)
     text = "\n".join(str(b["text"]) for b in content if b["type"] == "text")
-    post = state.store_post(user, text)
+    post = state.store_post(user, text, media=media)
     dialect = state.dialect
     assert hasattr(dialect, "posted")
     dialect.posted[post.id] = (blog.lower().removesuffix(".tumblr.com"), content)
