@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col, select, update
 
+from amplifier import metrics
 from amplifier.campaigns.lifecycle import finish_release
 from amplifier.campaigns.moderation import release_held
 from amplifier.crypto import TokenCipher
@@ -81,6 +82,7 @@ class Firer:
     def __post_init__(self) -> None:
         self._results: list[Outcome] = []
         self._pages = 0
+        self._t: datetime | None = None  # the release time, for the metrics' offset from T
         # Renewals come several times per stale period, and a fenced send leaves well inside it.
         self.renew_s = max(0.1, min(1.0, self.stale_s / 5))
         self.fresh_s = max(0.05, min(1.0, self.stale_s / 10))
@@ -90,6 +92,7 @@ class Firer:
         release_at = await call_db(self._release_at, campaign_id)
         if release_at is None:
             return result
+        self._t = release_at
         sender = Sender(
             db=self.db,
             connectors=self.connectors,
@@ -223,6 +226,7 @@ class Firer:
     def _record(self, batch: list[Outcome]) -> None:
         with self.db.session() as session:
             record(session, batch, now=self.clock.now())
+        metrics.observe_outcomes(batch, self._t)  # METRICS (amplifier/metrics.py)
 
     def _renew_claims(self, campaign_id: int) -> None:
         with self.db.session() as session:

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from amplifier import metrics
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.platforms.base import (
@@ -152,6 +153,7 @@ class Settler:
         try:
             await self.clock.wait_until(look_at)
             found = await self._find(item, reason)
+            metrics.settled(item.platform, found)  # METRICS (amplifier/metrics.py)
         except Exception as exc:  # never lose the row to a bug: it ends unconfirmed, reported
             log.exception("delivery %s: settling failed", item.delivery_id)
             self.add(item.final(OutcomeUnknown(f"{reason.message}; settling failed: {exc}")))

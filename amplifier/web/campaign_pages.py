@@ -37,6 +37,7 @@ from amplifier.web.campaign_public import (
 from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state, release_now, without_js_refresh
+from amplifier.web.page_cache import page_cache, shared
 from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
@@ -110,15 +111,25 @@ def render_campaign_page(
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
-def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeDep) -> HTMLResponse:
-    return render_campaign_page(request, session, rt, campaign_or_404(session, slug))
+def campaign_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
+    """The page, from the per-process page cache when it is fresh (web/page_cache.py)."""
+    cache = page_cache(request)
+    cached = cache.get(slug)
+    if cached is None:
+        with rt.db.session() as session:
+            rendered = render_campaign_page(request, session, rt, campaign_or_404(session, slug))
+        cached = cache.put(slug, shared(request, rendered))
+    return cached.answer(request, cache.ttl_s)
 
 
 @router.get("/c/{slug}/pledge")
-def start_pledge_by_get(slug: str, session: SessionDep) -> Response:
-    """A pledge starts from the campaign page's form; a reloaded address goes back there."""
-    campaign = campaign_or_404(session, slug)
-    return RedirectResponse(campaign_path(campaign.slug), status_code=303)
+def start_pledge_by_get(request: Request, slug: str, rt: RuntimeDep) -> Response:
+    """A pledge starts from the campaign page's form; a reloaded address goes back there
+    (without asking the database while the page is in the cache: the slug is known)."""
+    if page_cache(request).get(slug) is None:
+        with rt.db.session() as session:
+            slug = campaign_or_404(session, slug).slug
+    return RedirectResponse(campaign_path(slug), status_code=303)
 
 
 @router.post("/c/{slug}/pledge")
