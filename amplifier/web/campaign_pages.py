@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from amplifier.campaigns.lifecycle import awaiting_reconsent
 from amplifier.campaigns.moderation import is_suspended
@@ -37,7 +38,7 @@ from amplifier.web.campaign_public import (
 from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state, release_now, without_js_refresh
-from amplifier.web.page_cache import page_cache, shared
+from amplifier.web.page_cache import SharedPage, page_cache, shared
 from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
@@ -111,25 +112,40 @@ def render_campaign_page(
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
-def campaign_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
-    """The page, from the per-process page cache when it is fresh (web/page_cache.py)."""
+async def campaign_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
+    """The page, from the per-process page cache when it is fresh (web/page_cache.py): a
+    fresh copy is answered on the event loop; rendering one asks the database in a thread."""
     cache = page_cache(request)
     cached = cache.get(slug)
     if cached is None:
-        with rt.db.session() as session:
-            rendered = render_campaign_page(request, session, rt, campaign_or_404(session, slug))
-        cached = cache.put(slug, shared(request, rendered))
+        cached = await run_in_threadpool(_render_shared, request, slug, rt)
     return cached.answer(request, cache.ttl_s)
 
 
+def _render_shared(request: Request, slug: str, rt: Runtime) -> SharedPage:
+    cache = page_cache(request)
+    with rt.db.session() as session:
+        campaign = campaign_or_404(session, slug)
+        rendered = render_campaign_page(request, session, rt, campaign)
+    cache.know_slug(slug, campaign.slug)
+    return cache.put(slug, shared(request, rendered))
+
+
 @router.get("/c/{slug}/pledge")
-def start_pledge_by_get(request: Request, slug: str, rt: RuntimeDep) -> Response:
+async def start_pledge_by_get(request: Request, slug: str, rt: RuntimeDep) -> Response:
     """A pledge starts from the campaign page's form; a reloaded address goes back there
-    (without asking the database while the page is in the cache: the slug is known)."""
-    if page_cache(request).get(slug) is None:
-        with rt.db.session() as session:
-            slug = campaign_or_404(session, slug).slug
-    return RedirectResponse(campaign_path(slug), status_code=303)
+    (without asking the database when the slug was found less than a cache period ago)."""
+    known = page_cache(request).slug(slug)
+    if known is None:
+        known = await run_in_threadpool(_find_slug, request, slug, rt)
+    return RedirectResponse(campaign_path(known), status_code=303)
+
+
+def _find_slug(request: Request, slug: str, rt: Runtime) -> str:
+    with rt.db.session() as session:
+        found = campaign_or_404(session, slug).slug
+    page_cache(request).know_slug(slug, found)
+    return found
 
 
 @router.post("/c/{slug}/pledge")

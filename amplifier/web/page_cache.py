@@ -97,7 +97,23 @@ class PageCache:
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self._pages: dict[str, SharedPage] = {}
+        self._slugs: dict[str, tuple[str, float]] = {}  # asked-for slug -> (slug, when found)
         self._lock = threading.Lock()
+
+    def slug(self, asked: str) -> str | None:
+        """The campaign's slug if `asked` named a public campaign less than `ttl_s` ago."""
+        found = self._slugs.get(asked)
+        if found is None or time.monotonic() - found[1] >= self.ttl_s:
+            return None
+        return found[0]
+
+    def know_slug(self, asked: str, slug: str) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if len(self._slugs) >= MAX_PAGES:
+                self._slugs.clear()
+            self._slugs[asked] = (slug, time.monotonic())
 
     def get(self, key: str) -> SharedPage | None:
         found = self._pages.get(key)
