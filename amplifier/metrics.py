@@ -19,7 +19,7 @@ Series (all prefixed `amplifier_`):
     post_offset_seconds{platform}             a posted answer's time minus the release time T
     limiter_wait_seconds{platform}            time spent waiting for a limiter grant
     limiter_pauses_total{platform}            pauses set from a platform's rate-limit reset
-    settlements_total{platform,result}        outcome-unknown rows settled: found/absent/unknown
+    settlements_total{platform,result}        outcome-unknown rows settled: found / not_found
     web_request_seconds{method,route}         by route template (/c/{slug}), never the raw path
     deliveries{platform,status}               (scrape time, from the database)
     preparation_pledges{campaign,state}       active pledges and deliveries made, per campaign
@@ -111,10 +111,12 @@ def limiter_paused(platform: str) -> None:
     LIMITER_PAUSES.labels(platform).inc()
 
 
-def settled(platform: str, found: object) -> None:
-    """A settling ended: `found` is the post, an Outcome to write, or None."""
+def settled(platform: str, found: object) -> str:
+    """A settling ended: `found` is the post, an Outcome to write, or None. Returns the
+    `result` label: "found" (the post exists) or "not_found"."""
     result = "found" if found is not None and not hasattr(found, "claimed_by") else "not_found"
     SETTLEMENTS.labels(platform, result).inc()
+    return result
 
 
 def web_request(method: str, route: str, seconds: float) -> None:

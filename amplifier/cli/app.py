@@ -139,7 +139,7 @@ def up(
     )
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         check_migrated(Database(settings.resolved_database_url))
     except DatabaseNotMigrated as exc:
@@ -254,7 +254,7 @@ def release_due(
     from amplifier.runtime import get_runtime
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     rt = get_runtime()
     try:
         check_migrated(rt.db)

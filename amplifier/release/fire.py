@@ -34,6 +34,7 @@ from amplifier.campaigns.lifecycle import finish_release
 from amplifier.campaigns.moderation import release_held
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.logging_setup import ids_context
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from amplifier.platforms.base import PlatformAdapter
 from amplifier.pledges.connectors import Connectors
@@ -145,7 +146,8 @@ class Firer:
                 await self.clock.wait_until(release_at)
                 first = False
             for item in page:
-                task = asyncio.create_task(sender.deliver(item))
+                ids = ids_context(delivery_id=item.delivery_id)  # LOG IDS (logging_setup)
+                task = asyncio.create_task(sender.deliver(item), context=ids)
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
             result.attempted += len(page)

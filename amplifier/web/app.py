@@ -79,7 +79,7 @@ def _describe_error(error: dict[str, Any]) -> str:
 
 def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> FastAPI:
     rt = runtime or get_runtime()
-    configure_logging(rt.settings.log_level)
+    configure_logging(rt.settings.log_level, rt.settings.log_format)
     if check_schema:
         check_migrated(rt.db)
 
