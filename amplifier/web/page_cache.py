@@ -97,23 +97,31 @@ class PageCache:
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self._pages: dict[str, SharedPage] = {}
-        self._slugs: dict[str, tuple[str, float]] = {}  # asked-for slug -> (slug, when found)
+        self._values: dict[str, tuple[object, float]] = {}  # anything else, with its time
         self._lock = threading.Lock()
 
     def slug(self, asked: str) -> str | None:
         """The campaign's slug if `asked` named a public campaign less than `ttl_s` ago."""
-        found = self._slugs.get(asked)
+        found = self.value(f"slug:{asked}")
+        return found if isinstance(found, str) else None
+
+    def know_slug(self, asked: str, slug: str) -> None:
+        self.keep(f"slug:{asked}", slug)
+
+    def value(self, key: str) -> object | None:
+        """What `keep` stored under `key` less than `ttl_s` ago, else None."""
+        found = self._values.get(key)
         if found is None or time.monotonic() - found[1] >= self.ttl_s:
             return None
         return found[0]
 
-    def know_slug(self, asked: str, slug: str) -> None:
+    def keep(self, key: str, value: object) -> None:
         if self.ttl_s <= 0:
             return
         with self._lock:
-            if len(self._slugs) >= MAX_PAGES:
-                self._slugs.clear()
-            self._slugs[asked] = (slug, time.monotonic())
+            if len(self._values) >= 4 * MAX_PAGES:
+                self._values.clear()
+            self._values[key] = (value, time.monotonic())
 
     def get(self, key: str) -> SharedPage | None:
         found = self._pages.get(key)
