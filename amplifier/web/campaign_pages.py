@@ -113,12 +113,19 @@ def render_campaign_page(
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 async def campaign_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
-    """The page, from the per-process page cache when it is fresh (web/page_cache.py): a
-    fresh copy is answered on the event loop; rendering one asks the database in a thread."""
+    """The page, from the per-process page cache (web/page_cache.py), answered on the event
+    loop; one visitor at a time renders a new copy (in a thread: it asks the database) while
+    the others get the copy being replaced."""
     cache = page_cache(request)
-    cached = cache.get(slug)
-    if cached is None:
-        cached = await run_in_threadpool(_render_shared, request, slug, rt)
+    cached, render = cache.get_or_refresh(slug)
+    if render:
+        try:
+            cached = await run_in_threadpool(_render_shared, request, slug, rt)
+        except BaseException:
+            cache.refreshed(slug, failed=True)
+            raise
+        cache.refreshed(slug)
+    assert cached is not None
     return cached.answer(request, cache.ttl_s)
 
 

@@ -99,6 +99,7 @@ class PageCache:
         self._pages: dict[str, SharedPage] = {}
         self._values: dict[str, tuple[object, float]] = {}  # anything else, with its time
         self._lock = threading.Lock()
+        self._refreshing: set[str] = set()
 
     def slug(self, asked: str) -> str | None:
         """The campaign's slug if `asked` named a public campaign less than `ttl_s` ago."""
@@ -128,6 +129,32 @@ class PageCache:
         if found is None or time.monotonic() - found.made >= self.ttl_s:
             return None
         return found
+
+    def get_or_refresh(self, key: str) -> tuple[SharedPage | None, bool]:
+        """(the page to answer with, whether this caller must render a new one).
+
+        A fresh page: (page, False). A page past its time: the first caller gets (stale page,
+        True) and renders; everyone else meanwhile gets (stale page, False) — one render per
+        key at a time instead of one per waiting visitor when the copy expires under a crowd.
+        No page: (None, True)."""
+        found = self._pages.get(key)
+        if found is None:
+            return None, True
+        if time.monotonic() - found.made < self.ttl_s:
+            return found, False
+        with self._lock:
+            if key in self._refreshing:
+                return found, False
+            self._refreshing.add(key)
+        return found, True
+
+    def refreshed(self, key: str, *, failed: bool = False) -> None:
+        """The render `get_or_refresh` asked for is over; a failed one (the campaign is gone
+        or hidden, the database is down) also drops the old copy: nobody is shown it again."""
+        with self._lock:
+            self._refreshing.discard(key)
+            if failed:
+                self._pages.pop(key, None)
 
     def put(self, key: str, page: SharedPage) -> SharedPage:
         if self.ttl_s <= 0:

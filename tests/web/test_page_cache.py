@@ -97,3 +97,14 @@ def test_a_reloaded_pledge_address_goes_back_to_the_page(
     assert back.status_code == 303 and back.headers["location"] == f"/c/{campaign.slug}"
     missing = browser.get("/c/no-such-campaign/pledge", follow_redirects=False)
     assert missing.status_code == 404
+
+
+def test_a_hidden_campaign_is_not_shown_from_the_cache(
+    runtime: Runtime, make_client: ClientFactory, campaign: Campaign
+) -> None:
+    browser = make_client(web_page_cache_s=0.3)
+    assert browser.get(f"/c/{campaign.slug}").status_code == 200
+    factories.update_campaign(runtime, campaign.id, slug="renamed-elsewhere")
+    time.sleep(0.35)
+    assert browser.get(f"/c/{campaign.slug}").status_code == 404  # the one who renders
+    assert browser.get(f"/c/{campaign.slug}").status_code == 404  # and everyone after
