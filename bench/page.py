@@ -121,7 +121,9 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         beat=False,
         web=False,
     ) as stack:
-        seeded = seed.seed(stack, pledges=args.pledges, platforms=["x", "mastodon"], tag="page")
+        seeded = seed.seed(
+            stack, pledges=args.pledges, platforms=["x", "mastodon"], tag=f"page-{int(time.time())}"
+        )
         with stack.runtime.db.session() as session:
             from amplifier.models import Campaign
 
