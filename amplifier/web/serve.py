@@ -23,12 +23,14 @@ from typing import Any
 
 import uvicorn
 
+from amplifier.logging_setup import wants_json
+
 
 def server_options(*, host: str, port: int, log_level: str) -> dict[str, Any]:
     """uvicorn's options as amplifier sets them; `port` 0 lets the system choose. The access
     log stays off: request lines carry OAuth codes and manage-link signatures (docs/SECURITY.md).
     """
-    return {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": log_level,
@@ -37,6 +39,9 @@ def server_options(*, host: str, port: int, log_level: str) -> dict[str, Any]:
         "forwarded_allow_ips": "",
         "server_header": False,
     }
+    if wants_json():  # uvicorn's own lines go through the root logger's JSON handler too
+        options["log_config"] = None
+    return options
 
 
 def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.Config:
