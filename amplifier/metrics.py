@@ -23,7 +23,8 @@ Series (all prefixed `amplifier_`):
     web_request_seconds{method,route}         by route template (/c/{slug}), never the raw path
     deliveries{platform,status}               (scrape time, from the database)
     preparation_pledges{campaign,state}       active pledges and deliveries made, per campaign
-                                              preparing or releasing (scrape time)
+                                              armed (being prepared) or releasing (scrape time)
+    outbox_messages{status}                   the mail outbox's backlog (scrape time)
 """
 
 from __future__ import annotations
@@ -172,6 +173,24 @@ class DatabaseCollector(Collector):
             progress.add_metric([str(campaign_id), "deliveries"], count)
         yield deliveries
         yield progress
+        yield self._outbox()
+
+    def _outbox(self) -> Metric:
+        from sqlalchemy import func
+        from sqlmodel import col, select
+
+        from amplifier.notify.tables import OutboxMessage
+
+        family = GaugeMetricFamily(
+            "amplifier_outbox_messages", "Mail outbox rows by status", labels=["status"]
+        )
+        with self.db.session() as session:
+            rows = session.exec(
+                select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+            ).all()
+        for status, count in rows:
+            family.add_metric([status], count)
+        return family
 
 
 def scrape(db: Database | None) -> bytes:

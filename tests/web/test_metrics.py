@@ -71,6 +71,7 @@ def test_a_release_counts_posts_offsets_and_deliveries(
         )
         # exact, from the database at scrape time
         assert _value(after, "amplifier_deliveries", platform=platform, status="posted") == count
+    assert "amplifier_outbox_messages" in after
 
 
 def test_several_processes_are_counted_together(tmp_path: Path) -> None:
