@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.logging_setup import log_ids
 from amplifier.notify.preflight import PreflightRun, run_preflight
 from amplifier.pledges.connectors import Connectors
 from amplifier.release.due import DueWork, collect_due_work
@@ -53,14 +54,15 @@ class Runtime:
             )
 
     def prepare(self, campaign_id: int) -> Preparation:
-        return prepare(
-            self.db,
-            self.connectors,
-            self.cipher,
-            campaign_id=campaign_id,
-            now=self.clock.now(),
-            lease_s=self.settings.release_lease_s,
-        )
+        with log_ids(campaign_id=campaign_id):
+            return prepare(
+                self.db,
+                self.connectors,
+                self.cipher,
+                campaign_id=campaign_id,
+                now=self.clock.now(),
+                lease_s=self.settings.release_lease_s,
+            )
 
     def preflight(self) -> PreflightRun:
         """Check the connections of pledges whose release is within the preflight lead."""
@@ -102,7 +104,8 @@ class Runtime:
         )
 
     def fire(self, campaign_id: int) -> FireResult:
-        return run_firer(self.firer(), campaign_id)
+        with log_ids(campaign_id=campaign_id):
+            return run_firer(self.firer(), campaign_id)
 
     def release(self, campaign_id: int) -> FireResult:
         """Prepare and fire in this process: for cron runs and tests."""

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     release_retry_window_s: float = 300.0
     oauth_attempt_ttl_s: int = 900
     log_level: str = "INFO"
+    # "json": one JSON object per log line, with the campaign and delivery ids where known
+    # (amplifier/logging_setup.py); anything else: plain text lines.
+    log_format: str = "text"
+    # Web processes `amplifier web` starts (uvicorn workers; the Procfile's web line reads it).
+    web_workers: int = Field(default=1, ge=1, le=64)
+    # How long the public campaign page and its counts may be old, in seconds (web/page_cache.py).
+    web_page_cache_s: float = Field(default=1.0, ge=0, le=60)
+    # Bearer token that opens GET /metrics (Prometheus); empty: the endpoint answers 404.
+    metrics_token: str = ""
 
     # Per-platform limits shared by every worker through Redis (amplifier/release/limits/) are each
     # platform's settings (AMPLIFIER_LIMIT_<NAME>_*), read by `limits.policy_for`.

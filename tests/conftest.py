@@ -162,6 +162,9 @@ def make_settings(
         # the older tests pledge one text from many sandbox X accounts; the similarity check is
         # on in the tests of it (tests/app/test_posting_modes.py) and in the demo
         "x_allow_similar_texts": True,
+        # pages as they are now: tests check a change shows at once; the cache's own tests
+        # (tests/web/test_page_cache.py) turn it on
+        "web_page_cache_s": 0.0,
     }
     if sandbox is not None:
         values.update(

@@ -8,8 +8,13 @@ one message at a time.
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+from typing import Any
 
+from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
+
+from amplifier.logging_setup import use_format
 from config.settings import get_settings
 from workers import quiet_tick
 from workers.schedule import beat_schedule
@@ -46,6 +51,13 @@ def make_celery() -> Celery:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _log_format(logger: logging.Logger, **_: Any) -> None:
+    """Celery's handlers, too, write JSON when AMPLIFIER_LOG_FORMAT=json (with the ids)."""
+    use_format(logger.handlers, get_settings().log_format)
 
 
 quiet_tick.install()

@@ -93,23 +93,28 @@ def db_upgrade() -> None:
 def web(
     host: Annotated[str | None, typer.Option(help="default: AMPLIFIER_WEB_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default: AMPLIFIER_WEB_PORT")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="web processes (default: AMPLIFIER_WEB_WORKERS)")
+    ] = None,
 ) -> None:
-    """Serve the web app (API, supporter pages) with uvicorn."""
+    """Serve the web app (API, supporter pages) with uvicorn, in one or more processes."""
     from amplifier.web.app import create_app
-    from amplifier.web.serve import serve
+    from amplifier.web.serve import serve, serve_workers
 
     settings = get_settings()
     try:
-        application = create_app()
+        application = create_app()  # also in the supervisor: refuse early, with the reason
     except DatabaseNotMigrated as exc:
         console.print(f"[red]refusing to start:[/] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
-    serve(
-        application,
-        host=host or settings.web_host,
-        port=port or settings.web_port,
-        log_level=settings.log_level.lower(),
-    )
+    on_host, on_port = host or settings.web_host, port or settings.web_port
+    level = settings.log_level.lower()
+    count = workers or settings.web_workers
+    if count > 1:
+        del application  # each worker process builds its own
+        serve_workers(count, host=on_host, port=on_port, log_level=level)
+    else:
+        serve(application, host=on_host, port=on_port, log_level=level)
 
 
 @app.command()
@@ -134,7 +139,7 @@ def up(
     )
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         check_migrated(Database(settings.resolved_database_url))
     except DatabaseNotMigrated as exc:
@@ -249,7 +254,7 @@ def release_due(
     from amplifier.runtime import get_runtime
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     rt = get_runtime()
     try:
         check_migrated(rt.db)

@@ -29,10 +29,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col, select, update
 
+from amplifier import metrics
 from amplifier.campaigns.lifecycle import finish_release
 from amplifier.campaigns.moderation import release_held
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.logging_setup import ids_context
 from amplifier.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from amplifier.platforms.base import PlatformAdapter
 from amplifier.pledges.connectors import Connectors
@@ -81,6 +83,7 @@ class Firer:
     def __post_init__(self) -> None:
         self._results: list[Outcome] = []
         self._pages = 0
+        self._t: datetime | None = None  # the release time, for the metrics' offset from T
         # Renewals come several times per stale period, and a fenced send leaves well inside it.
         self.renew_s = max(0.1, min(1.0, self.stale_s / 5))
         self.fresh_s = max(0.05, min(1.0, self.stale_s / 10))
@@ -90,6 +93,7 @@ class Firer:
         release_at = await call_db(self._release_at, campaign_id)
         if release_at is None:
             return result
+        self._t = release_at
         sender = Sender(
             db=self.db,
             connectors=self.connectors,
@@ -142,7 +146,8 @@ class Firer:
                 await self.clock.wait_until(release_at)
                 first = False
             for item in page:
-                task = asyncio.create_task(sender.deliver(item))
+                ids = ids_context(delivery_id=item.delivery_id)  # LOG IDS (logging_setup)
+                task = asyncio.create_task(sender.deliver(item), context=ids)
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
             result.attempted += len(page)
@@ -223,6 +228,7 @@ class Firer:
     def _record(self, batch: list[Outcome]) -> None:
         with self.db.session() as session:
             record(session, batch, now=self.clock.now())
+        metrics.observe_outcomes(batch, self._t)  # METRICS (amplifier/metrics.py)
 
     def _renew_claims(self, campaign_id: int) -> None:
         with self.db.session() as session:

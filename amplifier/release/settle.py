@@ -29,8 +29,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from amplifier import metrics
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.logging_setup import ids_context
 from amplifier.platforms.base import (
     Duplicate,
     OutcomeUnknown,
@@ -144,7 +146,8 @@ class Settler:
         self._spawn(item, reason, stale.last_renewed + timedelta(seconds=self.lookup_grace_s))
 
     def _spawn(self, item: Claimed, reason: PlatformError, look_at: datetime) -> None:
-        task = asyncio.create_task(self._settle(item, reason, look_at))
+        ids = ids_context(delivery_id=item.delivery_id)  # LOG IDS (logging_setup)
+        task = asyncio.create_task(self._settle(item, reason, look_at), context=ids)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -152,6 +155,8 @@ class Settler:
         try:
             await self.clock.wait_until(look_at)
             found = await self._find(item, reason)
+            result = metrics.settled(item.platform, found)  # METRICS (amplifier/metrics.py)
+            log.info("delivery %s: outcome was unknown; post %s", item.delivery_id, result)
         except Exception as exc:  # never lose the row to a bug: it ends unconfirmed, reported
             log.exception("delivery %s: settling failed", item.delivery_id)
             self.add(item.final(OutcomeUnknown(f"{reason.message}; settling failed: {exc}")))

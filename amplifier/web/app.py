@@ -35,6 +35,7 @@ from amplifier.web import (
     intents_api,
     live_state,
     mail_pages,
+    metrics_page,
     outgoing,
     owner_image_pages,
     owner_pages,
@@ -48,6 +49,7 @@ from amplifier.web import (
 from amplifier.web.deps import LoginRequired
 from amplifier.web.errors import status_for
 from amplifier.web.form_words import plain_problem
+from amplifier.web.page_cache import PageCache
 from amplifier.web.rendering import message_page
 from amplifier.web.security.headers import SWAGGER_ASSETS
 from amplifier.web.security.ratelimit import RateLimiter
@@ -77,7 +79,7 @@ def _describe_error(error: dict[str, Any]) -> str:
 
 def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> FastAPI:
     rt = runtime or get_runtime()
-    configure_logging(rt.settings.log_level)
+    configure_logging(rt.settings.log_level, rt.settings.log_format)
     if check_schema:
         check_migrated(rt.db)
 
@@ -100,6 +102,8 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
         app, rt.settings, back_link=pages.page_of_refused_form
     )
     policy: security.HeaderPolicy = app.state.header_policy
+    app.add_middleware(metrics_page.RequestTimer)  # outermost: times what a client waits
+    app.state.page_cache = PageCache(rt.settings.web_page_cache_s)
     outgoing.install(app, rt.settings.web_platform_calls)  # a slow platform cannot hold them all
     app.include_router(api.router)
     app.include_router(image_api.router)
@@ -119,6 +123,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
     app.include_router(mail_pages.api_router)
     app.include_router(account_mail_pages.router)
     app.include_router(updates_api.router)
+    app.include_router(metrics_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 
@@ -127,7 +132,7 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
         return security.docs_page("/openapi.json", f"{app.title} - API")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # on the event loop: the trivial baseline
         return {"status": "ok"}
 
     @app.exception_handler(RequestValidationError)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from amplifier.campaigns.lifecycle import awaiting_reconsent
 from amplifier.campaigns.moderation import is_suspended
@@ -37,6 +38,7 @@ from amplifier.web.campaign_public import (
 from amplifier.web.consent_forms import connect_field, consent_fields
 from amplifier.web.deps import RuntimeDep, SessionDep
 from amplifier.web.live_state import load_state, release_now, without_js_refresh
+from amplifier.web.page_cache import SharedPage, page_cache, shared
 from amplifier.web.posting_words import mode_lines
 from amplifier.web.rendering import page, platform_label, platform_labels
 from amplifier.web.supporter_common import (
@@ -110,15 +112,47 @@ def render_campaign_page(
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
-def campaign_page(request: Request, slug: str, session: SessionDep, rt: RuntimeDep) -> HTMLResponse:
-    return render_campaign_page(request, session, rt, campaign_or_404(session, slug))
+async def campaign_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
+    """The page, from the per-process page cache (web/page_cache.py), answered on the event
+    loop; one visitor at a time renders a new copy (in a thread: it asks the database) while
+    the others get the copy being replaced."""
+    cache = page_cache(request)
+    cached, render = cache.get_or_refresh(slug)
+    if render:
+        try:
+            cached = await run_in_threadpool(_render_shared, request, slug, rt)
+        except BaseException:
+            cache.refreshed(slug, failed=True)
+            raise
+        cache.refreshed(slug)
+    assert cached is not None
+    return cached.answer(request, cache.ttl_s)
+
+
+def _render_shared(request: Request, slug: str, rt: Runtime) -> SharedPage:
+    cache = page_cache(request)
+    with rt.db.session() as session:
+        campaign = campaign_or_404(session, slug)
+        rendered = render_campaign_page(request, session, rt, campaign)
+    cache.know_slug(slug, campaign.slug)
+    return cache.put(slug, shared(request, rendered))
 
 
 @router.get("/c/{slug}/pledge")
-def start_pledge_by_get(slug: str, session: SessionDep) -> Response:
-    """A pledge starts from the campaign page's form; a reloaded address goes back there."""
-    campaign = campaign_or_404(session, slug)
-    return RedirectResponse(campaign_path(campaign.slug), status_code=303)
+async def start_pledge_by_get(request: Request, slug: str, rt: RuntimeDep) -> Response:
+    """A pledge starts from the campaign page's form; a reloaded address goes back there
+    (without asking the database when the slug was found less than a cache period ago)."""
+    known = page_cache(request).slug(slug)
+    if known is None:
+        known = await run_in_threadpool(_find_slug, request, slug, rt)
+    return RedirectResponse(campaign_path(known), status_code=303)
+
+
+def _find_slug(request: Request, slug: str, rt: Runtime) -> str:
+    with rt.db.session() as session:
+        found = campaign_or_404(session, slug).slug
+    page_cache(request).know_slug(slug, found)
+    return found
 
 
 @router.post("/c/{slug}/pledge")

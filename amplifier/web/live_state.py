@@ -24,9 +24,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from amplifier.campaigns.state import CampaignState, Counts, campaign_counts, campaign_state
 from amplifier.models import Campaign, Delivery
@@ -34,6 +35,7 @@ from amplifier.release.view import LiveRelease, live_release
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep, WebOwner
+from amplifier.web.page_cache import page_cache
 from amplifier.web.path_ids import own_campaign
 from amplifier.web.pledge_outcome import pledge_outcome, status_word
 from amplifier.web.sentence import sentence_json
@@ -108,12 +110,28 @@ def _answer(payload: dict[str, Any], cache: str) -> JSONResponse:
 
 
 @router.get("/c/{slug}/state")
-def public_state(slug: str, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
-    campaign = campaign_or_404(session, slug)
-    now = utcnow()
-    state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
-    release = release_now(session, campaign, state, now, public=True)
-    return _answer(_with_release(state_payload(state, counts, now), release), PUBLIC_CACHE)
+async def public_state(request: Request, slug: str, rt: RuntimeDep) -> JSONResponse:
+    """Every open campaign page polls this: the payload is the same for everyone, so it is
+    kept like the page (web/page_cache.py); only `now` is the moment of each answer."""
+    cache = page_cache(request)
+    found = cache.value(f"state:{slug}")
+    payload: dict[str, Any]
+    if isinstance(found, dict):
+        payload = dict(found)
+    else:
+        payload = await run_in_threadpool(_public_payload, slug, rt)
+        cache.keep(f"state:{slug}", dict(payload))
+    payload["now"] = utcnow().astimezone(UTC).isoformat()
+    return _answer(payload, PUBLIC_CACHE)
+
+
+def _public_payload(slug: str, rt: Runtime) -> dict[str, Any]:
+    with rt.db.session() as session:
+        campaign = campaign_or_404(session, slug)
+        now = utcnow()
+        state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
+        release = release_now(session, campaign, state, now, public=True)
+        return _with_release(state_payload(state, counts, now), release)
 
 
 @router.get("/owner/campaigns/{campaign_id}/state")

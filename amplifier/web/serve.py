@@ -11,7 +11,10 @@ scheme or host from the request (links and cookies follow `AMPLIFIER_PUBLIC_URL`
 lost by ignoring `X-Forwarded-Proto`.
 
 `amplifier up`, `amplifier demo` and the Procfile's `web` line all run `amplifier web`, so this is
-the one place the server is configured.
+the one place the server is configured. With `AMPLIFIER_WEB_WORKERS` (or `--workers`) above 1,
+uvicorn's supervisor starts that many processes sharing the listening socket, each building the
+app with `production_app` (https://www.uvicorn.org/deployment/). uvloop and httptools, when
+installed (they are dependencies), are what uvicorn's "auto" loop and HTTP parser choose.
 """
 
 from __future__ import annotations
@@ -20,25 +23,50 @@ from typing import Any
 
 import uvicorn
 
+from amplifier.logging_setup import wants_json
 
-def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.Config:
-    """The uvicorn configuration amplifier is served with.
 
-    `app` is the ASGI application (`create_app()`); `port` 0 lets the system choose. The access
+def server_options(*, host: str, port: int, log_level: str) -> dict[str, Any]:
+    """uvicorn's options as amplifier sets them; `port` 0 lets the system choose. The access
     log stays off: request lines carry OAuth codes and manage-link signatures (docs/SECURITY.md).
     """
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        proxy_headers=False,  # amplifier decides whom to believe: AMPLIFIER_WEB_TRUSTED_PROXIES
-        forwarded_allow_ips="",
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": False,
+        "proxy_headers": False,  # amplifier decides whom to believe: AMPLIFIER_WEB_TRUSTED_PROXIES
+        "forwarded_allow_ips": "",
+        "server_header": False,
+    }
+    if wants_json():  # uvicorn's own lines go through the root logger's JSON handler too
+        options["log_config"] = None
+    return options
+
+
+def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn.Config:
+    """The uvicorn configuration amplifier is served with in one process (`app`: the ASGI
+    application, `create_app()`)."""
+    return uvicorn.Config(app, **server_options(host=host, port=port, log_level=log_level))
 
 
 def serve(app: Any, *, host: str, port: int, log_level: str) -> None:
-    """Serve `app` until interrupted (what `amplifier web` does)."""
+    """Serve `app` in this process until interrupted (`amplifier web` with one worker)."""
     uvicorn.Server(uvicorn_config(app, host=host, port=port, log_level=log_level)).run()
+
+
+def production_app() -> Any:
+    """The app as each worker process builds it (uvicorn's factory)."""
+    from amplifier.web.app import create_app
+
+    return create_app()
+
+
+def serve_workers(workers: int, *, host: str, port: int, log_level: str) -> None:
+    """Serve with `workers` processes (more than one) until interrupted."""
+    uvicorn.run(
+        f"{__name__}:production_app",
+        factory=True,
+        workers=workers,
+        **server_options(host=host, port=port, log_level=log_level),
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 
+from amplifier import metrics
 from amplifier.platforms.ratewindows import RateWindow, collecting_rate_windows
 from amplifier.release.limits import lua
 from amplifier.release.limits.local import Grant, KeyState, Queue, Request
@@ -89,7 +90,8 @@ class RedisLimiter:
         use_places = st.policy.concurrency is not None
         grant = Grant(1, [], None)
         if not prepaid or use_places:
-            grant = await self._request(st, 1, not prepaid, use_places, timeout)
+            waiting = self._request(st, 1, not prepaid, use_places, timeout)
+            grant = await metrics.limiter_wait(key.platform, waiting)  # METRICS
         try:
             with collecting_rate_windows() as seen:
                 yield
@@ -143,6 +145,7 @@ class RedisLimiter:
         if until.tzinfo is None:
             raise ValueError("pause needs an aware datetime (the platforms' resets are UTC)")
         st = self._state(key)
+        metrics.limiter_paused(key.platform)  # METRICS (amplifier/metrics.py)
         ms = int(
             await self._pause(keys=[st.redis_keys[2]], args=[math.ceil(until.timestamp() * 1000)])
         )

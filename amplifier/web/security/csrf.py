@@ -83,6 +83,14 @@ def csrf_token(request: Request) -> str:
     return token_for(state.key, state.secret)
 
 
+def peek_token(request: Request) -> str | None:
+    """This browser's form token without marking the response as needing the cookie (for a
+    cache that swaps the token out of a rendered page: web/page_cache.py); None outside the
+    middleware."""
+    state: _BrowserSecret | None = request.scope.get(_STATE_KEY)
+    return None if state is None else token_for(state.key, state.secret)
+
+
 @pass_context
 def csrf_field(context: Mapping[str, Any]) -> Markup:
     """`{{ csrf_field() }}` inside every <form method="post">."""
