@@ -82,7 +82,9 @@ def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
         import requests
 
         sb: RunningSandbox = request.getfixturevalue("sandbox")
-        for base in [sb.x_url, *sb.mastodon_urls, sb.facebook_pages_url, sb.threads_url]:
+        from amplifier.demo.stack import sandbox_urls
+
+        for base in sandbox_urls(sb.announced):  # every emulated host, as announced
             requests.post(f"{base}/_sandbox/reset", timeout=10)
 
 

@@ -162,7 +162,7 @@ def up(
             env["AMPLIFIER_REDIS_URL"] = start_embedded_redis(stack, settings.data_dir / "redis")
             console.print(f"embedded Redis at {env['AMPLIFIER_REDIS_URL']}")
         if with_sandbox:
-            from amplifier.demo.stack import SANDBOX_PORTS, sandbox_env
+            from amplifier.demo.stack import SANDBOX_PORTS, sandbox_env, sandbox_hosts
             from amplifier.supervisor import sandbox_argv
 
             sandbox = stack.start(
@@ -172,11 +172,7 @@ def up(
             )
             announced = sandbox.read_json_line(timeout=30)
             env.update(sandbox_env(announced))
-            console.print(
-                f"sandbox: X at {announced['x_url']}, Mastodon at {announced['mastodon_urls'][0]}, "
-                f"Bluesky at {announced['bluesky_url']} "
-                f"(handles NAME.{announced['bluesky_handle_domain']})"
-            )
+            console.print(f"sandbox: {sandbox_hosts(announced)}", soft_wrap=True)
         os.environ.update(env)
         web_proc = stack.start("web", web_argv(settings.web_host, web_port), env=env)
         stack.start("worker", worker_argv(), env=env)
@@ -187,6 +183,12 @@ def up(
             f"(API docs at /docs; logs in {logs}). Ctrl-C stops everything.",
             soft_wrap=True,
         )
+        if settings.env != "production" and not settings.smtp_url:
+            console.print(
+                f"mail (account confirmations, notices) is kept at "
+                f"http://{settings.web_host}:{web_port}/dev/mailbox",
+                soft_wrap=True,
+            )
         print_env_for_other_commands(console, settings, env)
         try:
             while not stopping:
@@ -294,7 +296,8 @@ def release_due(
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def sandbox(ctx: typer.Context) -> None:
-    """Run the platform emulator (X API v2, Mastodon); `amplifier sandbox --help` for options."""
+    """Run the platform emulator (all seven platforms' APIs); `amplifier sandbox --help` for
+    options."""
     from amplifier.sandbox.cli import main as sandbox_main
 
     raise typer.Exit(sandbox_main(list(ctx.args)))

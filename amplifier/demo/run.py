@@ -33,7 +33,7 @@ from amplifier.demo.mail import (
     wait_for_mail,
 )
 from amplifier.demo.picture import attach_demo_picture
-from amplifier.demo.stack import LocalStack, local_stack
+from amplifier.demo.stack import LocalStack, local_stack, sandbox_hosts
 from amplifier.notify.mailbox import mailbox_dir
 from amplifier.owners.admins import create_admin
 from amplifier.platforms.declaration import AccountHome, ConnectAsks
@@ -226,8 +226,8 @@ def run_demo(
                 else "logs are deleted at exit (--keep DIR keeps them)"
             )
             console.print(
-                f"running · web {stack.web_url} · sandbox X {stack.x_url}"
-                f" · Mastodon {stack.mastodon_urls[0]} · {logs}"
+                f"running · web {stack.web_url} · sandbox: {sandbox_hosts(stack.announced)}"
+                f" · {logs}"
             )
             token = confirmed_owner(stack)
             campaign = schedule_campaign(

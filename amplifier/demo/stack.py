@@ -82,6 +82,21 @@ def sandbox_urls(announced: dict[str, Any]) -> list[str]:
     return urls
 
 
+def sandbox_hosts(announced: dict[str, Any]) -> str:
+    """ "X http://…, Mastodon http://…, Bluesky http://… (handles NAME.bsky.sandbox), …": where
+    each emulated platform listens, by its label, for the line `demo` and `up --sandbox` print."""
+    parts = []
+    for key, value in announced.items():
+        name, _, kind = key.rpartition("_")
+        if kind not in ("url", "urls") or name not in PLATFORMS:
+            continue
+        urls = value if isinstance(value, list) else [value]
+        domain = announced.get(f"{name}_handle_domain")
+        handles = f" (handles NAME.{domain})" if domain else ""
+        parts.append(f"{PLATFORMS[name].label} {', '.join(map(str, urls))}{handles}")
+    return ", ".join(parts)
+
+
 # the sandbox's hosts on free ports (every emulator the apps are wired to above)
 SANDBOX_PORTS = (*("--x-port", "0", "--mastodon-port", "0"),)
 
