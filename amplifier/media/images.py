@@ -59,8 +59,10 @@ def clean(data: bytes) -> CleanImage:
     if not data:
         raise ImageRefused("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:
+        # callers read at most one byte more than the limit, so the true size is unknown here
         raise ImageRefused(
-            f"the file is {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted"
+            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
+            f"({MAX_UPLOAD_BYTES:,} bytes), the most amplifier accepts"
         )
     with _guarded():
         try:

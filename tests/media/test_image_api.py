@@ -89,6 +89,8 @@ def test_the_owner_attaches_an_image_and_everyone_sees_it(
         (b"not an image at all", "A picture", "not a JPEG, PNG, WebP or GIF"),
         (_image("BMP"), "A picture", "BMP images are not accepted"),
         (_image(), "  ", "alt text is required"),
+        # 21,000,000 bytes: the answer must not claim the size it never read whole
+        (b"\xff\xd8\xff" + b"\0" * 20_999_997, "A picture", "larger than 20 MB"),
     ],
 )
 def test_refusals_are_422_in_words_and_store_nothing(
