@@ -59,6 +59,7 @@ class Bluesky(Declaration[BlueskySettings]):
     settings_model = BlueskySettings
     # lexicon app.bsky.embed.images (media.py): 1,000,000 bytes an image, alt text required
     media = RULES
+    upload_calls = 1  # com.atproto.repo.uploadBlob; the session's scope covers it (no own scope)
 
     def text_problems(self, text_: str, limit: TextLimit | None = None) -> list[str]:
         limit = limit or self.default_text_limit
@@ -69,6 +70,11 @@ class Bluesky(Declaration[BlueskySettings]):
             LimitWindow(1_666, 3_600.0, WindowScope.USER),
             LimitWindow(settings.limit_per_5_min, 300.0, WindowScope.HOST),
         )
+
+    def upload_windows(self, settings: BlueskySettings) -> tuple[LimitWindow, ...]:
+        """Blob uploads are requests to the supporter's PDS like any other: Bluesky's rate-limit
+        page counts them in the host's 3,000 per 5 minutes per client address."""
+        return (LimitWindow(settings.limit_per_5_min, 300.0, WindowScope.HOST),)
 
     def concurrency(self, settings: BlueskySettings) -> int | None:
         return settings.limit_concurrency

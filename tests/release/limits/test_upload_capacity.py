@@ -50,3 +50,11 @@ def test_capacity_problems_include_uploads_only_with_an_image(database: Database
         attach_image(session, campaign, buffer.getvalue(), "A dot", prepare_lead_s=60)
         after = capacity_problems(session, campaign, SETTINGS)
         assert any("Uploading the image" in w for w in after)
+
+
+def test_blob_uploads_share_the_pds_host_budget() -> None:
+    # Bluesky: 3,000 requests per 5 minutes per PDS host; 10,000 supporters on one host
+    warnings = upload_warnings({"bluesky": 10_000}, prepare_lead_s=60, settings=SETTINGS)
+    (host,) = [w for w in warnings if "on one server" in w]
+    assert "10,000 pledges on Bluesky with an image need 10,000 upload calls" in host
+    assert upload_warnings({"bluesky": 2_000}, prepare_lead_s=60, settings=SETTINGS) == []
