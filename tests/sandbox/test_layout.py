@@ -1,5 +1,6 @@
-"""The sandbox's layout holds: it imports nothing of the app, an emulator imports only the kit
-and itself, and no platform is named outside its emulator folder and the registry."""
+"""The sandbox's layout holds: it imports nothing of the app, an emulator imports only the kit,
+itself and its vendor's folder, and no platform is named outside its emulator folder, its
+vendor's folder and the registry."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ TELLTALES: dict[str, list[str]] = {
     "tumblr": [r"(?i)tumblr", r"(?i)\bnpf\b", r"(?i)neue post"],
     "bluesky": [r"(?i)bluesky", r"(?i)\bbsky\b", r"(?i)atproto"],
 }
+
+# vendor folders: what one company's emulated APIs share (no platform of their own, no line in
+# the registry), and the emulators that may use them
+VENDORS: dict[str, set[str]] = {"meta": {"facebook_pages", "threads"}}
+
+
+def _vendor_of(emulator: str) -> str | None:
+    return next((v for v, members in VENDORS.items() if emulator in members), None)
 
 
 def _modules() -> list[Path]:
@@ -60,11 +69,12 @@ def test_an_emulator_imports_only_the_kit_and_itself() -> None:
         parts = path.relative_to(ROOT).parts
         if parts[0] != "emulators" or len(parts) < 3:
             continue
-        own = f"amplifier.sandbox.emulators.{parts[1]}"
+        allowed = [f"amplifier.sandbox.emulators.{parts[1]}", "amplifier.sandbox.kit"]
+        vendor = _vendor_of(parts[1])
+        if vendor is not None:
+            allowed.append(f"amplifier.sandbox.emulators.{vendor}")
         for name in _imports(path):
-            if name.startswith("amplifier.") and not name.startswith(
-                (own, "amplifier.sandbox.kit")
-            ):
+            if name.startswith("amplifier.") and not name.startswith(tuple(allowed)):
                 wrong.append(f"{'/'.join(parts)}: {name}")
     assert wrong == []
 
@@ -84,7 +94,8 @@ def test_every_registered_emulator_has_a_folder_and_telltale_words() -> None:
     assert len(set(names)) == len(names)
     assert sorted(names) == sorted(TELLTALES)
     folders = {p.name for p in (ROOT / "emulators").iterdir() if (p / "__init__.py").exists()}
-    assert folders == set(names)
+    assert folders == set(names) | set(VENDORS)
+    assert all(members <= set(names) for members in VENDORS.values())
 
 
 def test_no_platform_is_named_outside_its_emulator_folder_and_the_registry() -> None:
@@ -93,10 +104,11 @@ def test_no_platform_is_named_outside_its_emulator_folder_and_the_registry() -> 
         parts = path.relative_to(ROOT).parts
         if parts == ("registry.py",):
             continue
-        own = parts[1] if parts[0] == "emulators" and len(parts) > 2 else None
+        folder = parts[1] if parts[0] == "emulators" and len(parts) > 2 else None
+        own = VENDORS.get(folder or "", {folder})
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             for platform, patterns in TELLTALES.items():
-                if platform == own:
+                if platform in own:
                     continue
                 if any(re.search(pattern, line) for pattern in patterns):
                     found.append(f"{'/'.join(parts)}:{number} names {platform}: {line.strip()}")

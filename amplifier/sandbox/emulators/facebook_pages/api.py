@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.facebook_pages.graph import (
+from amplifier.sandbox.emulators.facebook_pages.pages import Page
+from amplifier.sandbox.emulators.facebook_pages.photos import photos_of_post, upload
+from amplifier.sandbox.emulators.meta.graph import (
     APP_WINDOW,
     WINDOW,
     app_usage_header,
     error,
     usage_headers,
 )
-from amplifier.sandbox.emulators.facebook_pages.pages import Page
-from amplifier.sandbox.emulators.facebook_pages.photos import photos_of_post, upload
 from amplifier.sandbox.kit.dialect import RateWindow
 from amplifier.sandbox.kit.media import Media
 from amplifier.sandbox.kit.preamble import Call, after_accept, endpoint

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from amplifier.sandbox.emulators.facebook_pages import api
-from amplifier.sandbox.emulators.facebook_pages.graph import (
+from amplifier.sandbox.emulators.facebook_pages.oauth import PagesOAuth
+from amplifier.sandbox.emulators.facebook_pages.pages import PageBook
+from amplifier.sandbox.emulators.meta.graph import (
     app_spent,
     app_usage_header,
     error,
     usage_headers,
 )
-from amplifier.sandbox.emulators.facebook_pages.oauth import PagesOAuth
-from amplifier.sandbox.emulators.facebook_pages.pages import PageBook
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
 from amplifier.sandbox.kit.faults import RateLimits
 from amplifier.sandbox.kit.post_pages import post_page, profile_page

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from amplifier.sandbox.emulators.facebook_pages.graph import error
+from amplifier.sandbox.emulators.meta.graph import error
 from amplifier.sandbox.kit.media import Media, store_media, usable_media
 from amplifier.sandbox.kit.state import HostState, User
 from amplifier.sandbox.kit.web_util import read_params

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.threads.graph import WINDOW, error, usage_headers
+from amplifier.sandbox.emulators.meta.graph import WINDOW, error, usage_headers
 from amplifier.sandbox.emulators.threads.images import fetch_image
 from amplifier.sandbox.kit.dialect import RateWindow
 from amplifier.sandbox.kit.media import Media

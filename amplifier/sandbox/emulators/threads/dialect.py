@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from amplifier.sandbox.emulators.meta.graph import error, usage_headers
 from amplifier.sandbox.emulators.threads import api
-from amplifier.sandbox.emulators.threads.graph import error, usage_headers
 from amplifier.sandbox.emulators.threads.oauth import ThreadsOAuth
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
 from amplifier.sandbox.kit.faults import RateLimits

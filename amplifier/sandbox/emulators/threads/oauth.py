@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from amplifier.sandbox.emulators.threads.graph import error
+from amplifier.sandbox.emulators.meta.graph import error
 from amplifier.sandbox.kit import oauth
 from amplifier.sandbox.kit.dialect import TokenPolicy
 from amplifier.sandbox.kit.state import HostState, now
