@@ -10,24 +10,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from amplifier.sandbox.emulators.meta.oauth import MetaAuthorizationServer
 from amplifier.sandbox.kit import oauth
-from amplifier.sandbox.kit.dialect import TokenPolicy
-from amplifier.sandbox.kit.state import HostState, now
+from amplifier.sandbox.kit.state import HostState
 from amplifier.sandbox.kit.web_util import json_response
 
-if TYPE_CHECKING:
-    from amplifier.sandbox.emulators.facebook_pages import PagesSettings
-
 SCOPES = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
-SHORT_TTL_S = 3600
-LONG_TTL_S = 5_184_000
 
 
-class PagesOAuth(oauth.AuthorizationServer):
+class PagesOAuth(MetaAuthorizationServer):
     authorize_path = "/{version}/dialog/oauth"
     token_path = "/{version}/oauth/access_token"
     revoke_path = "/{version}/oauth/revoke"
@@ -41,57 +36,20 @@ class PagesOAuth(oauth.AuthorizationServer):
         denied="Permissions error",
         unsupported_grant="Unsupported grant_type {grant_type}",
     )
-    revoke_answer: dict[str, Any] = {"success": True}
-
-    def __init__(self, settings: PagesSettings) -> None:
-        self.settings = settings
-        self.tokens = TokenPolicy("bearer", SHORT_TTL_S)
-
-    def check_authorize(
-        self, state: HostState, query: oauth.Query
-    ) -> oauth.AuthorizeRequest | web.Response:
-        if query.get("client_id") != self.settings.client_id:
-            return web.Response(text="Invalid App ID", status=400)
-        redirect_uri = query.get("redirect_uri", "")
-        if not redirect_uri:
-            return web.Response(text="URL blocked: no redirect_uri", status=400)
-        scopes = [s for s in query.get("scope", "").replace(" ", ",").split(",") if s]
-        return oauth.AuthorizeRequest(
-            client_id=self.settings.client_id,
-            app_name="amplifier (sandbox)",
-            label="Facebook",
-            redirect_uri=redirect_uri,
-            state=query.get("state"),
-            scopes=scopes or ["public_profile"],
-            code_challenge=query.get("code_challenge"),
-            code_challenge_method=query.get("code_challenge_method"),
-        )
-
-    def authenticate_client(
-        self, state: HostState, request: web.Request, params: dict[str, Any]
-    ) -> str | oauth.Refusal:
-        merged = {**request.query, **params}
-        if (merged.get("client_id"), merged.get("client_secret")) != (
-            self.settings.client_id,
-            self.settings.client_secret,
-        ):
-            return oauth.Refusal("Error validating client secret.")
-        return self.settings.client_id
-
-    def mint_grant(
-        self, state: HostState, client_id: str | None, scope: str | None
-    ) -> tuple[str, frozenset[str]] | oauth.AdminRefusal:
-        scopes = (scope or ",".join(SCOPES)).replace(" ", ",").split(",")
-        return self.settings.client_id, frozenset(s for s in scopes if s)
+    label = "Facebook"
+    scopes = SCOPES
+    default_scope = "public_profile"
+    bad_app_text = "Invalid App ID"
+    no_redirect_text = "URL blocked: no redirect_uri"
+    pkce = True
 
     def other_grant(
         self, state: HostState, grant_type: str, client_id: str, params: dict[str, Any]
     ) -> web.Response | None:
         if grant_type != "fb_exchange_token":
             return None
-        short = state.tokens.get(str(params.get("fb_exchange_token", "")))
-        expired = short is not None and short.expires_at is not None and short.expires_at <= now()
-        if short is None or short.revoked or expired or short.client_id != client_id:
+        short = self.valid(state, str(params.get("fb_exchange_token", "")))
+        if short is None or short.client_id != client_id:
             return json_response(
                 {
                     "error": {
@@ -102,6 +60,4 @@ class PagesOAuth(oauth.AuthorizationServer):
                 },
                 400,
             )
-        long = state.issue_access_token(short.user_id, client_id, short.scopes, LONG_TTL_S)
-        body = {"access_token": long.token, "token_type": "bearer", "expires_in": LONG_TTL_S}
-        return json_response(body, 200, oauth.NO_STORE)
+        return self.long_lived(state, short)

@@ -13,25 +13,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from aiohttp import web
 
 from amplifier.sandbox.emulators.meta.graph import error
+from amplifier.sandbox.emulators.meta.oauth import MetaAuthorizationServer
 from amplifier.sandbox.kit import oauth
-from amplifier.sandbox.kit.dialect import TokenPolicy
-from amplifier.sandbox.kit.state import HostState, now
+from amplifier.sandbox.kit.state import HostState
 from amplifier.sandbox.kit.web_util import host_state, json_response
 
-if TYPE_CHECKING:
-    from amplifier.sandbox.emulators.threads import ThreadsSettings
-
 SCOPES = ("threads_basic", "threads_content_publish", "threads_manage_insights")
-SHORT_TTL_S = 3600
-LONG_TTL_S = 5_184_000
 
 
-class ThreadsOAuth(oauth.AuthorizationServer):
+class ThreadsOAuth(MetaAuthorizationServer):
     authorize_path = "/oauth/authorize"
     token_path = "/oauth/access_token"
     revoke_path = "/oauth/revoke"
@@ -44,11 +37,11 @@ class ThreadsOAuth(oauth.AuthorizationServer):
         denied="Permissions error",
         unsupported_grant="Unsupported grant_type {grant_type}",
     )
-    revoke_answer: dict[str, Any] = {"success": True}
-
-    def __init__(self, settings: ThreadsSettings) -> None:
-        self.settings = settings
-        self.tokens = TokenPolicy("bearer", SHORT_TTL_S)
+    label = "Threads"
+    scopes = SCOPES
+    default_scope = "threads_basic"
+    bad_app_text = "Invalid app id"
+    no_redirect_text = "No redirect_uri"
 
     def add_routes(self, app: web.Application) -> None:
         super().add_routes(app)
@@ -61,57 +54,11 @@ class ThreadsOAuth(oauth.AuthorizationServer):
         body = self.issue(state, user_id, client_id, scopes)
         return json_response({"access_token": body["access_token"], "user_id": user_id})
 
-    def check_authorize(
-        self, state: HostState, query: oauth.Query
-    ) -> oauth.AuthorizeRequest | web.Response:
-        if query.get("client_id") != self.settings.client_id:
-            return web.Response(text="Invalid app id", status=400)
-        redirect_uri = query.get("redirect_uri", "")
-        if not redirect_uri:
-            return web.Response(text="No redirect_uri", status=400)
-        scopes = [s for s in query.get("scope", "").replace(" ", ",").split(",") if s]
-        return oauth.AuthorizeRequest(
-            client_id=self.settings.client_id,
-            app_name="amplifier (sandbox)",
-            label="Threads",
-            redirect_uri=redirect_uri,
-            state=query.get("state"),
-            scopes=scopes or ["threads_basic"],
-            code_challenge=None,
-            code_challenge_method=None,
-        )
-
-    def authenticate_client(
-        self, state: HostState, request: web.Request, params: dict[str, Any]
-    ) -> str | oauth.Refusal:
-        merged = {**request.query, **params}
-        if (merged.get("client_id"), merged.get("client_secret")) != (
-            self.settings.client_id,
-            self.settings.client_secret,
-        ):
-            return oauth.Refusal("Error validating client secret.")
-        return self.settings.client_id
-
-    def mint_grant(
-        self, state: HostState, client_id: str | None, scope: str | None
-    ) -> tuple[str, frozenset[str]] | oauth.AdminRefusal:
-        scopes = (scope or ",".join(SCOPES)).replace(" ", ",").split(",")
-        return self.settings.client_id, frozenset(s for s in scopes if s)
-
     def _long(self, state: HostState, token_value: str) -> web.Response:
-        held = state.tokens.get(token_value)
-        if (
-            held is None
-            or held.revoked
-            or (held.expires_at is not None and held.expires_at <= now())
-        ):
+        held = self.valid(state, token_value)
+        if held is None:
             return error(400, 190, "Error validating access token: the token is invalid or expired")
-        long = state.issue_access_token(held.user_id, held.client_id, held.scopes, LONG_TTL_S)
-        return json_response(
-            {"access_token": long.token, "token_type": "bearer", "expires_in": LONG_TTL_S},
-            200,
-            oauth.NO_STORE,
-        )
+        return self.long_lived(state, held)
 
     async def exchange(self, request: web.Request) -> web.StreamResponse:
         state = host_state(request)
