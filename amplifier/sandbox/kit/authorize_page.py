@@ -61,7 +61,7 @@ def consent_page(
         f"<label for='followers'>Followers (only for a new user; optional)</label>"
         f"<input id='followers' name='followers' type='number' min='0'>"
         f"<button type='submit' name='decision' value='approve'>Authorize app</button>"
-        f"<button type='submit' name='decision' value='deny'>Cancel</button>"
+        f"<button type='submit' name='decision' value='deny' formnovalidate>Cancel</button>"
         f"</fieldset></form>{existing}"
     )
     return _page(f"Authorize {app_name}", body, status)
