@@ -85,10 +85,11 @@ class Outcome:
 
 def describe(exc: PlatformError) -> str:
     kind = {
-        AuthExpired: "the supporter's authorization was revoked or expired",
-        RateLimited: "rate limited by the platform",
-        Transient: "the platform was unavailable",
-        OutcomeUnknown: "no answer from the platform; the post may or may not exist",
+        # read by the owner and by the supporter themselves: no third person, no jargon
+        AuthExpired: "the account's connection was revoked or has expired",
+        RateLimited: "the platform limited how fast posts may be sent",
+        Transient: "the platform could not be reached",
+        OutcomeUnknown: "the platform gave no answer; the post may or may not exist",
     }.get(type(exc), "refused by the platform")
     return f"{kind}: {exc.message}"[:2000]
 

@@ -112,4 +112,8 @@ def _delivered(
         return ("Your post is being sent right now.",)
     if state.phase == Phase.SUSPENDED:
         return (SUSPENDED_WORDS,)
+    retry_at = delivery.not_before
+    if retry_at is not None and retry_at > campaign.release_at:  # a try at T did not go through
+        why = f" ({delivery.error})" if delivery.error else ""
+        return ("The first try did not go through", why, "; it is tried again at ", retry_at, ".")
     return ("Your post is waiting to be sent at ", campaign.release_at, ".")

@@ -73,6 +73,29 @@ def test_56_s_before_t_every_supporter_page_says_preparing(runtime: Runtime, web
     assert body["sentence"][0]["text"].startswith("The posts are going out now: 0 of 1 post")
 
 
+def test_a_post_retried_after_t_says_when_not_a_time_already_past(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """A newcomer saw "Your post is waiting to be sent at 06:13:00 PM" minutes after 06:13,
+    while the platform's rate limit held the post back."""
+    campaign, _ = factories.new_campaign_and_token(runtime, goal=1)
+    retry = utcnow() + timedelta(minutes=3)
+    pledge_id = _pledge(
+        runtime, campaign, "@held", status="pending", not_before=retry, attempts=1,
+        error="the platform limited how fast posts may be sent: (#4) too many calls",
+    )  # fmt: skip
+    factories.update_campaign(
+        runtime, campaign.id, status=CampaignStatus.RELEASING,
+        release_at=utcnow() - timedelta(minutes=1),
+        pledge_deadline=utcnow() - timedelta(minutes=2))  # fmt: skip
+    outcome = requests.get(f"{web.url}{manage_path(runtime, pledge_id)}/state", timeout=5).json()
+    words = "".join(part.get("text", "") for part in outcome["outcome"])
+    assert "The first try did not go through" in words
+    assert "the platform limited how fast posts may be sent" in words
+    assert outcome["outcome"][3]["time"] == retry.isoformat()
+    assert "waiting to be sent at" not in words
+
+
 def test_at_the_deadline_the_state_moves_without_the_visitor(
     runtime: Runtime, web: LiveWeb
 ) -> None:
