@@ -126,7 +126,7 @@ class Sender:
         self._channels: dict[tuple[str, str], _Channel] = {}
         self._channel_lock = asyncio.Lock()
         self._limiter: RedisLimiter | None = None
-        self._attachments: dict[int, tuple[Attachment, ...]] = {}
+        self._attachments: dict[int, asyncio.Future[tuple[Attachment, ...]]] = {}
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -254,9 +254,17 @@ class Sender:
             )
 
     async def _files(self, campaign_id: int) -> tuple[Attachment, ...]:
-        if campaign_id not in self._attachments:
-            self._attachments[campaign_id] = await call_db(self._load_files, campaign_id)
-        return self._attachments[campaign_id]
+        """Read once per campaign: the posts in flight at T wait for one read, not one each."""
+        loading = self._attachments.get(campaign_id)
+        if loading is None:
+            loading = asyncio.ensure_future(call_db(self._load_files, campaign_id))
+            self._attachments[campaign_id] = loading
+        try:
+            return await asyncio.shield(loading)
+        except Exception:
+            if self._attachments.get(campaign_id) is loading:
+                del self._attachments[campaign_id]  # the next post reads again
+            raise
 
     def _load_files(self, campaign_id: int) -> tuple[Attachment, ...]:
         with self.db.session() as session:
