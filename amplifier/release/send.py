@@ -141,6 +141,17 @@ class Sender:
                 await self._limiter.aclose()
                 self._limiter = None
 
+    async def ready_for(self, page: list[Claimed]) -> None:
+        """Before T: open the page's channels (adapter, connection pool) and read the campaign's
+        attachments, so that the first sends at T wait for no database call."""
+        for key in {(item.platform, item.instance_url) for item in page}:
+            with contextlib.suppress(Exception):  # a failure is met again, and reported, at T
+                channel = await self.channel(*key)
+                campaigns = {item.campaign_id for item in page if item.platform == key[0]}
+                if channel.stager is not None:
+                    for campaign_id in campaigns:
+                        await self._files(campaign_id)
+
     async def deliver(self, item: Claimed) -> None:
         """Post one row and buffer what the answer means; never raises."""
         try:

@@ -244,8 +244,9 @@ class RedisLimiter:
         try:
             if timeout is None:
                 return await future
-            try:
-                return await asyncio.wait_for(future, timeout)
+            try:  # asyncio.timeout, not wait_for: one timer per post, no waiter future
+                async with asyncio.timeout(timeout):
+                    return await future
             except TimeoutError:
                 raise TimeoutError(f"no {st.key} slot within {timeout} s") from None
         except BaseException:
