@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns.moderation import release_not_held
@@ -69,7 +70,7 @@ def claim_page(
     claimed = conn.execute(
         update(Delivery)
         .where(
-            col(Delivery.id).in_(picked),
+            _among(session, picked),
             col(Delivery.status) == DeliveryStatus.PENDING,
             # suspended meanwhile: claim nothing more (rows in flight still finish)
             sa.exists().where(col(Campaign.id) == campaign_id, release_not_held()),
@@ -101,7 +102,7 @@ def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
             Pledge,
         )
         .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
-        .where(col(Delivery.id).in_(ids))
+        .where(_among(session, ids))
         .order_by(col(Delivery.id))
     ).all()
     out = []
@@ -110,6 +111,15 @@ def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
         staged = decode(staged_ids, staged_until) if staged_ids is not None else None
         out.append(ClaimedRow(delivery_id, attempts, sent_at or now, pledge, staged))
     return out
+
+
+def _among(session: Session, ids: list[int]) -> sa.ColumnElement[bool]:
+    """`delivery.id` is one of `ids`. On PostgreSQL `= ANY(array)`: one statement text whatever
+    the number of ids, so psycopg's and the server's prepared statements are reused (an
+    `IN (…)` list renders new SQL for every length, parsed again each time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return col(Delivery.id) == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.Integer)))
+    return col(Delivery.id).in_(ids)
 
 
 def fence(session: Session, holds: list[tuple[int, str]], *, now: datetime) -> set[int]:
@@ -123,7 +133,7 @@ def fence(session: Session, holds: list[tuple[int, str]], *, now: datetime) -> s
         rows = conn.execute(
             update(Delivery)
             .where(
-                col(Delivery.id).in_(ids),
+                _among(session, ids),
                 col(Delivery.claimed_by) == token,
                 col(Delivery.status) == DeliveryStatus.SENDING,
             )
