@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select, update
 
@@ -23,12 +23,18 @@ from amplifier.release.credentials import RefreshLocks, refresh_pledge
 from amplifier.release.outcomes import describe
 from amplifier.release.staging import stage_deliveries
 
-if TYPE_CHECKING:
-    from amplifier.release.prepare import Preparation
-
 log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=10)
 _PAGE = 500  # pledges read per query
+
+
+@dataclass
+class Preparation:
+    refreshed: int = 0
+    dropped: int = 0
+    staged: int = 0
+    pages: int = 0  # pages this preparer prepared
+    ready: bool = False  # this call stamped the campaign prepared (its caller queues the firers)
 
 
 def prepare_page(

@@ -37,6 +37,7 @@ from amplifier.platforms.posting import PostingMode
 from amplifier.pledges.connectors import Connectors
 from amplifier.release import pages
 from amplifier.release.credentials import RefreshLocks, refresh_locks
+from amplifier.release.pagework import Preparation as Preparation
 from amplifier.release.pagework import prepare_page
 
 log = logging.getLogger(__name__)
@@ -80,15 +81,6 @@ def _not_posted_by_api(session: Session, campaign_id: int) -> list[str]:
     if campaign is None:
         return []
     return campaign_modes.platforms_in(campaign, PostingMode.INTENT)
-
-
-@dataclass
-class Preparation:
-    refreshed: int = 0
-    dropped: int = 0
-    staged: int = 0
-    pages: int = 0  # pages this preparer prepared
-    ready: bool = False  # this call stamped the campaign prepared (its caller queues the firers)
 
 
 @dataclass(frozen=True)
