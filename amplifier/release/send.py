@@ -143,7 +143,11 @@ class Sender:
 
     async def ready_for(self, page: list[Claimed]) -> None:
         """Before T: open the page's channels (adapter, connection pool) and read the campaign's
-        attachments, so that the first sends at T wait for no database call."""
+        attachments, and warm the shared limiter, so that the first sends at T wait for no
+        database call and no Redis connect."""
+        if self._limiter is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._limiter.warm()
         for key in {(item.platform, item.instance_url) for item in page}:
             with contextlib.suppress(Exception):  # a failure is met again, and reported, at T
                 channel = await self.channel(*key)
