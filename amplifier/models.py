@@ -236,6 +236,27 @@ class Delivery(SQLModel, table=True):
     staged_until: datetime | None = _utc()
 
 
+class PreparePage(SQLModel, table=True):
+    """A run of a campaign's delivery ids prepared by one worker at a time (release/pages.py).
+
+    Claimed like a page of deliveries: a conditional UPDATE under a claim token, renewed while
+    its preparer lives; a claim not renewed for the stale time is taken over by another one.
+    """
+
+    __tablename__ = "prepare_page"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    number: int  # 0, 1, …: the page's place in the campaign
+    first_delivery_id: int
+    last_delivery_id: int
+    status: str = Field(default="pending", max_length=20)  # pending | preparing | done
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = _utc()  # renewed while its preparer is at work
+    claims: int = 0  # how many times a preparer took it (more than 1: a take-over)
+    done_at: datetime | None = _utc()
+
+
 class MastodonApp(SQLModel, table=True):
     """Our OAuth client on one Mastodon instance, registered once and reused."""
 

@@ -7,6 +7,7 @@ configuration by construction; tests build their own `Runtime` around a test dat
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from amplifier.crypto import TokenCipher
@@ -17,7 +18,13 @@ from amplifier.pledges.connectors import Connectors
 from amplifier.release.due import DueWork, collect_due_work
 from amplifier.release.fire import Firer, FireResult, run_firer
 from amplifier.release.limits import RedisLimiter, policy_for
-from amplifier.release.prepare import Preparation, prepare
+from amplifier.release.prepare import (
+    Begun,
+    Preparation,
+    begin_preparation,
+    prepare,
+    prepare_pages,
+)
 from amplifier.release.refclock import ReferenceClock
 from config.settings import Settings, get_settings
 
@@ -54,6 +61,7 @@ class Runtime:
             )
 
     def prepare(self, campaign_id: int) -> Preparation:
+        """The whole preparation in this process."""
         with log_ids(campaign_id=campaign_id):
             return prepare(
                 self.db,
@@ -62,6 +70,32 @@ class Runtime:
                 campaign_id=campaign_id,
                 now=self.clock.now(),
                 lease_s=self.settings.release_lease_s,
+                stale_s=self.settings.release_stale_s,
+                page_size=self.settings.release_prepare_page_size,
+            )
+
+    def begin_preparation(self, campaign_id: int) -> Begun:
+        return begin_preparation(
+            self.db,
+            campaign_id=campaign_id,
+            now=self.clock.now(),
+            page_size=self.settings.release_prepare_page_size,
+        )
+
+    def prepare_pages(
+        self, campaign_id: int, on_ready: Callable[[], None] = lambda: None
+    ) -> Preparation:
+        """Prepare pages of the campaign beside any other preparer; see prepare.py."""
+        with log_ids(campaign_id=campaign_id):
+            return prepare_pages(
+                self.db,
+                self.connectors,
+                self.cipher,
+                campaign_id=campaign_id,
+                now=self.clock.now(),
+                lease_s=self.settings.release_lease_s,
+                stale_s=self.settings.release_stale_s,
+                on_ready=on_ready,
             )
 
     def preflight(self) -> PreflightRun:

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     release_prepare_lead_s: float = 60.0  # tokens refreshed and rows made this long before T
     release_fire_tasks: int = 2  # firer tasks queued per campaign (one per worker slot to use)
     release_page_size: int = 500  # rows one firer claims at a time
+    # Preparation in pages (release/pages.py): rows per page, and preparer tasks queued per
+    # campaign (each prepares pages until none is left; one per worker slot to use).
+    release_prepare_page_size: int = Field(default=500, ge=1)
+    release_prepare_tasks: int = Field(default=2, ge=1)
     # A claim not renewed this long belongs to a firer that stopped: its rows are settled (an
     # idempotent resend, or a look-up first), never resent blindly. Live firers renew every
     # second or so, so a dead worker's rows are picked up within seconds.

@@ -2,7 +2,9 @@
 
     tick (beat, every second)   judge deadlines; lease campaigns due within the prepare lead
     preflight (beat, every 30 s) check pledges' connections within the preflight lead
-    prepare_release(id)         rows, token refreshes, drops; then queue the firers
+    prepare_release(id)         cut the rows into pages, queue more preparers, prepare pages
+    prepare_pages(id)           prepare pages beside the others until none is left
+                                (whoever stamps the campaign prepared queues the firers)
     fire_campaign(id)           wait for T on the reference clock, post concurrently
 
 All of them are safe to run twice or to be redelivered: leases and per-row claims in the
@@ -37,14 +39,29 @@ def preflight() -> int:
 @app.task(name="workers.tasks.prepare_release", ignore_result=True, acks_late=True)
 def prepare_release(campaign_id: int) -> None:
     rt = get_runtime()
-    prepared = rt.prepare(campaign_id)
+    begun = rt.begin_preparation(campaign_id)
+    if begun.prepared:  # handed out again after its firers stopped: fire the rest
+        _queue_firers(campaign_id)
+        return
+    for _ in range(rt.settings.release_prepare_tasks - 1):
+        prepare_pages.delay(campaign_id)
+    prepare_pages(campaign_id)
+
+
+@app.task(name="workers.tasks.prepare_pages", ignore_result=True, acks_late=True)
+def prepare_pages(campaign_id: int) -> None:
+    prepared = get_runtime().prepare_pages(campaign_id, on_ready=lambda: _queue_firers(campaign_id))
     log.info(
-        "campaign %s prepared (%s refreshed, %s dropped)",
+        "campaign %s: %s pages prepared by this task (%s refreshed, %s dropped)",
         campaign_id,
+        prepared.pages,
         prepared.refreshed,
         prepared.dropped,
     )
-    for _ in range(rt.settings.release_fire_tasks):
+
+
+def _queue_firers(campaign_id: int) -> None:
+    for _ in range(get_runtime().settings.release_fire_tasks):
         fire_campaign.delay(campaign_id)
 
 

@@ -38,6 +38,7 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.media.presence import has_image
 from amplifier.models import (
+    MAX_ID,
     Campaign,
     CampaignStatus,
     Delivery,
@@ -343,11 +344,14 @@ def check_prepared(
     until: datetime,
     refreshed_before: datetime,
     keep_lease: Callable[[], None] = lambda: None,
+    delivery_ids: tuple[int, int] | None = None,
 ) -> dict[int, str]:
     """At preparation: pending pledges whose token preparation does not refresh (that refresh is
     their check) are read once more until `until`. Returns {delivery id: why} of the dead ones,
-    whose `connection_problem` is set; prepare.py fails those deliveries."""
+    whose `connection_problem` is set; prepare.py fails those deliveries. `delivery_ids`: only
+    the rows with ids in this closed range (one preparation page)."""
     dead: dict[int, str] = {}
+    lo, hi = delivery_ids or (0, MAX_ID)
     last_id = 0
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         while datetime.now(now.tzinfo) < until:
@@ -359,6 +363,7 @@ def check_prepared(
                     .where(
                         Delivery.campaign_id == campaign_id,
                         Delivery.status == DeliveryStatus.PENDING,
+                        col(Delivery.id).between(lo, hi),
                         col(Pledge.id) > last_id,
                         sa.or_(
                             col(Pledge.token_expires_at).is_(None),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select, update
 
 from amplifier.campaigns.moderation import release_not_held
@@ -60,14 +61,16 @@ def claim_page(
     # Two statements, not `UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`:
     # PostgreSQL may run such a subquery again for every row it updates, and each run skips the
     # rows just locked, so one claim swept the whole campaign. The SELECT's row locks last until
-    # commit, so other firers skip these rows.
-    picked = list(session.execute(candidates).scalars())
+    # commit, so other firers skip these rows. Both run on the connection (Core), not through
+    # the ORM session: the ORM's per-statement compile showed in the firer's profile.
+    conn = session.connection()
+    picked = list(conn.execute(candidates).scalars())
     if not picked:
         return []
-    claimed = session.execute(
+    claimed = conn.execute(
         update(Delivery)
         .where(
-            col(Delivery.id).in_(picked),
+            _among(session, picked),
             col(Delivery.status) == DeliveryStatus.PENDING,
             # suspended meanwhile: claim nothing more (rows in flight still finish)
             sa.exists().where(col(Campaign.id) == campaign_id, release_not_held()),
@@ -81,34 +84,42 @@ def claim_page(
         )
         .returning(col(Delivery.id))
     ).all()
-    ids = [row[0] for row in claimed]
+    ids = [row[0] for row in claimed if row[0] is not None]
     if not ids:
         return []
     return _rows(session, ids, now)
 
 
 def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
-    rows = session.exec(
-        select(Delivery.id, Delivery.attempts, Delivery.sent_at, Pledge)
+    """The claimed rows with their pledges and stagings, in one statement."""
+    rows = session.execute(
+        sa.select(
+            col(Delivery.id),
+            col(Delivery.attempts),
+            col(Delivery.sent_at),
+            col(Delivery.staged_ids),
+            col(Delivery.staged_until),
+            Pledge,
+        )
         .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
-        .where(col(Delivery.id).in_(ids))
+        .where(_among(session, ids))
         .order_by(col(Delivery.id))
     ).all()
-    staged = {
-        delivery_id: decode(staged_ids, staged_until)
-        for delivery_id, staged_ids, staged_until in session.exec(
-            select(Delivery.id, Delivery.staged_ids, Delivery.staged_until).where(
-                col(Delivery.id).in_(ids), col(Delivery.staged_ids).is_not(None)
-            )
-        ).all()
-    }
     out = []
-    for delivery_id, attempts, sent_at, pledge in rows:
+    for delivery_id, attempts, sent_at, staged_ids, staged_until, pledge in rows:
         assert delivery_id is not None
-        out.append(
-            ClaimedRow(delivery_id, attempts, sent_at or now, pledge, staged.get(delivery_id))
-        )
+        staged = decode(staged_ids, staged_until) if staged_ids is not None else None
+        out.append(ClaimedRow(delivery_id, attempts, sent_at or now, pledge, staged))
     return out
+
+
+def _among(session: Session, ids: list[int]) -> sa.ColumnElement[bool]:
+    """`delivery.id` is one of `ids`. On PostgreSQL `= ANY(array)`: one statement text whatever
+    the number of ids, so psycopg's and the server's prepared statements are reused (an
+    `IN (…)` list renders new SQL for every length, parsed again each time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return col(Delivery.id) == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.Integer)))
+    return col(Delivery.id).in_(ids)
 
 
 def fence(session: Session, holds: list[tuple[int, str]], *, now: datetime) -> set[int]:
@@ -117,24 +128,25 @@ def fence(session: Session, holds: list[tuple[int, str]], *, now: datetime) -> s
     for delivery_id, token in holds:
         by_token[token].append(delivery_id)
     held: set[int] = set()
+    conn = session.connection()  # Core, not the ORM session: see claim_page
     for token, ids in by_token.items():
-        rows = session.execute(
+        rows = conn.execute(
             update(Delivery)
             .where(
-                col(Delivery.id).in_(ids),
+                _among(session, ids),
                 col(Delivery.claimed_by) == token,
                 col(Delivery.status) == DeliveryStatus.SENDING,
             )
             .values(claimed_at=now)
             .returning(col(Delivery.id))
         ).all()
-        held.update(row[0] for row in rows)
+        held.update(row[0] for row in rows if row[0] is not None)
     return held
 
 
 def renew(session: Session, *, campaign_id: int, firer_id: str, now: datetime) -> None:
     """Keep every row held under one of this firer's tokens from looking stale."""
-    session.execute(
+    session.connection().execute(
         update(Delivery)
         .where(
             col(Delivery.campaign_id) == campaign_id,

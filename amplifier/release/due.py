@@ -3,8 +3,10 @@
 The schedule, driven by beat's tick every second (or by `amplifier release-due` from cron):
 
     deadline            judge: armed if the goal is met, else failed and forgotten
-    T - prepare lead    lease the campaign, make one delivery row per pledge (prepare.py),
-                        refresh expiring tokens, drop what cannot be posted, queue the firers
+    T - prepare lead    lease the campaign, make one delivery row per pledge (prepare.py);
+                        preparers on any workers take pages of rows (pages.py): refresh
+                        expiring tokens, drop what cannot be posted; the last one (or T)
+                        queues the firers
     T                   firers post every row concurrently, exactly once (fire.py)
     lease lapses        a releasing campaign whose firers all stopped is handed out again;
                         rows they left `sending` are settled (settle.py), never resent blindly

@@ -143,6 +143,7 @@ class Firer:
             page, unusable = await call_db(self._claim_page, campaign_id, room)
             self._results.extend(unusable)
             if first:
+                await sender.ready_for(page)  # channels open before T, not by the first send
                 await self.clock.wait_until(release_at)
                 first = False
             for item in page:

@@ -1,27 +1,31 @@
 """Before T: make the delivery rows, refresh tokens that would expire, drop what cannot be posted,
 stage what the platforms need per post before it can leave (staging.py: media uploads).
 
-Nothing slow is left for the release instant. Runs once per campaign under its lease, which a
-heartbeat keeps alive for as long as the preparation lasts (pages of refreshes against a slow
-token endpoint may outlast it). A second run is harmless all the same: rows are made only when
-the campaign leaves `armed`, each refresh happens under its pledge's lock and skips a pair
-another worker already refreshed (credentials.py), and failures only land on pending rows.
+Nothing slow is left for the release instant. The rows are cut into pages (pages.py) that any
+number of preparers claim, one page per preparer at a time, like firers claim deliveries; each
+preparer's heartbeat keeps the campaign's lease and its page's claim alive while it works, so a
+dead preparer's page is taken over after the stale time. Page work done twice (a stalled
+preparer waking up after its page was taken over) is harmless: each refresh happens under its
+pledge's lock and skips a pair another worker already refreshed (credentials.py), failures and
+stagings only land on pending rows, and rows already staged are not staged again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, update
 
 from amplifier.campaigns import modes as campaign_modes
 from amplifier.campaigns.consent import drop_unconsented
@@ -29,17 +33,15 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge, PledgeStatus
 from amplifier.notify import events as notify_events
-from amplifier.notify.preflight import check_prepared
-from amplifier.platforms.base import AuthExpired, PlatformError
 from amplifier.platforms.posting import PostingMode
-from amplifier.pledges.connectors import Connectors, PlatformUnavailable
-from amplifier.release.credentials import RefreshLocks, refresh_locks, refresh_pledge
-from amplifier.release.outcomes import describe
-from amplifier.release.staging import stage_deliveries
+from amplifier.pledges.connectors import Connectors
+from amplifier.release import pages
+from amplifier.release.credentials import RefreshLocks, refresh_locks
+from amplifier.release.pagework import Preparation as Preparation
+from amplifier.release.pagework import prepare_page
 
 log = logging.getLogger(__name__)
-REFRESH_MARGIN = timedelta(minutes=10)
-_PAGE = 500
+PAGE_SIZE = 500  # delivery rows per preparation page
 
 
 def create_deliveries(session: Session, *, campaign_id: int, now: datetime) -> None:
@@ -81,11 +83,26 @@ def _not_posted_by_api(session: Session, campaign_id: int) -> list[str]:
     return campaign_modes.platforms_in(campaign, PostingMode.INTENT)
 
 
-@dataclass
-class Preparation:
-    refreshed: int = 0
+@dataclass(frozen=True)
+class Begun:
+    prepared: bool  # prepared already: a re-handed campaign, whose firers must be queued again
     dropped: int = 0
-    staged: int = 0
+
+
+def begin_preparation(
+    db: Database, *, campaign_id: int, now: datetime, page_size: int = PAGE_SIZE
+) -> Begun:
+    """Once per hand-out, before any page: drop what was never consented, cut the pages."""
+    with db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return Begun(prepared=False)
+        if campaign.prepared_at is not None:
+            return Begun(prepared=True)
+        # only a text its supporter agreed to, in the current version, may leave (consent.py)
+        dropped = drop_unconsented(session, campaign_id=campaign_id, now=now)
+        pages.make_pages(session, campaign_id=campaign_id, size=page_size)
+    return Begun(prepared=False, dropped=dropped)
 
 
 def prepare(
@@ -96,43 +113,127 @@ def prepare(
     campaign_id: int,
     now: datetime,
     lease_s: float = 60.0,
+    stale_s: float = 10.0,
+    page_size: int = PAGE_SIZE,
     locks: RefreshLocks | None = None,
 ) -> Preparation:
-    """`locks`: the pledges' refresh locks (default: this deployment's, from settings)."""
+    """The whole preparation in this process (cron runs, `amplifier release`, tests)."""
+    begun = begin_preparation(db, campaign_id=campaign_id, now=now, page_size=page_size)
+    result = prepare_pages(
+        db,
+        connectors,
+        cipher,
+        campaign_id=campaign_id,
+        now=now,
+        lease_s=lease_s,
+        stale_s=stale_s,
+        locks=locks,
+    )
+    result.dropped += begun.dropped
+    return result
+
+
+def prepare_pages(
+    db: Database,
+    connectors: Connectors,
+    cipher: TokenCipher,
+    *,
+    campaign_id: int,
+    now: datetime,
+    lease_s: float = 60.0,
+    stale_s: float = 10.0,
+    locks: RefreshLocks | None = None,
+    on_ready: Callable[[], None] = lambda: None,
+    preparer_id: str | None = None,
+) -> Preparation:
+    """Claim and prepare pages of the campaign until none is left to claim (pages.py).
+
+    Any number of preparers run this at once, each page by one of them. The campaign is stamped
+    prepared (and `on_ready` called, once over all preparers) when every page is done, or at T
+    if pages are still left: firing then starts on time while the preparers go on; a row the
+    firers reach first is refreshed and staged at its send instead (send.py), as a late
+    preparation's rows always were. `locks`: the pledges' refresh locks (default: settings').
+    """
     result = Preparation()
-    with _lease_kept(db, campaign_id, lease_s, now):
-        _prepare(
-            db,
-            connectors,
-            cipher,
-            locks or refresh_locks(connectors.settings),
-            campaign_id=campaign_id,
-            now=now,
-            lease_s=lease_s,
-            result=result,
-        )
+    who = preparer_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    with db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return result
+        release_at = campaign.release_at
+    locks = locks or refresh_locks(connectors.settings)
+    held: list[pages.Page] = []  # the page being prepared now, for the heartbeat
+    claims = 0  # a new claim token for every claim, like a firer's pages (claims.py)
+    with _lease_kept(db, campaign_id, lease_s, stale_s, now, held):
+        while True:
+            if datetime.now(now.tzinfo) >= release_at:
+                result.ready |= _stamp(db, campaign_id, now, on_ready)  # T: fire what is ready
+            claims += 1
+            with db.session() as session:
+                page = pages.claim(
+                    session,
+                    campaign_id=campaign_id,
+                    token=f"{who}#{claims}",
+                    now=datetime.now(now.tzinfo),
+                    stale_s=stale_s,
+                )
+            if page is None:
+                with db.session() as session:
+                    if pages.left(session, campaign_id=campaign_id) == 0:
+                        break
+                # the last pages are held by others: wait until they are done, or stale
+                time.sleep(min(1.0, stale_s / 3))
+                continue
+            held[:] = [page]
+            prepare_page(db, connectors, cipher, locks, page, release_at, now, result)
+            with db.session() as session:
+                result.pages += pages.done(session, page, now=datetime.now(now.tzinfo))
+            held.clear()
+    result.ready |= _stamp(db, campaign_id, now, on_ready)  # every page is done
     log.info(
-        "campaign %s prepared: %s tokens refreshed, %s pledges dropped",
+        "campaign %s: %s pages prepared here: %s tokens refreshed, %s pledges dropped",
         campaign_id,
+        result.pages,
         result.refreshed,
         result.dropped,
     )
     return result
 
 
+def _stamp(db: Database, campaign_id: int, now: datetime, on_ready: Callable[[], None]) -> bool:
+    with db.session() as session:
+        if not pages.mark_prepared(session, campaign_id=campaign_id, now=datetime.now(now.tzinfo)):
+            return False
+        notify_events.prepared(session, campaign_id)  # the owner hears of the drops
+    on_ready()
+    return True
+
+
 @contextmanager
-def _lease_kept(db: Database, campaign_id: int, lease_s: float, now: datetime) -> Iterator[None]:
-    """Renew the campaign's lease every third of it while the block runs, so that no tick
-    hands the campaign to a second preparer while this one is still at work."""
+def _lease_kept(
+    db: Database,
+    campaign_id: int,
+    lease_s: float,
+    stale_s: float,
+    now: datetime,
+    held: list[pages.Page],
+) -> Iterator[None]:
+    """Renew the campaign's lease and the page held while the block runs, a few times per
+    lease and per stale time, so that no tick hands the campaign out again and no preparer
+    takes the page over while this one is still at work on it."""
     stop = threading.Event()
 
     def beat() -> None:
-        while not stop.wait(lease_s / 3):
+        while not stop.wait(min(lease_s, stale_s) / 3):
             try:
                 _renew_lease(db, campaign_id, lease_s, now)
+                for page in list(held):
+                    with db.session() as session:
+                        pages.renew(session, page, now=datetime.now(now.tzinfo))
             except Exception as exc:  # a database blip: the next beat tries again
                 log.warning("campaign %s: could not renew the lease: %s", campaign_id, exc)
 
+    _renew_lease(db, campaign_id, lease_s, now)
     heart = threading.Thread(target=beat, name=f"prepare-lease-{campaign_id}", daemon=True)
     heart.start()
     try:
@@ -149,213 +250,3 @@ def _renew_lease(db: Database, campaign_id: int, lease_s: float, now: datetime) 
             .where(col(Campaign.id) == campaign_id)
             .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
         )
-
-
-def _prepare(
-    db: Database,
-    connectors: Connectors,
-    cipher: TokenCipher,
-    locks: RefreshLocks,
-    *,
-    campaign_id: int,
-    now: datetime,
-    lease_s: float,
-    result: Preparation,
-) -> None:
-    began = time.monotonic()
-    with db.session() as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            return
-        release_at = campaign.release_at
-        # only a text its supporter agreed to, in the current version, may leave (consent.py)
-        result.dropped += drop_unconsented(session, campaign_id=campaign_id, now=now)
-    result.dropped += _drop_texts_that_do_not_fit(db, connectors, campaign_id, now)
-    result.refreshed, dropped = _refresh_expiring(
-        db,
-        connectors,
-        cipher,
-        locks,
-        campaign_id,
-        before=release_at + REFRESH_MARGIN,
-        now=now,
-        lease_s=lease_s,
-    )
-    result.dropped += dropped
-    result.dropped += _drop_dead_connections(
-        db, connectors, cipher, campaign_id, release_at=release_at, now=now, lease_s=lease_s
-    )
-    _renew_lease(db, campaign_id, lease_s, now)
-    staging = stage_deliveries(  # uploads and containers, per post, before T
-        db, connectors, cipher, campaign_id=campaign_id, release_at=release_at, now=now
-    )
-    result.staged, result.dropped = staging.staged, result.dropped + staging.dropped
-    with db.session() as session:
-        session.execute(
-            update(Campaign)
-            .where(col(Campaign.id) == campaign_id)
-            # when it ended (uploads can take a while): `now` plus the time it took
-            .values(prepared_at=now + timedelta(seconds=time.monotonic() - began))
-        )
-        notify_events.prepared(session, campaign_id)  # the owner hears of the drops
-
-
-def _drop_dead_connections(
-    db: Database,
-    connectors: Connectors,
-    cipher: TokenCipher,
-    campaign_id: int,
-    *,
-    release_at: datetime,
-    now: datetime,
-    lease_s: float,
-) -> int:
-    """The preflight's second look (notify/preflight.py), in half the time left before T."""
-
-    def keep_lease() -> None:
-        with db.session() as session:
-            session.execute(
-                update(Campaign)
-                .where(col(Campaign.id) == campaign_id)
-                .values(lease_until=datetime.now(now.tzinfo) + timedelta(seconds=lease_s))
-            )
-
-    dead = check_prepared(
-        db,
-        connectors,
-        cipher,
-        campaign_id=campaign_id,
-        now=now,
-        until=now + (release_at - now) / 2,
-        refreshed_before=release_at + REFRESH_MARGIN,
-        keep_lease=keep_lease,
-    )
-    dropped = 0
-    with db.session() as session:
-        for delivery_id, why in dead.items():
-            dropped += _fail_pending(session, [delivery_id], why, now)
-    return dropped
-
-
-def _fail_pending(session: Session, delivery_ids: list[int], reason: str, now: datetime) -> int:
-    if not delivery_ids:
-        return 0
-    done = session.execute(
-        update(Delivery)
-        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.FAILED, error=reason[:2000], finished_at=now)
-    )
-    return int(done.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _drop_texts_that_do_not_fit(
-    db: Database, connectors: Connectors, campaign_id: int, now: datetime
-) -> int:
-    """The text is checked once per platform and instance, not once per pledge."""
-    dropped = 0
-    with db.session() as session:
-        groups = session.exec(
-            select(Pledge.platform, Pledge.instance_url, Pledge.post_text)
-            .join(Delivery, col(Delivery.pledge_id) == col(Pledge.id))
-            .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.PENDING)
-            .distinct()
-        ).all()
-        for platform, instance_url, text in groups:
-            try:
-                problems = connectors.for_platform(session, platform, instance_url).text_problems(
-                    text
-                )
-            except PlatformUnavailable as exc:
-                problems = [str(exc)]
-            if not problems:
-                continue
-            ids = session.exec(
-                select(Delivery.id)
-                .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
-                .where(
-                    Delivery.campaign_id == campaign_id,
-                    Pledge.platform == platform,
-                    Pledge.instance_url == instance_url,
-                    Pledge.post_text == text,
-                )
-            ).all()
-            dropped += _fail_pending(
-                session,
-                [i for i in ids if i is not None],
-                "cannot be posted: " + " ".join(problems),
-                now,
-            )
-    return dropped
-
-
-def _refresh_expiring(
-    db: Database,
-    connectors: Connectors,
-    cipher: TokenCipher,
-    locks: RefreshLocks,
-    campaign_id: int,
-    *,
-    before: datetime,
-    now: datetime,
-    lease_s: float,
-) -> tuple[int, int]:
-    """Refresh, in pages and in parallel, every token that would expire before T + margin.
-
-    Each rotated pair is stored as soon as the platform answers, in its own transaction."""
-    refreshed = dropped = 0
-    last_id = 0
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        while True:
-            _renew_lease(db, campaign_id, lease_s, now)  # still working on it
-            with db.session() as session:
-                rows = session.exec(
-                    select(Pledge, Delivery.id)
-                    .join(Delivery, col(Delivery.pledge_id) == col(Pledge.id))
-                    .where(
-                        Delivery.campaign_id == campaign_id,
-                        Delivery.status == DeliveryStatus.PENDING,
-                        col(Pledge.token_expires_at) < before,
-                        col(Pledge.id) > last_id,
-                    )
-                    .order_by(col(Pledge.id))
-                    .limit(_PAGE)
-                ).all()
-            if not rows:
-                return refreshed, dropped
-            last_id = max(p.id or 0 for p, _ in rows)
-            for ok in pool.map(
-                lambda row: _refresh_one(
-                    db, connectors, cipher, locks, row[0], row[1], before=before, now=now
-                ),
-                rows,
-            ):
-                refreshed += ok == "refreshed"
-                dropped += ok == "dropped"
-
-
-def _refresh_one(
-    db: Database,
-    connectors: Connectors,
-    cipher: TokenCipher,
-    locks: RefreshLocks,
-    pledge: Pledge,
-    delivery_id: int | None,
-    *,
-    before: datetime,
-    now: datetime,
-) -> str:
-    assert pledge.id is not None and delivery_id is not None
-    try:
-        with db.session() as session:
-            adapter = connectors.for_platform(session, pledge.platform, pledge.instance_url)
-        refreshed = refresh_pledge(db, cipher, adapter, pledge.id, locks=locks, fresh_until=before)
-    except AuthExpired as exc:
-        with db.session() as session:
-            _fail_pending(session, [delivery_id], describe(exc), now)
-        return "dropped"
-    except (PlatformError, PlatformUnavailable, ValueError) as exc:
-        log.warning(
-            "pledge %s: refresh postponed to the release (%s)", pledge.id, type(exc).__name__
-        )
-        return "later"
-    return "refreshed" if refreshed.by_us else "fresh"

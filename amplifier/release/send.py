@@ -136,7 +136,9 @@ class Sender:
         self._channels: dict[tuple[str, str], _Channel] = {}
         self._channel_lock = asyncio.Lock()
         self._limiter: RedisLimiter | None = None
-        self._attachments: dict[int, tuple[tuple[Attachment, ...], LinkCard | None]] = {}
+        self._attachments: dict[
+            int, asyncio.Future[tuple[tuple[Attachment, ...], LinkCard | None]]
+        ] = {}
 
     @contextlib.asynccontextmanager
     async def open(self) -> AsyncIterator[None]:
@@ -150,6 +152,21 @@ class Sender:
             if self._limiter is not None:
                 await self._limiter.aclose()
                 self._limiter = None
+
+    async def ready_for(self, page: list[Claimed]) -> None:
+        """Before T: open the page's channels (adapter, connection pool) and read the campaign's
+        attachments, and warm the shared limiter, so that the first sends at T wait for no
+        database call and no Redis connect."""
+        if self._limiter is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._limiter.warm()
+        for key in {(item.platform, item.instance_url) for item in page}:
+            with contextlib.suppress(Exception):  # a failure is met again, and reported, at T
+                channel = await self.channel(*key)
+                campaigns = {item.campaign_id for item in page if item.platform == key[0]}
+                if channel.stager is not None:
+                    for campaign_id in campaigns:
+                        await self._files(campaign_id)
 
     async def deliver(self, item: Claimed) -> None:
         """Post one row and buffer what the answer means; never raises."""
@@ -272,10 +289,18 @@ class Sender:
             )
 
     async def _files(self, campaign_id: int) -> tuple[tuple[Attachment, ...], LinkCard | None]:
-        """What goes with the campaign's posts: its image, its link's card (read once)."""
-        if campaign_id not in self._attachments:
-            self._attachments[campaign_id] = await call_db(self._load_files, campaign_id)
-        return self._attachments[campaign_id]
+        """What goes with the campaign's posts, its image and its link's card, read once per
+        campaign: the posts in flight at T wait for one read, not one each."""
+        loading = self._attachments.get(campaign_id)
+        if loading is None:
+            loading = asyncio.ensure_future(call_db(self._load_files, campaign_id))
+            self._attachments[campaign_id] = loading
+        try:
+            return await asyncio.shield(loading)
+        except Exception:
+            if self._attachments.get(campaign_id) is loading:
+                del self._attachments[campaign_id]  # the next post reads again
+            raise
 
     def _load_files(self, campaign_id: int) -> tuple[tuple[Attachment, ...], LinkCard | None]:
         with self.db.session() as session:

@@ -37,7 +37,7 @@ from sqlmodel import Session, col, select, update
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.media.attach import campaign_attachments as media_attachments
-from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
+from amplifier.models import MAX_ID, Campaign, Delivery, DeliveryStatus, Pledge
 from amplifier.platforms.base import (
     Attachment,
     Draft,
@@ -148,8 +148,10 @@ def stage_deliveries(
     release_at: datetime,
     now: datetime,
     attachments: AttachmentSource = campaign_attachments,
+    delivery_ids: tuple[int, int] | None = None,
 ) -> StageResult:
-    """Stage every pending row of the campaign that needs it; see the module's docstring."""
+    """Stage every pending row of the campaign that needs it; see the module's docstring.
+    `delivery_ids`: only the rows with ids in this closed range (one preparation page)."""
     return asyncio.run(
         _stage_all(
             db,
@@ -159,6 +161,7 @@ def stage_deliveries(
             before=release_at + STAGE_MARGIN,
             now=now,
             attachments=attachments,
+            delivery_ids=delivery_ids,
         )
     )
 
@@ -172,6 +175,7 @@ async def _stage_all(
     before: datetime,
     now: datetime,
     attachments: AttachmentSource,
+    delivery_ids: tuple[int, int] | None,
 ) -> StageResult:
     result = StageResult()
     with db.session() as session:
@@ -182,7 +186,7 @@ async def _stage_all(
     last_id = 0
     try:
         while True:
-            rows = _page(db, campaign_id, before, last_id)
+            rows = _page(db, campaign_id, before, last_id, delivery_ids)
             if not rows:
                 return result
             last_id = rows[-1].delivery_id
@@ -204,7 +208,14 @@ async def _stage_all(
                 await channel[1].close()
 
 
-def _page(db: Database, campaign_id: int, before: datetime, last_id: int) -> list[_Row]:
+def _page(
+    db: Database,
+    campaign_id: int,
+    before: datetime,
+    last_id: int,
+    delivery_ids: tuple[int, int] | None,
+) -> list[_Row]:
+    lo, hi = delivery_ids or (0, MAX_ID)
     with db.session() as session:
         found = session.exec(
             select(Delivery.id, Pledge)
@@ -212,7 +223,8 @@ def _page(db: Database, campaign_id: int, before: datetime, last_id: int) -> lis
             .where(
                 Delivery.campaign_id == campaign_id,
                 Delivery.status == DeliveryStatus.PENDING,
-                col(Delivery.id) > last_id,
+                col(Delivery.id) > max(last_id, lo - 1),
+                col(Delivery.id) <= hi,
                 (col(Delivery.staged_ids).is_(None)) | (col(Delivery.staged_until) < before),
             )
             .order_by(col(Delivery.id))

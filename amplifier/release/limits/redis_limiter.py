@@ -188,6 +188,13 @@ class RedisLimiter:
         """Lift a pause early (an operator who knows better than the reset header)."""
         await self._redis.delete(self._state(key).redis_keys[2])
 
+    async def warm(self) -> None:
+        """Before T: open the connection and load the scripts into Redis, so that the first
+        grants at T cost one round trip, not a connect and a NOSCRIPT answer before it.
+        Redis errors propagate (the caller may ignore them: the first call retries)."""
+        for script in (lua.ACQUIRE, lua.PAUSE, lua.PEEK, lua.OBSERVE):
+            await self._redis.script_load(script)
+
     async def status(self, key: LimitKey) -> LimitStatus:
         st = self._state(key)
         tokens, live, paused_ms, _now, *_room = await self._peek_raw(st)
@@ -247,8 +254,9 @@ class RedisLimiter:
         try:
             if timeout is None:
                 return await future
-            try:
-                return await asyncio.wait_for(future, timeout)
+            try:  # asyncio.timeout, not wait_for: one timer per post, no waiter future
+                async with asyncio.timeout(timeout):
+                    return await future
             except TimeoutError:
                 raise TimeoutError(f"no {st.key} slot within {timeout} s") from None
         except BaseException:
