@@ -84,7 +84,7 @@ def test_a_revoked_connection_is_found_a_day_before_and_both_sides_are_told(
     run = mail_rt.preflight()
 
     assert (run.checked, run.dead, run.unknown) == (2, 1, 0)
-    assert "revoked or expired" in (_row(mail_rt, dead).connection_problem or "")
+    assert "revoked or has expired" in (_row(mail_rt, dead).connection_problem or "")
     assert _row(mail_rt, alive).connection_problem is None
     deliver(mail_rt)
     (ask,) = smtp.inbox.to("gone@example.org")
@@ -198,11 +198,11 @@ def test_preparation_drops_a_connection_that_died_since_and_says_why(
         by_pledge = {d.pledge_id: d for d in session.exec(select(Delivery))}
     assert by_pledge[ok].status == DeliveryStatus.PENDING
     assert by_pledge[gone].status == DeliveryStatus.FAILED
-    assert "revoked or expired" in (by_pledge[gone].error or "")
+    assert "revoked or has expired" in (by_pledge[gone].error or "")
     assert _row(mail_rt, gone).connection_problem is not None
     deliver(mail_rt)
     (notice,) = smtp.inbox.to("ada@example.org")
-    assert "revoked or expired" in body(notice)
+    assert "revoked or has expired" in body(notice)
 
 
 def test_cron_release_due_runs_the_preflight_too(

@@ -171,7 +171,7 @@ def test_revoked_token_is_reported_not_retried(runtime: Runtime, sandbox: Runnin
     by_handle = {line.handle: line for line in report.posts}
     assert by_handle["@gone"].status == "failed"
     assert by_handle["@gone"].attempts == 1
-    assert "revoked or expired" in (by_handle["@gone"].error or "")
+    assert "revoked or has expired" in (by_handle["@gone"].error or "")
     assert report.counts == {"failed": 1, "posted": 1}
     assert report.status == "released"
 
