@@ -328,6 +328,10 @@ def store_tokens(pledge: Pledge, tokens: TokenSet, cipher: TokenCipher) -> None:
     pledge.token_scope = tokens.scope
 
 
+# an OAuthAttempt's status while a supporter signs in to delete their post (take_back.py)
+TAKING_BACK = "take_back"
+
+
 def _drop_tokens(pledge: Pledge) -> None:
     pledge.access_token_enc = None
     pledge.refresh_token_enc = None
@@ -347,7 +351,14 @@ def forget_tokens(session: Session, *, campaign_id: int) -> None:
             token_expires_at=None,
         )
     )
-    session.execute(sa.delete(OAuthAttempt).where(col(OAuthAttempt.campaign_id) == campaign_id))
+    # every sign-in under way goes too (one half-way through OAuth holds tokens), except a
+    # supporter's sign-in to delete their post: it is for after the release, holds no token,
+    # and may have started while the last posts were still going out
+    session.execute(
+        sa.delete(OAuthAttempt).where(
+            col(OAuthAttempt.campaign_id) == campaign_id, col(OAuthAttempt.status) != TAKING_BACK
+        )
+    )
 
 
 def purge_expired_attempts(session: Session, *, now: datetime) -> int:

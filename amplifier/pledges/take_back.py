@@ -26,10 +26,9 @@ from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign, Delivery, DeliveryStatus, OAuthAttempt, Pledge
 from amplifier.platforms.base import PlatformAdapter, PlatformError
 from amplifier.platforms.registry import declaration
+from amplifier.pledges.pledging import TAKING_BACK as TAKING_BACK
 from amplifier.pledges.pledging import PledgeRefused
 from amplifier.pledges.round_trip import consume_trip, record_trip
-
-TAKING_BACK = "take_back"  # an OAuthAttempt's status while a deletion's sign-in is under way
 
 
 def posted_delivery(session: Session, pledge: Pledge) -> Delivery | None:

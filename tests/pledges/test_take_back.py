@@ -4,6 +4,8 @@ second time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import requests
 from sqlmodel import select
 
@@ -17,7 +19,7 @@ from amplifier.models import (
     Pledge,
 )
 from amplifier.platforms.base import PlatformAdapter
-from amplifier.pledges.pledging import tokens_of
+from amplifier.pledges.pledging import forget_tokens, tokens_of
 from amplifier.runtime import Runtime
 from amplifier.sandbox import RunningSandbox
 from amplifier.web.pages import manage_path
@@ -46,7 +48,11 @@ def _posted(rt: Runtime, username: str) -> tuple[int, str]:
         return pledge.id, post.remote_id
 
 
-def _sign_in_and_delete(web: LiveWeb, path: str, username: str) -> requests.Response:
+def _sign_in_and_delete(
+    web: LiveWeb, path: str, username: str, meanwhile: Callable[[], None] = lambda: None
+) -> requests.Response:
+    """The manage page's button, the platform's sign-in as `username`, back to amplifier;
+    `meanwhile` runs while the supporter is on the platform's page."""
     with requests.Session() as browser:
         page = browser.get(web.url + path, timeout=10)
         assert page.status_code == 200, page.text
@@ -54,6 +60,7 @@ def _sign_in_and_delete(web: LiveWeb, path: str, username: str) -> requests.Resp
             web.url + path, data={"csrf": form_token(page)}, allow_redirects=False, timeout=10
         )
         assert start.status_code == 303, start.text
+        meanwhile()
         answer = browser.post(
             start.headers["location"],
             data={"username": username, "followers": "5", "decision": "approve"},
@@ -88,6 +95,26 @@ def test_another_account_deletes_nothing_and_the_right_one_deletes_once(
         assert pledge.refresh_token_enc is None
         campaign = session.exec(select(Campaign)).one()
         assert campaign.status == CampaignStatus.RELEASED
+
+
+def test_the_release_ending_while_the_supporter_signs_in_keeps_their_sign_in(
+    runtime: Runtime, sandbox: RunningSandbox, web: LiveWeb
+) -> None:
+    """A supporter who asked to delete their post while the last posts were still going out
+    came back to "We have no record of this sign-in": the release's end forgot every sign-in
+    of the campaign, theirs too."""
+    pledge_id, remote_id = _posted(runtime, "mo")
+
+    def release_ends() -> None:
+        with runtime.db.session() as session:
+            pledge = session.get(Pledge, pledge_id)
+            assert pledge is not None
+            forget_tokens(session, campaign_id=pledge.campaign_id)
+
+    path = manage_path(runtime, pledge_id) + "/delete-post"
+    done = _sign_in_and_delete(web, path, "mo", meanwhile=release_ends)
+    assert done.status_code == 200 and "Your post is deleted" in done.text, done.text
+    assert [p["deleted"] for p in posts(sandbox.x_url) if p["id"] == remote_id] == [True]
 
 
 def test_before_the_post_went_out_there_is_nothing_to_delete(
