@@ -124,10 +124,29 @@ def test_an_unusable_mastodon_server_is_told_next_to_the_field(
     )
     assert answer.status_code == 422
     assert 'value="not a server!"' in answer.text  # what was typed is kept
-    assert 'id="instance-error" role="alert">That server address does not look right' in (
+    assert 'id="instance-error-mastodon" role="alert">That server address does not look right' in (
         answer.text
     )
-    assert 'aria-describedby="instance-error"' in answer.text
+    assert 'aria-describedby="instance-error-mastodon"' in answer.text
+    assert answer.text.count("That server address does not look right") == 1  # that field only
+    assert answer.text.count('value="not a server!"') == 1
+    assert f'action="/c/{campaign.slug}/pledge#pledge-mastodon"' in answer.text  # jumps there
+    assert "autofocus" in answer.text
+
+
+def test_a_mastodon_server_that_does_not_answer_is_told_in_plain_words(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign, _ = factories.new_campaign_and_token(runtime)
+    browser, csrf = factories.form_browser(runtime)
+    answer = browser.post(
+        f"{web.url}/c/{campaign.slug}/pledge",
+        data={"platform": "mastodon", "instance": "http://127.0.0.1:9", **csrf},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 422  # the supporter's address to check, not our outage
+    assert "We could not reach the Mastodon server 127.0.0.1:9. Check the address" in answer.text
+    assert "ConnectionError" not in answer.text and "did not let us" not in answer.text
 
 
 def test_the_report_as_csv_from_the_api_and_the_cli(

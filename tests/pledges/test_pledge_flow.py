@@ -217,7 +217,7 @@ def test_bad_mastodon_instance_and_unknown_platform_get_pages(
         data={"platform": "mastodon", "instance": "http://127.0.0.1:9", **csrf},
         allow_redirects=False,
     )
-    assert unreachable.status_code == 502 and "cannot be reached" in unreachable.text
+    assert unreachable.status_code == 422 and "could not reach" in unreachable.text
     other = browser.post(
         f"{web.url}/c/{campaign.slug}/pledge",
         data={"platform": "myspace", **csrf},
