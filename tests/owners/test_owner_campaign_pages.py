@@ -123,6 +123,19 @@ def test_form_mistakes_are_told_in_words_next_to_their_field_keeping_what_was_ty
         assert session.exec(select(Campaign)).all() == []
 
 
+def test_how_each_platform_posts_has_its_own_heading_not_under_the_update_form(
+    runtime: Runtime, make_owner: MakeOwner
+) -> None:
+    ada = make_owner("ada@example.org")
+    created = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new",
+                        **campaign_form())  # type: ignore[arg-type]  # fmt: skip
+    page = ada.browser.get(created.headers["location"]).text
+    heading = page.index('<h2 id="posting-heading">How each platform posts</h2>')
+    notes = page.index('id="posting-notes"')
+    assert heading < notes < page.index("Updates to supporters")
+    assert "Mastodon: " in page[notes : page.index("</ul>", notes)]
+
+
 def test_every_form_mistake_is_told_in_one_pass_and_the_misfit_per_platform(
     runtime: Runtime, make_owner: MakeOwner
 ) -> None:
