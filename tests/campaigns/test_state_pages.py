@@ -185,3 +185,32 @@ def test_the_report_as_csv_from_the_api_and_the_cli(
     assert [r["handle"] for r in cli_rows] == ["ada", "'+cmd|' /C calc'!A0"]
     table = run_cli(env, "campaign", "report", str(campaign.id))
     assert table.returncode == 0 and "https://x.example/ada/status/1" in table.stdout
+
+
+def test_the_public_page_s_promises_follow_the_campaign_s_state(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """After the judgement "all or nothing" is moot; after the release, or for a campaign that
+    failed or was cancelled, "published automatically at the release time" and the calendar
+    link promise what will not happen."""
+    past = utcnow() - timedelta(hours=1)
+
+    def page_in(status: CampaignStatus | None) -> str:
+        campaign = factories.new_campaign(runtime)
+        if status is not None:
+            factories.update_campaign(
+                runtime, campaign.id, status=status, pledge_deadline=past - timedelta(hours=1)
+            )
+        return requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+
+    open_page = page_in(None)
+    for promise in ('id="all-or-nothing"', 'id="posting-modes"', 'id="add-to-calendar"'):
+        assert promise in open_page, promise
+    armed = page_in(CampaignStatus.ARMED)
+    assert 'id="all-or-nothing"' not in armed and "All or nothing: if fewer" not in armed
+    assert 'id="add-to-calendar"' in armed and "published automatically" in armed
+    for status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED, CampaignStatus.RELEASED):
+        text = page_in(status)
+        assert "All or nothing: if fewer" not in text, status
+        assert "published automatically" not in text, status
+        assert "Add the release to my calendar" not in text, status
