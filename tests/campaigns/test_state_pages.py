@@ -214,3 +214,21 @@ def test_the_public_page_s_promises_follow_the_campaign_s_state(
         assert "All or nothing: if fewer" not in text, status
         assert "published automatically" not in text, status
         assert "Add the release to my calendar" not in text, status
+
+
+def test_a_post_its_supporter_deleted_has_no_link_to_a_404(runtime: Runtime, web: LiveWeb) -> None:
+    campaign, token = factories.new_campaign_and_token(runtime, goal=1)
+    t = utcnow() - timedelta(minutes=1)
+    gone = "https://x.example/ada/status/1"
+    _pledge(runtime, campaign, "ada", status="deleted", finished_at=t, remote_url=gone)
+    _pledge(runtime, campaign, "bo", status="posted", finished_at=t,
+            remote_url="https://x.example/bo/status/2")  # fmt: skip
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t)
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", headers=auth,
+                          timeout=5)  # fmt: skip
+    rows = {r["handle"]: r for r in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))}
+    assert rows["ada"]["link"] == "deleted by its supporter"
+    assert rows["bo"]["link"] == "https://x.example/bo/status/2"
+    public = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert gone not in public and "https://x.example/bo/status/2" in public
