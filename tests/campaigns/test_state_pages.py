@@ -232,3 +232,15 @@ def test_a_post_its_supporter_deleted_has_no_link_to_a_404(runtime: Runtime, web
     assert rows["bo"]["link"] == "https://x.example/bo/status/2"
     public = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert gone not in public and "https://x.example/bo/status/2" in public
+
+
+def test_counts_on_the_public_page_have_thousands_separators(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = factories.new_campaign(runtime, goal=2500)
+    with runtime.db.session() as session:
+        session.add(Pledge(campaign_id=campaign.id, platform="x", account_id="big", handle="big",
+                           followers=16463, post_text=campaign.post_text()))  # fmt: skip
+    page = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert 'id="reach">16,463</strong> followers' in page
+    assert "goal 2,500 supporters" in page
