@@ -95,6 +95,10 @@ def test_one_pledge_per_account(runtime: Runtime, web: LiveWeb) -> None:
     except PledgeFailed as failure:
         assert failure.response.status_code == 409
         assert "already pledged" in failure.response.text
+        assert "use the link in the confirmation mail or on the thank-you page" in (
+            failure.response.text
+        )
+        assert f'href="/c/{campaign.slug}"' in failure.response.text  # back to the campaign
     else:
         raise AssertionError("a second pledge from the same account was accepted")
     with runtime.db.session() as session:
