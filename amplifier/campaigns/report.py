@@ -68,7 +68,11 @@ def build_report(session: Session, campaign: Campaign) -> CampaignReport:
                 handle=pledge.handle,
                 followers=pledge.followers,
                 status=delivery.status,
-                url=web_link(delivery.remote_url),  # http(s) only, whatever was stored
+                # http(s) only, whatever was stored; none once its supporter deleted the post
+                # (the link would lead to "not found")
+                url=None
+                if delivery.status == DeliveryStatus.DELETED
+                else web_link(delivery.remote_url),
                 error=delivery.error,
                 retryable=delivery.retryable,
                 attempts=delivery.attempts,

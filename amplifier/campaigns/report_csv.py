@@ -47,7 +47,9 @@ def report_csv(report: CampaignReport, *, by: str = "offset") -> str:
                 safe_cell(post.platform),
                 post.followers,
                 safe_cell(post.status),
-                safe_cell(post.url or ""),
+                safe_cell(
+                    post.url or ("deleted by its supporter" if post.status == "deleted" else "")
+                ),
                 "" if post.offset_ms is None else f"{post.offset_ms:.1f}",
                 safe_cell(post.error or ""),
                 post.attempts,

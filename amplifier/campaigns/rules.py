@@ -114,9 +114,9 @@ class CampaignCreate(BaseModel):
         if self.release_at <= self.pledge_deadline:
             raise ValueError("release_at must be after pledge_deadline")
         text = f"{self.message_text} {self.link}" if self.link else self.message_text
-        problems = [f"{p}: {msg}" for p in self.platforms for msg in TEXT_RULES[p](text)]
-        if problems:
-            raise ValueError("message_text does not fit: " + "; ".join(problems))
+        misfit = message_misfit(text, self.platforms)
+        if misfit:
+            raise ValueError(misfit)
         problems = personalisation_problems(text, self.personal_required, self.personal_max_length)
         if problems:
             raise ValueError("personalisation: " + "; ".join(problems))
@@ -124,6 +124,32 @@ class CampaignCreate(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def message_misfit(text: str, platforms: list[str]) -> str | None:
+    """ "message_text does not fit: …" with one sentence per platform the text is too long for,
+    each opening with the platform's label (never its id); None when it fits everywhere.
+
+    Judged at each platform's default limits, so a server the supporter names is spoken of as
+    "the default server's limit". The form also calls this when other fields were refused, so
+    the owner hears every mistake in one pass."""
+    sentences = [
+        _fit_sentence(PLATFORMS[name].label, msg)
+        for name in platforms
+        if name in TEXT_RULES
+        for msg in TEXT_RULES[name](text)
+    ]
+    return "message_text does not fit: " + " ".join(sentences) if sentences else None
+
+
+def _fit_sentence(label: str, msg: str) -> str:
+    msg = msg.strip().rstrip(".;").strip()
+    own_server = f"This {label} server"
+    if msg.startswith(own_server):
+        msg = f"{label} (the default server's limit)" + msg[len(own_server) :]
+    elif not msg.startswith(label):
+        msg = f"{label}: {msg[:1].lower()}{msg[1:]}"
+    return msg + "."
 
 
 def personalisation_problems(

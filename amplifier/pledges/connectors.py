@@ -27,6 +27,13 @@ class PlatformUnavailable(Exception):
     """The platform cannot be used here (not configured, or the instance cannot be reached)."""
 
 
+class HostUnreachable(PlatformUnavailable):
+    """The server the supporter named did not answer or refused us. Where the supporter has
+    just typed it, it is their input to check (a typo, a server that is gone): the pledge form
+    answers 422 with these plain words, never a class name. Other callers still see a
+    PlatformUnavailable, as before."""
+
+
 class _StoredHostApps:
     """`HostApps` over the database: client secrets encrypted with the token cipher."""
 
@@ -103,8 +110,10 @@ class Connectors:
     def for_platform(self, session: Session, platform: str, instance_url: str) -> PlatformAdapter:
         """The adapter for `platform` (on `instance_url` where supporters name their host).
 
-        Raises PlatformUnavailable when the platform is unknown or not configured here, or its
-        host did not let us register; ValueError when a supporter-named host is missing."""
+        Raises PlatformUnavailable when the platform is unknown or not configured here;
+        HostUnreachable (a PlatformUnavailable) when a supporter-named host did not let us
+        register;
+        ValueError when a supporter-named host is missing."""
         try:
             found = declaration(platform)
         except UnknownPlatform as exc:
@@ -137,4 +146,8 @@ class Connectors:
         try:
             return found.build(sub, wiring, host)
         except PlatformError as exc:
-            raise PlatformUnavailable(f"{host} did not let us register: {exc.message}") from exc
+            name = host.removeprefix("https://").removeprefix("http://").rstrip("/")
+            raise HostUnreachable(
+                f"We could not reach the {found.label} server {name}. Check the address "
+                "and try again, or try again in a few minutes."
+            ) from exc

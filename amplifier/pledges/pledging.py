@@ -238,7 +238,9 @@ def confirm_pledge(
     if pledge is not None and pledge.status == PledgeStatus.ACTIVE:
         raise PledgeRefused(
             "You have already pledged",
-            f"{pledge.handle} already supports this campaign: one post per account.",
+            f"{pledge.handle} already supports this campaign: one post per account. To see, "
+            "change or withdraw that pledge, use the link in the confirmation mail or on the "
+            "thank-you page you saw when you pledged.",
             kind=Conflict,
         )
     if pledge is None:

@@ -23,7 +23,7 @@ from amplifier.errors import Conflict, Refused, Unavailable
 from amplifier.models import Campaign
 from amplifier.platforms.declaration import ConnectAsks
 from amplifier.platforms.registry import declaration
-from amplifier.pledges.connectors import PlatformUnavailable
+from amplifier.pledges.connectors import HostUnreachable, PlatformUnavailable
 from amplifier.pledges.pledging import PledgeRefused, start_attempt
 from amplifier.release import intents
 from amplifier.runtime import Runtime
@@ -69,12 +69,14 @@ def render_campaign_page(
     *,
     instance: str | None = None,
     instance_error: str | None = None,
+    instance_platform: str = "",
     intent_email: str = "",
     intent_error: str | None = None,
     share_error: tuple[str, str, str] | None = None,
 ) -> HTMLResponse:
     """The page; `share_error` is (platform, what was typed, the reason) for a share link's
-    server field that could not be used."""
+    server field that could not be used; `instance`/`instance_error` belong to the pledge
+    form of `instance_platform` only."""
     assert campaign.id is not None
     now = utcnow()
     state, counts = load_state(session, rt, campaign, for_owner=False, now=now)
@@ -95,6 +97,7 @@ def render_campaign_page(
         enabled=rt.connectors.enabled_platforms(),
         instance=instance,  # what was typed, kept when refused; else the field's suggestion
         instance_error=instance_error,
+        instance_platform=instance_platform,  # only that platform's field keeps text and error
         modes=mode_lines(campaign, rt),  # what happens on each platform (posting_words.py)
         intent=set(intents.intent_platforms(campaign)),
         intent_email=intent_email,
@@ -178,6 +181,7 @@ def start_pledge(
                 exc.status,
                 instance=instance,
                 instance_error=exc.message,
+                instance_platform=platform,
             )
 
 
@@ -216,6 +220,8 @@ def _start_pledge(
         if step.asks is ConnectAsks.HANDLE:  # the resolver's sentence says what went wrong
             raise InstanceProblem(str(exc), 422) from exc
         raise InstanceProblem(f"That server address does not look right: {exc}", 422) from exc
+    except HostUnreachable as exc:  # the server the supporter typed: theirs to check
+        raise InstanceProblem(str(exc), 422) from exc
     except PlatformUnavailable as exc:
         if asks_host:
             raise InstanceProblem(f"This server cannot be reached: {exc}", 502) from exc

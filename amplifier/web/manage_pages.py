@@ -259,7 +259,9 @@ def supporter_data(
         "supporter_data.html",
         data=data,
         campaign=campaign,
-        post_url=safe_link(data.outcome.url) if data.outcome is not None else None,
+        post_url=safe_link(data.outcome.url)
+        if data.outcome is not None and data.outcome.status != "deleted"  # its link is a 404
+        else None,
         confirming=confirm == "delete" and not data.erased,
         data_url=request.url.path,
         delete_action=f"{request.url.path}/delete",

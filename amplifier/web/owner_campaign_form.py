@@ -29,7 +29,12 @@ from amplifier.campaigns.localtime import (
     zone_named,
 )
 from amplifier.campaigns.personalise import MAX_FRAGMENTS
-from amplifier.campaigns.rules import KNOWN_PLATFORMS, CampaignCreate, CampaignRuleError
+from amplifier.campaigns.rules import (
+    KNOWN_PLATFORMS,
+    CampaignCreate,
+    CampaignRuleError,
+    message_misfit,
+)
 from amplifier.models import Owner
 from amplifier.platforms.registry import PLATFORMS
 from amplifier.runtime import Runtime
@@ -286,6 +291,13 @@ def new_campaign(
             where, words = plain_problem(error)
             if where not in refused and words not in errors.setdefault(where, []):
                 errors[where].append(words)
+    if data is None and message_text.strip() and not errors.get("message_text"):
+        # the model's own check of the length runs only once every field passed: ask it here
+        text = f"{message_text} {link}" if link else message_text
+        misfit = message_misfit(text, [p for p in platforms if p in KNOWN_PLATFORMS])
+        if misfit:
+            where, words = plain_problem({"loc": (), "msg": misfit})
+            errors.setdefault(where, []).append(words)
     if data is None or any(errors.values()):
         return _form_page(request, rt, owner, values, errors, times, 400)
     assert owner.id is not None

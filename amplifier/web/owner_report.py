@@ -22,6 +22,7 @@ from amplifier.campaigns.report import (
     build_report,
     sorted_posts,
 )
+from amplifier.models import DeliveryStatus
 from amplifier.web.api import csv_response
 from amplifier.web.deps import SessionDep, WebOwner
 from amplifier.web.path_ids import own_campaign
@@ -58,6 +59,9 @@ def _offset(ms: float | None) -> str:
     return f"{'+' if ms >= 0 else '-'}{abs(ms):,.0f} ms"
 
 
+DELETED_WORDS = "deleted by its supporter"  # in place of a link that would lead to a 404
+
+
 def report_rows(posts: list[PostLine]) -> list[ReportRow]:
     return [
         ReportRow(
@@ -67,7 +71,7 @@ def report_rows(posts: list[PostLine]) -> list[ReportRow]:
             status=p.status,
             url=safe_link(p.url),
             offset=_offset(p.offset_ms),
-            reason=p.error or "",
+            reason=p.error or (DELETED_WORDS if p.status == DeliveryStatus.DELETED else ""),
         )
         for p in posts
     ]

@@ -77,11 +77,17 @@ def outside_href(url: str | None) -> str:
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 supporter", "2 supporters": pages said "1 people" and "goal 1 supporters"."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
-    return f"{count} {word}"
+    return f"{count:,} {word}"
+
+
+def thousands(count: int | None) -> str:
+    """16463 -> "16,463": every count on a page, as the report's table writes it."""
+    return "" if count is None else f"{count:,}"
 
 
 templates.env.filters["paragraphs"] = paragraphs
 templates.env.filters["plural"] = plural
+templates.env.filters["thousands"] = thousands
 templates.env.filters["platform_label"] = platform_label
 templates.env.filters["platform_labels"] = platform_labels
 templates.env.filters["utc"] = utc_text

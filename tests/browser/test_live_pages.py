@@ -252,3 +252,24 @@ def test_a_supporters_manage_page_follows_the_release(
     assert "Reload" not in page.inner_text("body")
     page.locator("#outcome-sentence a", has_text="see it on X").wait_for(timeout=40_000)
     assert page.inner_text("#pledge-status") == "posted"
+
+
+def test_on_a_375_px_phone_the_new_campaign_form_does_not_scroll_sideways(
+    web: LiveWeb, new_page: NewPage
+) -> None:
+    """The "how X supporters take part" list's long options made the form 975 px wide."""
+    phone = new_page(**{**PHONE, "viewport": {"width": 375, "height": 812}})
+    phone.goto(f"{web.url}/signup")
+    phone.fill("input[name=email]", "narrow@example.org")
+    phone.fill("input[name=name]", "Narrow")
+    phone.fill("input[name=password]", "correct horse battery")
+    phone.fill("input[name=password_again]", "correct horse battery")
+    phone.click("button[type=submit]")
+    phone.goto(f"{web.url}/owner/campaigns/new")
+    assert phone.locator("select").count() > 0  # the lists that were too wide are there
+    wide = phone.evaluate(
+        """() => Math.max(document.documentElement.scrollWidth,
+             ...Array.from(document.querySelectorAll("body *"))
+                .map(e => Math.ceil(e.getBoundingClientRect().right)))"""
+    )
+    assert wide <= 375, f"the form is {wide} px wide on a 375 px screen"

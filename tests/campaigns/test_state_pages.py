@@ -124,10 +124,29 @@ def test_an_unusable_mastodon_server_is_told_next_to_the_field(
     )
     assert answer.status_code == 422
     assert 'value="not a server!"' in answer.text  # what was typed is kept
-    assert 'id="instance-error" role="alert">That server address does not look right' in (
+    assert 'id="instance-error-mastodon" role="alert">That server address does not look right' in (
         answer.text
     )
-    assert 'aria-describedby="instance-error"' in answer.text
+    assert 'aria-describedby="instance-error-mastodon"' in answer.text
+    assert answer.text.count("That server address does not look right") == 1  # that field only
+    assert answer.text.count('value="not a server!"') == 1
+    assert f'action="/c/{campaign.slug}/pledge#pledge-mastodon"' in answer.text  # jumps there
+    assert "autofocus" in answer.text
+
+
+def test_a_mastodon_server_that_does_not_answer_is_told_in_plain_words(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign, _ = factories.new_campaign_and_token(runtime)
+    browser, csrf = factories.form_browser(runtime)
+    answer = browser.post(
+        f"{web.url}/c/{campaign.slug}/pledge",
+        data={"platform": "mastodon", "instance": "http://127.0.0.1:9", **csrf},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 422  # the supporter's address to check, not our outage
+    assert "We could not reach the Mastodon server 127.0.0.1:9. Check the address" in answer.text
+    assert "ConnectionError" not in answer.text and "did not let us" not in answer.text
 
 
 def test_the_report_as_csv_from_the_api_and_the_cli(
@@ -166,3 +185,62 @@ def test_the_report_as_csv_from_the_api_and_the_cli(
     assert [r["handle"] for r in cli_rows] == ["ada", "'+cmd|' /C calc'!A0"]
     table = run_cli(env, "campaign", "report", str(campaign.id))
     assert table.returncode == 0 and "https://x.example/ada/status/1" in table.stdout
+
+
+def test_the_public_page_s_promises_follow_the_campaign_s_state(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    """After the judgement "all or nothing" is moot; after the release, or for a campaign that
+    failed or was cancelled, "published automatically at the release time" and the calendar
+    link promise what will not happen."""
+    past = utcnow() - timedelta(hours=1)
+
+    def page_in(status: CampaignStatus | None) -> str:
+        campaign = factories.new_campaign(runtime)
+        if status is not None:
+            factories.update_campaign(
+                runtime, campaign.id, status=status, pledge_deadline=past - timedelta(hours=1)
+            )
+        return requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+
+    open_page = page_in(None)
+    for promise in ('id="all-or-nothing"', 'id="posting-modes"', 'id="add-to-calendar"'):
+        assert promise in open_page, promise
+    armed = page_in(CampaignStatus.ARMED)
+    assert 'id="all-or-nothing"' not in armed and "All or nothing: if fewer" not in armed
+    assert 'id="add-to-calendar"' in armed and "published automatically" in armed
+    for status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED, CampaignStatus.RELEASED):
+        text = page_in(status)
+        assert "All or nothing: if fewer" not in text, status
+        assert "published automatically" not in text, status
+        assert "Add the release to my calendar" not in text, status
+
+
+def test_a_post_its_supporter_deleted_has_no_link_to_a_404(runtime: Runtime, web: LiveWeb) -> None:
+    campaign, token = factories.new_campaign_and_token(runtime, goal=1)
+    t = utcnow() - timedelta(minutes=1)
+    gone = "https://x.example/ada/status/1"
+    _pledge(runtime, campaign, "ada", status="deleted", finished_at=t, remote_url=gone)
+    _pledge(runtime, campaign, "bo", status="posted", finished_at=t,
+            remote_url="https://x.example/bo/status/2")  # fmt: skip
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=t)
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = requests.get(f"{web.url}/api/campaigns/{campaign.id}/report.csv", headers=auth,
+                          timeout=5)  # fmt: skip
+    rows = {r["handle"]: r for r in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))}
+    assert rows["ada"]["link"] == "deleted by its supporter"
+    assert rows["bo"]["link"] == "https://x.example/bo/status/2"
+    public = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert gone not in public and "https://x.example/bo/status/2" in public
+
+
+def test_counts_on_the_public_page_have_thousands_separators(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = factories.new_campaign(runtime, goal=2500)
+    with runtime.db.session() as session:
+        session.add(Pledge(campaign_id=campaign.id, platform="x", account_id="big", handle="big",
+                           followers=16463, post_text=campaign.post_text()))  # fmt: skip
+    page = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert 'id="reach">16,463</strong> followers' in page
+    assert "goal 2,500 supporters" in page

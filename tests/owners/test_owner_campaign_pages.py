@@ -123,6 +123,46 @@ def test_form_mistakes_are_told_in_words_next_to_their_field_keeping_what_was_ty
         assert session.exec(select(Campaign)).all() == []
 
 
+def test_how_each_platform_posts_has_its_own_heading_not_under_the_update_form(
+    runtime: Runtime, make_owner: MakeOwner
+) -> None:
+    ada = make_owner("ada@example.org")
+    created = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new",
+                        **campaign_form())  # type: ignore[arg-type]  # fmt: skip
+    page = ada.browser.get(created.headers["location"]).text
+    heading = page.index('<h2 id="posting-heading">How each platform posts</h2>')
+    notes = page.index('id="posting-notes"')
+    assert heading < notes < page.index("Updates to supporters")
+    assert "Mastodon: " in page[notes : page.index("</ul>", notes)]
+
+
+def test_every_form_mistake_is_told_in_one_pass_and_the_misfit_per_platform(
+    runtime: Runtime, make_owner: MakeOwner
+) -> None:
+    """A blank title, a release before the deadline and a 700-character message: the message's
+    length was told only after the others were fixed. Each platform's sentence opens with its
+    label, and Mastodon's limit is the default server's."""
+    ada = make_owner("ada@example.org")
+    now = utcnow()
+    form = campaign_form(
+        title="",
+        message_text="m" * 700,
+        pledge_deadline=_local(now + timedelta(days=2)),
+        release_at=_local(now + timedelta(days=1)),
+    )
+    answer = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new", **form)  # type: ignore[arg-type]
+    assert answer.status_code == 400
+    for field in ("title", "release_at", "message_text"):
+        assert f'id="{field}-error"' in answer.text, field
+    told = re.search(r'id="message_text-error" role="alert">([^<]*)<', answer.text)
+    assert told is not None
+    words = told.group(1)
+    assert words.startswith("The message does not fit: X allows 280"), words
+    assert "Mastodon (the default server&#39;s limit) allows 500" in words, words
+    assert ".;" not in words and "This Mastodon server" not in words
+    assert "3 things need fixing" in answer.text
+
+
 def test_cancel_from_the_campaign_page(runtime: Runtime, make_owner: MakeOwner) -> None:
     ada = make_owner("ada@example.org")
     created = post_form(ada.browser, "/owner/campaigns/new", "/owner/campaigns/new",

@@ -95,6 +95,10 @@ def test_one_pledge_per_account(runtime: Runtime, web: LiveWeb) -> None:
     except PledgeFailed as failure:
         assert failure.response.status_code == 409
         assert "already pledged" in failure.response.text
+        assert "use the link in the confirmation mail or on the thank-you page" in (
+            failure.response.text
+        )
+        assert f'href="/c/{campaign.slug}"' in failure.response.text  # back to the campaign
     else:
         raise AssertionError("a second pledge from the same account was accepted")
     with runtime.db.session() as session:
@@ -217,7 +221,7 @@ def test_bad_mastodon_instance_and_unknown_platform_get_pages(
         data={"platform": "mastodon", "instance": "http://127.0.0.1:9", **csrf},
         allow_redirects=False,
     )
-    assert unreachable.status_code == 502 and "cannot be reached" in unreachable.text
+    assert unreachable.status_code == 422 and "could not reach" in unreachable.text
     other = browser.post(
         f"{web.url}/c/{campaign.slug}/pledge",
         data={"platform": "myspace", **csrf},

@@ -114,7 +114,8 @@
     if (state.outcome) { this.all("outcome").forEach(function (el) { build(el, state.outcome); }); }
     ["supporters", "reach", "posted", "label", "status_word"].forEach(function (name) {
       if (state[name] === undefined) { return; }
-      self.all(name).forEach(function (el) { el.textContent = state[name]; });
+      var shown = typeof state[name] === "number" ? state[name].toLocaleString("en-US") : state[name];
+      self.all(name).forEach(function (el) { el.textContent = shown; });
     });
     this.all("progress").forEach(function (el) { el.value = state.progress; el.textContent = state.progress + "%"; });
     Array.prototype.slice.call(this.root.querySelectorAll("[data-live-phases]")).forEach(function (el) {
