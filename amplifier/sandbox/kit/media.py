@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from amplifier.sandbox.kit.state import HostState, User
 
 
+def sniff(data: bytes) -> str | None:
+    """The image type the bytes really are, by their magic numbers (JPEG, PNG, GIF, WebP), or
+    None; each emulator then refuses the types its platform does not take, in its own words."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 @dataclass
 class Media:
     """An upload of one user's, usable in one of their posts once ready and until it expires

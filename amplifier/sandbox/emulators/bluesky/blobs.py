@@ -23,26 +23,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from amplifier.sandbox.emulators.bluesky.identity import xrpc_error
-from amplifier.sandbox.kit.media import Media, store_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media
 
 if TYPE_CHECKING:
     from amplifier.sandbox.emulators.bluesky.dialect import BlueskyDialect
     from amplifier.sandbox.kit.state import HostState, User
 
 UPLOAD = "/xrpc/com.atproto.repo.uploadBlob"
-
-
-def sniff(data: bytes) -> str | None:
-    """The image type the bytes really are (magic numbers), or None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def cid_of(data: bytes) -> str:

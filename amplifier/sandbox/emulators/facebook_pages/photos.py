@@ -18,22 +18,12 @@ import aiohttp
 from aiohttp import web
 
 from amplifier.sandbox.emulators.meta.graph import error
-from amplifier.sandbox.kit.media import Media, store_media, usable_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media, usable_media
 from amplifier.sandbox.kit.state import HostState, User
 from amplifier.sandbox.kit.web_util import read_params
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 FETCH_TIMEOUT_S = 10.0
-
-
-def sniff(data: bytes) -> str | None:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
 
 
 async def _fetch(url: str, limit: int) -> bytes | str:
@@ -75,7 +65,7 @@ async def upload(
     if len(data) > limit:
         return error(400, 100, f"(#100) The photo is larger than {limit:,} bytes")
     kind = sniff(data)
-    if kind is None:
+    if kind not in ("image/jpeg", "image/png", "image/gif"):
         return error(400, 100, "(#100) Invalid image: the file is not a JPEG, PNG or GIF")
     media = store_media(
         state, page, data, media_type=kind, description=str(fields.get("alt_text_custom", ""))

@@ -34,7 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from amplifier.sandbox.emulators.linkedin.api import restli_error, urn_of, version_problem
-from amplifier.sandbox.kit.media import Media, store_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media
 from amplifier.sandbox.kit.preamble import Call, endpoint
 from amplifier.sandbox.kit.state import HostState
 from amplifier.sandbox.kit.web_util import host_state, read_params
@@ -52,16 +52,6 @@ def image_urn(media_id: str) -> str:
 
 def _signature(media_id: str) -> str:
     return hmac.new(_SIGNING_KEY, media_id.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _sniff(data: bytes) -> str | None:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
 
 
 def status_of(media: Media, at: float) -> str:
@@ -135,7 +125,7 @@ async def upload_bytes(request: web.Request) -> web.StreamResponse:
         return restli_error(
             413, f"Upload exceeds {state.faults.media_max_bytes} bytes", "PAYLOAD_TOO_LARGE"
         )
-    kind = _sniff(data)
+    kind = sniff(data)
     if kind not in IMAGE_TYPES:
         return restli_error(400, "Unsupported image format: JPG, GIF or PNG", "INVALID_MEDIA")
     assert kind is not None

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from amplifier.sandbox.emulators.mastodon.entities import attachment, error
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
-from amplifier.sandbox.kit.media import Media, store_media, usable_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media, usable_media
 from amplifier.sandbox.kit.preamble import Call, endpoint
 from amplifier.sandbox.kit.state import HostState, User
 
@@ -35,18 +35,6 @@ RATE_HEADERS = RateHeaders("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Rate
 # "Rate limits" (/api/rate-limits/): 30 media uploads per 30 minutes per account
 API_WINDOW = (RateWindow("api", "user", RATE_HEADERS),)  # the same bucket as api.py's
 UPLOAD_WINDOW = (*API_WINDOW, RateWindow("media", "user", RATE_HEADERS, limit=30, window_s=1800))
-
-
-def sniff(data: bytes) -> str | None:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def attachment_json(state: HostState, media: Media) -> dict[str, Any]:

@@ -12,21 +12,12 @@ from __future__ import annotations
 
 import aiohttp
 
-from amplifier.sandbox.kit.media import Media, store_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media
 from amplifier.sandbox.kit.state import HostState, User
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 FETCH_TIMEOUT_S = 10.0
 MAX_ALT = 1_000
-
-
-def sniff(data: bytes) -> str | None:
-    """JPEG or PNG by their first bytes (the two types Threads takes), or None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    return None
 
 
 async def fetch_image(state: HostState, user: User, url: str, alt_text: str) -> Media | str:
@@ -43,7 +34,7 @@ async def fetch_image(state: HostState, user: User, url: str, alt_text: str) -> 
     if len(data) > limit:
         return f"IMAGE_TOO_LARGE: images are limited to {limit // (1024 * 1024)} MB"
     kind = sniff(data)
-    if kind is None:
+    if kind not in ("image/jpeg", "image/png"):
         return "UNSUPPORTED_IMAGE_FORMAT: Threads takes JPEG and PNG images"
     return store_media(state, user, data, media_type=kind, description=alt_text[:MAX_ALT])
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from amplifier.sandbox.kit.media import Media, store_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media
 from amplifier.sandbox.kit.preamble import Call
 from amplifier.sandbox.kit.web_util import read_params
 
@@ -39,18 +39,6 @@ class Refused(Exception):
     def __init__(self, status: int, code: int, detail: str) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
-
-
-def _sniff(data: bytes) -> str | None:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 async def read_post(call: Call) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -114,7 +102,7 @@ def take_uploads(
                 raise Refused(400, 8001, f"No uploaded part named {identifier!r}.")
             if state.faults.take_media_failure():
                 raise Refused(state.faults.error_status, 8006, "Unknown upload error.")
-            kind = _sniff(data)
+            kind = sniff(data)
             if kind not in IMAGE_TYPES or len(data) > state.faults.media_max_bytes:
                 raise Refused(400, 8005, "The uploaded media is an invalid format.")
             assert kind is not None

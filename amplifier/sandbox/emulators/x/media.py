@@ -27,7 +27,7 @@ from aiohttp import web
 
 from amplifier.sandbox.emulators.x.answers import invalid_request, problem
 from amplifier.sandbox.kit.dialect import RateHeaders, RateWindow
-from amplifier.sandbox.kit.media import Media, store_media, usable_media
+from amplifier.sandbox.kit.media import Media, sniff, store_media, usable_media
 from amplifier.sandbox.kit.preamble import Call, endpoint
 from amplifier.sandbox.kit.state import HostState, User
 
@@ -37,19 +37,6 @@ MAX_ALT = 1_000
 MAX_MEDIA = 4
 PER_USER = RateHeaders("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset")
 UPLOAD_WINDOW = (RateWindow("media_upload", "user", PER_USER, limit=500, window_s=900),)
-
-
-def sniff(data: bytes) -> str | None:
-    """The image type the first bytes say, or None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _media_json(state: HostState, media: Media) -> dict[str, Any]:
