@@ -24,7 +24,7 @@ from yarl import URL
 
 from ._answers import KIB, Answer
 from ._http import AnswerPolicy
-from .base import OutcomeUnknown, PlatformError, Rejected, Transient
+from .base import OutcomeUnknown, PlatformError, Rejected, Transient, Unreached
 from .egress import NotPublicAddress
 
 CHUNK = 64 * KIB
@@ -142,9 +142,9 @@ def async_network_error(exc: BaseException, *, write: bool, platform: str) -> Pl
     if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, NotPublicAddress):
         return Rejected(str(exc.os_error))
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return Transient(f"could not reach {platform}: {type(exc).__name__}")
+        return Unreached(f"could not reach {platform}: {type(exc).__name__}")
     if isinstance(exc, CallTimedOut) and not exc.sent:
-        return Transient(f"could not reach {platform}: nothing was sent ({exc})")
+        return Unreached(f"could not reach {platform}: nothing was sent ({exc})")
     why = str(exc) if isinstance(exc, CallTimedOut) else type(exc).__name__
     if write:
         return OutcomeUnknown(

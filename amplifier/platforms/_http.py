@@ -28,7 +28,7 @@ from ._answers import DEFAULT_CAP, KIB, Answer
 from ._answers import iso_time as iso_time
 from ._answers import unix_time as unix_time
 from ._deadline import bound_pools, deadline
-from .base import OutcomeUnknown, PlatformError, Rejected, Transient
+from .base import OutcomeUnknown, PlatformError, Rejected, Transient, Unreached
 from .egress import NotPublic, public_only_pools
 
 DEFAULT_TIMEOUT = 10.0
@@ -210,7 +210,7 @@ def network_error(exc: requests.RequestException, *, write: bool, platform: str)
     if isinstance(inner, NotPublic):
         return Rejected(f"{platform}: {str(inner).split(': ', 1)[-1]}")
     if is_before_sending(exc):
-        return Transient(f"could not reach {platform}: {type(exc).__name__}")
+        return Unreached(f"could not reach {platform}: {type(exc).__name__}")
     why = str(exc) if isinstance(exc, CallTimedOut) else type(exc).__name__
     if write:
         return OutcomeUnknown(

@@ -11,6 +11,8 @@ decide what to do from the class alone.
     │   └── Duplicate        refused as the account's duplicate of a recent post: after an
     │                        ambiguous earlier try of ours, that post may be ours (look for it)
     ├── Transient            nothing was done (connection refused, 503 before processing): retry
+    │   └── Unreached        the request never reached the server (DNS, refused, connect
+    │                        timeout): where the supporter named the host, maybe a typo
     └── OutcomeUnknown       the request may have been acted upon (timeout after sending, 5xx on
                              a write): never retry blindly, settle it first
 
@@ -64,6 +66,11 @@ class Duplicate(Rejected):
 
 class Transient(PlatformError):
     retryable = True
+
+
+class Unreached(Transient):
+    """Nothing reached the server: its name did not resolve, the connection was refused or
+    timed out. Retrying is safe; where the supporter typed the host, they may have mistyped it."""
 
 
 class OutcomeUnknown(PlatformError):

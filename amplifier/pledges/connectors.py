@@ -17,7 +17,13 @@ from sqlmodel import Session, select
 
 from amplifier.crypto import TokenCipher
 from amplifier.models import MastodonApp
-from amplifier.platforms.base import ClientCredentials, PlatformAdapter, PlatformError, TextLimit
+from amplifier.platforms.base import (
+    ClientCredentials,
+    PlatformAdapter,
+    PlatformError,
+    TextLimit,
+    Unreached,
+)
 from amplifier.platforms.declaration import AccountHome, Declaration, HostApp, Wiring
 from amplifier.platforms.registry import PLATFORMS, UnknownPlatform, declaration
 from config.settings import Settings
@@ -28,7 +34,9 @@ class PlatformUnavailable(Exception):
 
 
 class HostUnreachable(PlatformUnavailable):
-    """The server the supporter named did not answer or refused us. Where the supporter has
+    """Nothing reached the server the supporter named (its name did not resolve, the
+    connection was refused or timed out; a server that answers badly is a PlatformUnavailable,
+    a 502). Where the supporter has
     just typed it, it is their input to check (a typo, a server that is gone): the pledge form
     answers 422 with these plain words, never a class name. Other callers still see a
     PlatformUnavailable, as before."""
@@ -111,8 +119,8 @@ class Connectors:
         """The adapter for `platform` (on `instance_url` where supporters name their host).
 
         Raises PlatformUnavailable when the platform is unknown or not configured here;
-        HostUnreachable (a PlatformUnavailable) when a supporter-named host did not let us
-        register;
+        HostUnreachable (a PlatformUnavailable) when nothing reached a supporter-named host;
+        PlatformUnavailable when it answered our registration badly;
         ValueError when a supporter-named host is missing."""
         try:
             found = declaration(platform)
@@ -145,9 +153,11 @@ class Connectors:
         )
         try:
             return found.build(sub, wiring, host)
-        except PlatformError as exc:
+        except Unreached as exc:  # nothing reached it: a typo, or a server that is gone
             name = host.removeprefix("https://").removeprefix("http://").rstrip("/")
             raise HostUnreachable(
                 f"We could not reach the {found.label} server {name}. Check the address "
                 "and try again, or try again in a few minutes."
             ) from exc
+        except PlatformError as exc:  # it answered, badly: its failure, not the supporter's
+            raise PlatformUnavailable(f"{host} did not let us register: {exc.message}") from exc

@@ -84,13 +84,16 @@ class Outcome:
 
 
 def describe(exc: PlatformError) -> str:
-    kind = {
+    """The reason stored on the row: what kind of failure, then the platform's words."""
+    kinds: tuple[tuple[type[PlatformError], str], ...] = (
         # read by the owner and by the supporter themselves: no third person, no jargon
-        AuthExpired: "the account's connection was revoked or has expired",
-        RateLimited: "the platform limited how fast posts may be sent",
-        Transient: "the platform could not be reached",
-        OutcomeUnknown: "the platform gave no answer; the post may or may not exist",
-    }.get(type(exc), "refused by the platform")
+        (Deferred, "not sent yet: held back to stay within the platform's limits"),
+        (AuthExpired, "the account's connection was revoked or has expired"),
+        (RateLimited, "the platform limited how fast posts may be sent"),
+        (Transient, "the platform could not be reached"),  # Unreached too
+        (OutcomeUnknown, "the platform gave no answer; the post may or may not exist"),
+    )
+    kind = next((words for cls, words in kinds if isinstance(exc, cls)), "refused by the platform")
     return f"{kind}: {exc.message}"[:2000]
 
 
