@@ -14,7 +14,7 @@ unknown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from types import SimpleNamespace
 
@@ -28,6 +28,11 @@ from .base import OutcomeUnknown, PlatformError, Rejected, Transient, Unreached
 from .egress import NotPublicAddress
 
 CHUNK = 64 * KIB
+
+Route = Callable[[aiohttp.ClientRequest], None]
+"""Rewrites a request's URL in place before it leaves (a library's fixed host → elsewhere)."""
+Observe = Callable[[aiohttp.ClientResponse], None]
+"""Sees every answer's status and headers as it arrives, before the policy judges it."""
 
 
 class CallTimedOut(TimeoutError):
@@ -56,10 +61,22 @@ async def _headers_sent(
         progress.sent = True
 
 
-def bounding_middleware(policy: AnswerPolicy, seconds: float) -> aiohttp.ClientMiddlewareType:
+def bounding_middleware(
+    policy: AnswerPolicy,
+    seconds: float,
+    *,
+    route: Route | None = None,
+    observe: Observe | None = None,
+) -> aiohttp.ClientMiddlewareType:
+    """The one middleware of a bounded session. Routing and observing are plain calls inside it,
+    not middlewares of their own: aiohttp builds its chain of wrappers again for every request,
+    which showed in the release's profile."""
+
     async def bounded(
         request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
+        if route is not None:
+            route(request)
         # No compressed answers: a few KiB of gzip can inflate to gigabytes before any cap.
         request.headers["Accept-Encoding"] = "identity"
         progress = _Progress()
@@ -74,6 +91,8 @@ def bounding_middleware(policy: AnswerPolicy, seconds: float) -> aiohttp.ClientM
         finally:
             _PROGRESS.reset(token)
         response._body = body  # what `read()` returns from now on (the stream is consumed)
+        if observe is not None:
+            observe(response)
         if 300 <= response.status < 400:
             # The API endpoints called here never redirect; following would give the hop a new
             # deadline (and turn a POST into a GET on 301/302). Nothing was done at this URL.
@@ -116,13 +135,14 @@ def bounded_session(
     seconds: float,
     limit: int,
     resolver: AbstractResolver | None = None,
-    middlewares: Sequence[aiohttp.ClientMiddlewareType] = (),
-    observers: Sequence[aiohttp.ClientMiddlewareType] = (),
+    route: Route | None = None,
+    observe: Observe | None = None,
 ) -> aiohttp.ClientSession:
     """A session whose every call is bounded by `seconds` in total and by `policy`'s caps.
 
-    `middlewares` run outside the bounds (routing); `observers` inside them, so they see every
-    answer as it arrives, before the policy turns an error status into an exception."""
+    `route` rewrites each request's URL first (outside the bounds' meaning: only where it goes);
+    `observe` sees every answer as it arrives, before the policy turns an error status into an
+    exception."""
     trace = aiohttp.TraceConfig()
     trace.on_request_headers_sent.append(_headers_sent)
     return aiohttp.ClientSession(
@@ -131,7 +151,7 @@ def bounded_session(
         timeout=aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=seconds, sock_read=seconds
         ),
-        middlewares=(*middlewares, bounding_middleware(policy, seconds), *observers),
+        middlewares=(bounding_middleware(policy, seconds, route=route, observe=observe),),
         trace_configs=[trace],
         auto_decompress=False,
     )
@@ -154,24 +174,21 @@ def async_network_error(exc: BaseException, *, write: bool, platform: str) -> Pl
     return Transient(f"{platform} did not answer in time ({why})")
 
 
-def routing_middleware(real_bases: Iterable[str], target_base: str) -> aiohttp.ClientMiddlewareType:
+def routing(real_bases: Iterable[str], target_base: str) -> Route:
     """The aiohttp counterpart of RoutingAdapter: sends a library's fixed host elsewhere.
 
-    tweepy's AsyncClient hard-codes `https://api.twitter.com`; a session carrying this
-    middleware delivers its requests to `target_base` (the sandbox) without patching tweepy.
+    tweepy's AsyncClient hard-codes `https://api.twitter.com`; a session given this `route`
+    delivers its requests to `target_base` (the sandbox) without patching tweepy.
     """
     hosts = {URL(b).host for b in real_bases}
     target = URL(target_base.rstrip("/"))
 
-    async def route(
-        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-    ) -> aiohttp.ClientResponse:
+    def route(request: aiohttp.ClientRequest) -> None:
         if request.url.host in hosts:
             request.url = (
                 request.url.with_scheme(target.scheme)
                 .with_host(target.host or "")
                 .with_port(target.port)
             )
-        return await handler(request)
 
     return route

@@ -15,9 +15,9 @@ worth reading. Which header binds what is the platform's documentation's word:
   user's token count against that account (300 calls / 5 min). amplifier makes one post per
   account, so those windows are never shared by our calls: they are read, and pace nothing.
 
-An adapter's `async_session` adds `observe_rate_windows(<parser>)` as an aiohttp middleware; a
+An adapter's `async_session` gives `observe_rate_windows(<parser>)` to its bounded session; a
 caller that wants the windows of the calls it makes wraps them in `collecting_rate_windows()`
-(the limiter's `slot` does). Outside such a block the middleware does nothing.
+(the limiter's `slot` does). Outside such a block the hook does nothing.
 """
 
 from __future__ import annotations
@@ -171,16 +171,13 @@ def collecting_rate_windows() -> Iterator[list[RateWindow]]:
         _collected.set(previous)
 
 
-def observe_rate_windows(parse: Parser) -> aiohttp.ClientMiddlewareType:
-    """An aiohttp middleware handing each answer's windows to `collecting_rate_windows`."""
+def observe_rate_windows(parse: Parser) -> Callable[[aiohttp.ClientResponse], None]:
+    """A bounded session's `observe` hook handing each answer's windows to
+    `collecting_rate_windows` (nothing outside such a block)."""
 
-    async def observe(
-        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-    ) -> aiohttp.ClientResponse:
-        response = await handler(request)
+    def observe(response: aiohttp.ClientResponse) -> None:
         sink = _collected.get()
         if sink is not None:
             sink.extend(parse(response.status, response.headers))
-        return response
 
     return observe

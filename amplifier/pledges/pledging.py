@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
@@ -296,7 +297,22 @@ def withdraw(session: Session, *, pledge: Pledge, campaign: Campaign, now: datet
     session.add(pledge)
 
 
-def tokens_of(pledge: Pledge, cipher: TokenCipher) -> TokenSet:
+class HoldsTokens(Protocol):
+    """A pledge's token columns: a `Pledge`, or a row read without the ORM (release/claims.py)."""
+
+    @property
+    def access_token_enc(self) -> str | None: ...
+    @property
+    def refresh_token_enc(self) -> str | None: ...
+    @property
+    def token_expires_at(self) -> datetime | None: ...
+    @property
+    def token_scope(self) -> str | None: ...
+    @property
+    def token_extras_enc(self) -> str | None: ...
+
+
+def tokens_of(pledge: HoldsTokens, cipher: TokenCipher) -> TokenSet:
     if pledge.access_token_enc is None:
         raise ValueError("this pledge holds no token any more")
     return TokenSet(

@@ -34,12 +34,34 @@ from amplifier.release.outcomes import resend_is_safe
 from amplifier.release.staging import decode
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedPledge:
+    """What sending a claimed row needs of its pledge, read as plain columns: making a `Pledge`
+    entity per row showed in the firer's profile (about 6% of its CPU at 10,000 rows)."""
+
+    id: int
+    platform: str
+    instance_url: str
+    account_id: str
+    post_text: str
+    access_token_enc: str | None
+    refresh_token_enc: str | None
+    token_expires_at: datetime | None
+    token_scope: str | None
+    token_extras_enc: str | None
+
+
+_PLEDGE_COLUMNS = tuple(
+    getattr(Pledge, name) for name in ClaimedPledge.__dataclass_fields__
+)  # in the dataclass's order
+
+
 @dataclass(frozen=True)
 class ClaimedRow:
     delivery_id: int
     attempts: int  # this claim included
     first_sent_at: datetime
-    pledge: Pledge
+    pledge: ClaimedPledge
     staged: Staged | None = None  # what preparation staged for it (staging.py)
 
 
@@ -91,25 +113,30 @@ def claim_page(
 
 
 def _rows(session: Session, ids: list[int], now: datetime) -> list[ClaimedRow]:
-    """The claimed rows with their pledges and stagings, in one statement."""
-    rows = session.execute(
-        sa.select(
-            col(Delivery.id),
-            col(Delivery.attempts),
-            col(Delivery.sent_at),
-            col(Delivery.staged_ids),
-            col(Delivery.staged_until),
-            Pledge,
+    """The claimed rows with their pledges and stagings, in one statement (Core, no entities)."""
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(
+                col(Delivery.id),
+                col(Delivery.attempts),
+                col(Delivery.sent_at),
+                col(Delivery.staged_ids),
+                col(Delivery.staged_until),
+                *_PLEDGE_COLUMNS,
+            )
+            .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
+            .where(_among(session, ids))
+            .order_by(col(Delivery.id))
         )
-        .join(Pledge, col(Pledge.id) == col(Delivery.pledge_id))
-        .where(_among(session, ids))
-        .order_by(col(Delivery.id))
-    ).all()
+        .all()
+    )
     out = []
-    for delivery_id, attempts, sent_at, staged_ids, staged_until, pledge in rows:
-        assert delivery_id is not None
+    for delivery_id, attempts, sent_at, staged_ids, staged_until, *pledge in rows:
         staged = decode(staged_ids, staged_until) if staged_ids is not None else None
-        out.append(ClaimedRow(delivery_id, attempts, sent_at or now, pledge, staged))
+        out.append(
+            ClaimedRow(delivery_id, attempts, sent_at or now, ClaimedPledge(*pledge), staged)
+        )
     return out
 
 

@@ -24,6 +24,7 @@ from sqlmodel import col, update
 
 from amplifier.crypto import TokenCipher
 from amplifier.db import Database
+from amplifier.logging_setup import mark_delivery
 from amplifier.models import Delivery
 from amplifier.platforms.base import (
     Attachment,
@@ -169,7 +170,9 @@ class Sender:
                         await self._files(campaign_id)
 
     async def deliver(self, item: Claimed) -> None:
-        """Post one row and buffer what the answer means; never raises."""
+        """Post one row and buffer what the answer means; never raises. Run as a task of its
+        own (its log lines carry the delivery's id)."""
+        mark_delivery(item.delivery_id)  # LOG IDS (logging_setup)
         try:
             channel = await self.channel(item.platform, item.instance_url)
             tokens = await self._fresh_tokens(channel.adapter, item)

@@ -331,7 +331,7 @@ class BlueskyAdapter:
             limit=limit,
             resolver=PublicOnlyResolver() if self.public_only else None,
             # read by the release's limiter: every answer's window, 429s included
-            observers=(observe_rate_windows(bluesky_rate_windows),),
+            observe=observe_rate_windows(bluesky_rate_windows),
         )
 
     async def _call_async(

@@ -179,7 +179,7 @@ class FacebookPagesAdapter:
             policy=self._answers,
             seconds=self.timeout,
             limit=limit,
-            observers=(observe_rate_windows(self._usage),),
+            observe=observe_rate_windows(self._usage),
         )
 
     async def publish_async(

@@ -224,7 +224,7 @@ class MastodonAdapter:
             limit=limit,
             resolver=PublicOnlyResolver() if self.public_only else None,
             # read by the release's limiter: every answer's windows, 429s included
-            observers=(observe_rate_windows(mastodon_rate_windows),),
+            observe=observe_rate_windows(mastodon_rate_windows),
         )
 
     async def publish_async(

@@ -208,7 +208,7 @@ class ThreadsAdapter:
             policy=self._answers,
             seconds=self.timeout,
             limit=limit,
-            observers=(observe_rate_windows(self._usage),),
+            observe=observe_rate_windows(self._usage),
         )
 
     async def get_json(

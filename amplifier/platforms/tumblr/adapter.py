@@ -265,7 +265,7 @@ class TumblrAdapter:
             policy=ANSWERS,
             seconds=self.timeout,
             limit=limit,
-            observers=(observe_rate_windows(rate_windows),),
+            observe=observe_rate_windows(rate_windows),
         )
 
     async def publish_async(

@@ -25,7 +25,7 @@ import tweepy
 from requests_oauthlib import OAuth2Session
 from tweepy.asynchronous import AsyncClient
 
-from .._aio import async_network_error, bounded_session, routing_middleware
+from .._aio import async_network_error, bounded_session, routing
 from .._http import DEFAULT_TIMEOUT, mount_routing, network_error
 from ..base import (
     AuthExpired,
@@ -240,16 +240,16 @@ class XAdapter:
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: routed to `api_base` like the sync session,
         every call bounded by `timeout` in total and its answer capped and translated."""
-        routing: tuple[aiohttp.ClientMiddlewareType, ...] = ()
+        route = None
         if self.api_base not in _REAL_API_BASES:
-            routing = (routing_middleware(_REAL_API_BASES, self.api_base),)
+            route = routing(_REAL_API_BASES, self.api_base)
         return bounded_session(
             policy=ANSWERS,
             seconds=self.timeout,
             limit=limit,
-            middlewares=routing,
+            route=route,
             # the release's limiter paces the app to the windows X announces (ratewindows.py)
-            observers=(observe_rate_windows(x_rate_windows),),
+            observe=observe_rate_windows(x_rate_windows),
         )
 
     async def publish_async(
