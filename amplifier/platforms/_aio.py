@@ -28,6 +28,7 @@ from .base import OutcomeUnknown, PlatformError, Rejected, Transient, Unreached
 from .egress import NotPublicAddress
 
 CHUNK = 64 * KIB
+PRECONNECT_S = 10.0  # a session without a connect timeout still stops opening after this
 
 Route = Callable[[aiohttp.ClientRequest], None]
 """Rewrites a request's URL in place before it leaves (a library's fixed host → elsewhere)."""
@@ -155,6 +156,39 @@ def bounded_session(
         trace_configs=[trace],
         auto_decompress=False,
     )
+
+
+async def preconnect(session: aiohttp.ClientSession, origin: str, count: int) -> int:
+    """Open up to `count` connections to `origin` in `session`'s pool, idle, before they are
+    needed (TCP, and TLS for https: a round trip or two and the handshake's CPU each). Nothing
+    is sent on them. Bounded by the session's connect timeout; returns how many were opened.
+
+    aiohttp has no call for this: `BaseConnector.connect` with a request that is never sent
+    opens a connection, and `Connection.release` puts it in the pool (both documented)."""
+    connector = session.connector
+    if connector is None or count < 1:
+        return 0
+    loop = asyncio.get_running_loop()
+    url = URL(origin)
+    timeout = session.timeout
+
+    async def one() -> aiohttp.connector.Connection:
+        request = aiohttp.ClientRequest("GET", url, loop=loop)
+        async with asyncio.timeout(timeout.sock_connect or PRECONNECT_S):  # DNS included
+            return await connector.connect(request, [], timeout)
+
+    opened = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+    made = 0
+    for connection in opened:  # all held until here, so that none was handed out twice
+        if isinstance(connection, aiohttp.connector.Connection):
+            connection.release()
+            made += 1
+    return made
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of `url` (RFC 6454's origin, serialised)."""
+    return str(URL(url).origin())
 
 
 def async_network_error(exc: BaseException, *, write: bool, platform: str) -> PlatformError:

@@ -157,6 +157,11 @@ class Connecting(Protocol):
 class Publishing(Protocol):
     """The release's one call per post, on a connection pool the firer opens once (send.py)."""
 
+    def publish_origin(self) -> str:
+        """`scheme://host[:port]` that `publish_async` connects to (after any routing): the
+        firer opens its connections there before T, so that none is opened at T."""
+        ...
+
     def async_session(self, *, limit: int = ...) -> aiohttp.ClientSession:
         """A pool of at most `limit` connections, with the adapter's deadlines and size caps."""
         ...

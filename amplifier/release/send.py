@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from amplifier.crypto import TokenCipher
 from amplifier.db import Database
 from amplifier.logging_setup import mark_delivery
 from amplifier.models import Delivery
+from amplifier.platforms._aio import preconnect
 from amplifier.platforms.base import (
     Attachment,
     Draft,
@@ -161,13 +163,15 @@ class Sender:
         if self._limiter is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._limiter.warm()
-        for key in {(item.platform, item.instance_url) for item in page}:
+        wanted = Counter((item.platform, item.instance_url) for item in page)
+        for key, count in wanted.items():
             with contextlib.suppress(Exception):  # a failure is met again, and reported, at T
                 channel = await self.channel(*key)
                 campaigns = {item.campaign_id for item in page if item.platform == key[0]}
                 if channel.stager is not None:
                     for campaign_id in campaigns:
                         await self._files(campaign_id)
+                await preconnect(channel.session, channel.adapter.publish_origin(), count)
 
     async def deliver(self, item: Claimed) -> None:
         """Post one row and buffer what the answer means; never raises. Run as a task of its

@@ -323,6 +323,10 @@ class BlueskyAdapter:
 
     # ------------------------------------------------------------------ the release
 
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the account's PDS, where `createRecord` goes."""
+        return self.pds
+
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: bounded and translated like the sync calls."""
         return bounded_session(

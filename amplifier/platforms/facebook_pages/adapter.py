@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from .._aio import async_network_error, bounded_session
+from .._aio import async_network_error, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT
 from ..base import (
     Account,
@@ -173,6 +173,10 @@ class FacebookPagesAdapter:
         return TextLimit(MAX_CHARACTERS, 0)  # a link counts as the characters it has
 
     # ------------------------------------------------------------------ publishing
+
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the Graph API host."""
+        return origin_of(self.graph)
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         return bounded_session(

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import aiohttp
 import requests
 
-from .._aio import async_network_error, bounded_session
+from .._aio import async_network_error, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import (
     AuthExpired,
@@ -276,6 +276,10 @@ class LinkedInAdapter:
             headers=self.rest_headers(tokens.access_token),
         )
         return self._published(response.headers.get("x-restli-id"))
+
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the API host."""
+        return origin_of(self.api_base)
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: each call bounded by `timeout` in total, its

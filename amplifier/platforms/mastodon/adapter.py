@@ -215,6 +215,10 @@ class MastodonAdapter:
             if exc.status != 404:
                 raise
 
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the instance itself."""
+        return self.instance_url
+
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async` against this instance: every call bounded
         by `timeout` in total, its answer capped and translated like the sync ones."""

@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from .._aio import async_network_error, bounded_session
+from .._aio import async_network_error, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT
 from ..base import (
     AuthExpired,
@@ -202,6 +202,10 @@ class ThreadsAdapter:
         return TextLimit(MAX_CHARACTERS, 0)
 
     # ------------------------------------------------------------------ publishing
+
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the Threads Graph API host."""
+        return origin_of(self.graph)
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         return bounded_session(

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import requests
 
-from .._aio import async_network_error, bounded_session
+from .._aio import async_network_error, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import (
     Account,
@@ -257,6 +257,10 @@ class TumblrAdapter:
             json={"content": npf_content(text), "state": "published"},
         )
         return self.published(blog, body)
+
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: the API host."""
+        return origin_of(self.api_base)
 
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: bounded, capped, translated; the app key's

@@ -237,6 +237,11 @@ class XAdapter:
         )
         return self._published(response.data)
 
+    def publish_origin(self) -> str:
+        """Where `publish_async` connects: tweepy posts to api.twitter.com, which the route
+        sends to `api_base` when that is not X itself (the sandbox)."""
+        return self.api_base if self.api_base not in _REAL_API_BASES else "https://api.twitter.com"
+
     def async_session(self, *, limit: int = 1000) -> aiohttp.ClientSession:
         """An aiohttp session for `publish_async`: routed to `api_base` like the sync session,
         every call bounded by `timeout` in total and its answer capped and translated."""
