@@ -4,9 +4,10 @@ taken over by another worker, every pledge is prepared once, and the release goe
 Real parts only: the sandbox, Redis and the database of a local stack (amplifier/demo/stack.py),
 Celery beat handing the campaign out, and two single-slot Celery workers. Worker A takes the
 campaign's first page and refreshes some of its pledges; the test holds the refresh locks of the
-others (as a firer refreshing them at its send would), so that A is between refreshes, not in the
-middle of one, when it is killed: a refresh in flight at a SIGKILL spends its pledge's rotated
-refresh token on the platform and no worker can ever read the new pair. Worker B then gets the
+others (as a firer refreshing them at its send would), so that A is killed at a known point:
+between refreshes, some of its page's pledges prepared and some not. (A refresh the platform
+completes after its caller died spends the pledge's refresh token, and no worker can ever read
+the new pair: no takeover can mend that, so this test does not aim the kill there.) B then gets the
 campaign at the next hand-out (A's lease lapses), prepares the free page and takes A's page over
 once its claim is stale.
 
