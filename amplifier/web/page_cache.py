@@ -114,10 +114,30 @@ class PageCache:
         self._lock = threading.Lock()
         self._refreshing: set[str] = set()
 
-    def slug(self, asked: str) -> str | None:
-        """The campaign's slug if `asked` named a public campaign less than `ttl_s` ago."""
-        found = self.value(f"slug:{asked}")
-        return found if isinstance(found, str) else None
+    def slug_or_refresh(self, asked: str) -> tuple[str | None, bool]:
+        """(the campaign's slug that `asked` named, whether this caller must look it up again),
+        as `get_or_refresh` does for pages: past its time, one caller asks the database while
+        the others are answered with the slug already known, instead of all of them at once."""
+        key = f"slug:{asked}"
+        found = self._values.get(key)
+        if found is None or not isinstance(found[0], str):
+            return None, True
+        if time.monotonic() - found[1] < self.ttl_s:
+            return found[0], False
+        with self._lock:
+            if key in self._refreshing:
+                return found[0], False
+            self._refreshing.add(key)
+        return found[0], True
+
+    def slug_refreshed(self, asked: str, *, failed: bool = False) -> None:
+        """The look-up `slug_or_refresh` asked for is over; a failed one (no such public
+        campaign any more) also forgets the slug known before."""
+        key = f"slug:{asked}"
+        with self._lock:
+            self._refreshing.discard(key)
+            if failed:
+                self._values.pop(key, None)
 
     def know_slug(self, asked: str, slug: str) -> None:
         self.keep(f"slug:{asked}", slug)

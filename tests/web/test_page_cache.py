@@ -108,10 +108,14 @@ def test_a_hidden_campaign_is_not_shown_from_the_cache(
 ) -> None:
     browser = make_client(web_page_cache_s=0.3)
     assert browser.get(f"/c/{campaign.slug}").status_code == 200
+    pledge = f"/c/{campaign.slug}/pledge"
+    assert browser.get(pledge, follow_redirects=False).status_code == 303
     factories.update_campaign(runtime, campaign.id, slug="renamed-elsewhere")
     time.sleep(0.35)
     assert browser.get(f"/c/{campaign.slug}").status_code == 404  # the one who renders
     assert browser.get(f"/c/{campaign.slug}").status_code == 404  # and everyone after
+    assert browser.get(pledge, follow_redirects=False).status_code == 404  # the address too
+    assert browser.get(pledge, follow_redirects=False).status_code == 404
 
 
 def test_while_one_visitor_waits_for_a_new_copy_the_others_get_the_old_one(
