@@ -144,10 +144,18 @@ def _render_shared(request: Request, slug: str, rt: Runtime) -> SharedPage:
 @router.get("/c/{slug}/pledge")
 async def start_pledge_by_get(request: Request, slug: str, rt: RuntimeDep) -> Response:
     """A pledge starts from the campaign page's form; a reloaded address goes back there
-    (without asking the database when the slug was found less than a cache period ago)."""
-    known = page_cache(request).slug(slug)
-    if known is None:
-        known = await run_in_threadpool(_find_slug, request, slug, rt)
+    (without asking the database when the slug was found less than a cache period ago; past
+    that, one visitor asks while the others are sent where it was)."""
+    cache = page_cache(request)
+    known, look_up = cache.slug_or_refresh(slug)
+    if look_up:
+        try:
+            known = await run_in_threadpool(_find_slug, request, slug, rt)
+        except BaseException:
+            cache.slug_refreshed(slug, failed=True)
+            raise
+        cache.slug_refreshed(slug)
+    assert known is not None
     return RedirectResponse(campaign_path(known), status_code=303)
 
 

@@ -16,7 +16,9 @@ from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 
 
-def get_rt(request: Request) -> Runtime:
+async def get_rt(request: Request) -> Runtime:
+    """`async`: FastAPI runs a plain `def` dependency in its thread pool, and this one is on
+    every route, the cached campaign page's too; one attribute read needs no thread hop."""
     rt: Runtime = request.app.state.runtime
     return rt
 

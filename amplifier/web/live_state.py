@@ -113,14 +113,19 @@ def _answer(payload: dict[str, Any], cache: str) -> JSONResponse:
 async def public_state(request: Request, slug: str, rt: RuntimeDep) -> JSONResponse:
     """Every open campaign page polls this: the payload is the same for everyone, so it is
     kept like the page (web/page_cache.py); only `now` is the moment of each answer."""
-    cache = page_cache(request)
-    found = cache.value(f"state:{slug}")
+    cache, key = page_cache(request), f"state:{slug}"
+    found, refresh = cache.value_or_refresh(key)  # one caller at a time makes a new one
     payload: dict[str, Any]
-    if isinstance(found, dict):
+    if isinstance(found, dict) and not refresh:
         payload = dict(found)
     else:
-        payload = await run_in_threadpool(_public_payload, slug, rt)
-        cache.keep(f"state:{slug}", dict(payload))
+        try:
+            payload = await run_in_threadpool(_public_payload, slug, rt)
+        except BaseException:
+            cache.value_refreshed(key, failed=True)
+            raise
+        cache.keep(key, dict(payload))
+        cache.value_refreshed(key)
     payload["now"] = utcnow().astimezone(UTC).isoformat()
     return _answer(payload, PUBLIC_CACHE)
 

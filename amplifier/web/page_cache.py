@@ -114,20 +114,42 @@ class PageCache:
         self._lock = threading.Lock()
         self._refreshing: set[str] = set()
 
-    def slug(self, asked: str) -> str | None:
-        """The campaign's slug if `asked` named a public campaign less than `ttl_s` ago."""
-        found = self.value(f"slug:{asked}")
-        return found if isinstance(found, str) else None
+    def slug_or_refresh(self, asked: str) -> tuple[str | None, bool]:
+        """(the campaign's slug that `asked` named, whether this caller must look it up again):
+        `value_or_refresh` for slugs."""
+        found, look_up = self.value_or_refresh(f"slug:{asked}")
+        if not isinstance(found, str):
+            return None, True
+        return found, look_up
+
+    def slug_refreshed(self, asked: str, *, failed: bool = False) -> None:
+        self.value_refreshed(f"slug:{asked}", failed=failed)
 
     def know_slug(self, asked: str, slug: str) -> None:
         self.keep(f"slug:{asked}", slug)
 
-    def value(self, key: str) -> object | None:
-        """What `keep` stored under `key` less than `ttl_s` ago, else None."""
+    def value_or_refresh(self, key: str) -> tuple[object | None, bool]:
+        """(what `keep` stored under `key`, whether this caller must make it again), as
+        `get_or_refresh` does for pages: past its time, one caller asks the database while the
+        others are answered with what is kept, instead of all of them at once."""
         found = self._values.get(key)
-        if found is None or time.monotonic() - found[1] >= self.ttl_s:
-            return None
-        return found[0]
+        if found is None:
+            return None, True
+        if time.monotonic() - found[1] < self.ttl_s:
+            return found[0], False
+        with self._lock:
+            if key in self._refreshing:
+                return found[0], False
+            self._refreshing.add(key)
+        return found[0], True
+
+    def value_refreshed(self, key: str, *, failed: bool = False) -> None:
+        """The making `value_or_refresh` asked for is over; a failed one (no such public
+        campaign any more) also forgets what was kept."""
+        with self._lock:
+            self._refreshing.discard(key)
+            if failed:
+                self._values.pop(key, None)
 
     def keep(self, key: str, value: object) -> None:
         if self.ttl_s <= 0:

@@ -15,10 +15,17 @@ the one place the server is configured. With `AMPLIFIER_WEB_WORKERS` (or `--work
 uvicorn's supervisor starts that many processes sharing the listening socket, each building the
 app with `production_app` (https://www.uvicorn.org/deployment/). uvloop and httptools, when
 installed (they are dependencies), are what uvicorn's "auto" loop and HTTP parser choose.
+
+Before a process serves, what it built (modules, the app, templates: some 200,000 objects) is
+moved out of the garbage collector's sight (`settle_heap`). A full collection walks every
+tracked object, and with the built app that took about 120 ms of CPU here: each one stopped that
+process's event loop for as long, so every visitor whose request it held waited — most of the
+page's 99th percentile under a crowd. What is frozen lives as long as the process anyway.
 """
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import uvicorn
@@ -50,8 +57,16 @@ def uvicorn_config(app: Any, *, host: str, port: int, log_level: str) -> uvicorn
     return uvicorn.Config(app, **server_options(host=host, port=port, log_level=log_level))
 
 
+def settle_heap() -> None:
+    """Collect the start-up's garbage, then freeze what is left (Python's `gc.freeze`): later
+    collections walk only what requests create, a few milliseconds instead of ~120."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(app: Any, *, host: str, port: int, log_level: str) -> None:
     """Serve `app` in this process until interrupted (`amplifier web` with one worker)."""
+    settle_heap()
     uvicorn.Server(uvicorn_config(app, host=host, port=port, log_level=log_level)).run()
 
 
@@ -59,7 +74,9 @@ def production_app() -> Any:
     """The app as each worker process builds it (uvicorn's factory)."""
     from amplifier.web.app import create_app
 
-    return create_app()
+    app = create_app()
+    settle_heap()
+    return app
 
 
 def serve_workers(workers: int, *, host: str, port: int, log_level: str) -> None:

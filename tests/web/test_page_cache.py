@@ -3,7 +3,11 @@ and never offered to a shared cache when it holds something personal (web/page_c
 
 from __future__ import annotations
 
+import threading
 import time
+
+import pytest
+import sqlalchemy as sa
 
 from amplifier.models import Campaign, CampaignStatus
 from amplifier.runtime import Runtime
@@ -104,7 +108,61 @@ def test_a_hidden_campaign_is_not_shown_from_the_cache(
 ) -> None:
     browser = make_client(web_page_cache_s=0.3)
     assert browser.get(f"/c/{campaign.slug}").status_code == 200
+    pledge = f"/c/{campaign.slug}/pledge"
+    assert browser.get(pledge, follow_redirects=False).status_code == 303
     factories.update_campaign(runtime, campaign.id, slug="renamed-elsewhere")
     time.sleep(0.35)
     assert browser.get(f"/c/{campaign.slug}").status_code == 404  # the one who renders
     assert browser.get(f"/c/{campaign.slug}").status_code == 404  # and everyone after
+    assert browser.get(pledge, follow_redirects=False).status_code == 404  # the address too
+    assert browser.get(pledge, follow_redirects=False).status_code == 404
+
+
+def test_while_one_visitor_waits_for_a_new_copy_the_others_get_the_old_one(
+    runtime: Runtime, make_client: ClientFactory, campaign: Campaign
+) -> None:
+    """PostgreSQL: the campaign table is locked so that the visitor who renders the next copy
+    waits in the database; a visitor meanwhile is answered from the copy being replaced."""
+    if not runtime.db.url.startswith("postgresql"):
+        pytest.skip("holds a table lock: PostgreSQL only")
+    browser = make_client(web_page_cache_s=0.2)
+    assert 'id="supporters">0<' in browser.get(f"/c/{campaign.slug}").text
+    with runtime.db.session() as session:
+        row = session.get(Campaign, campaign.id)
+        assert row is not None
+        factories.add_pledge(session, row)
+    time.sleep(0.25)  # the copy is past its time
+    answers: dict[str, str] = {}
+
+    def visit(who: str) -> None:
+        answers[who] = browser.get(f"/c/{campaign.slug}").text
+
+    renderer = threading.Thread(target=visit, args=("renderer",), daemon=True)
+    with runtime.db.engine.connect() as locker:
+        locker.execute(sa.text("LOCK TABLE campaign IN ACCESS EXCLUSIVE MODE"))
+        renderer.start()
+        _wait_for_a_query_waiting_on_a_lock(runtime)
+        other = threading.Thread(target=visit, args=("other",), daemon=True)
+        other.start()
+        other.join(10)
+        assert not other.is_alive(), "a visitor waited for the render"
+        assert 'id="supporters">0<' in answers["other"]  # the old copy
+        assert renderer.is_alive()
+        locker.rollback()
+    renderer.join(10)
+    assert 'id="supporters">1<' in answers["renderer"]  # the new one
+
+
+def _wait_for_a_query_waiting_on_a_lock(runtime: Runtime) -> None:
+    """Asked from a connection of its own: pg_stat_activity is read once per transaction."""
+    deadline = time.monotonic() + 10
+    ask = sa.text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    while True:
+        with runtime.db.engine.connect() as conn:
+            if conn.execute(ask).scalar():
+                return
+        assert time.monotonic() < deadline, "the render never reached the database"
+        time.sleep(0.02)
