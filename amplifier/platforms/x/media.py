@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from .._aio import async_network_error
-from ..base import Draft, PlatformError, PublishedPost, Rejected, Staged, TokenSet, Transient
+from .._aio import bearer_json_async
+from ..base import Draft, PublishedPost, Rejected, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
 
 if TYPE_CHECKING:
@@ -139,18 +139,14 @@ class XMedia:
         path: str,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        try:
-            async with session.request(
-                method,
-                f"{self.adapter.api_base}{path}",
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
-                **kwargs,
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            # an upload posts nothing: a doubt about it is only a reason to upload again
-            raise async_network_error(exc, write=False, platform="X") from None
-        data = body.get("data") if isinstance(body, dict) else None
+        body = await bearer_json_async(
+            session,
+            method,
+            f"{self.adapter.api_base}{path}",
+            tokens.access_token,
+            platform="X",
+            write=False,  # an upload posts nothing: a doubt about it is a reason to upload again
+            **kwargs,
+        )
+        data = body.get("data")
         return data if isinstance(data, dict) else {}
