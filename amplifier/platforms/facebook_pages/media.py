@@ -25,6 +25,7 @@ import json
 import aiohttp
 
 from .._aio import bearer_json_async
+from .._staging import UploadStaging, add_image
 from ..base import Draft, PublishedPost, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
 from .adapter import FacebookPagesAdapter, page_id_of
@@ -39,14 +40,8 @@ RULES = MediaRules(
 )
 
 
-class PagePhotos:
+class PagePhotos(UploadStaging[FacebookPagesAdapter]):
     """The `Staging` of the Facebook Pages adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: FacebookPagesAdapter) -> None:
-        self.adapter = adapter
-
-    def needs_staging(self, draft: Draft) -> bool:
-        return bool(draft.attachments)
 
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
@@ -54,10 +49,7 @@ class PagePhotos:
         ids = []
         for image in draft.attachments[: RULES.max_images]:
             form = aiohttp.FormData()
-            ext = image.media_type.removeprefix("image/")
-            form.add_field(
-                "source", image.data, filename=f"image.{ext}", content_type=image.media_type
-            )
+            add_image(form, "source", image)
             form.add_field("published", "false")
             if image.description:
                 form.add_field("alt_text_custom", image.description[: RULES.max_alt])

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from .._aio import bearer_json_async
+from .._staging import add_image
 from ..base import Draft, PublishedPost, TokenSet
 from ..media_rules import MIB, MediaRules
 from .text import npf_content
@@ -88,13 +89,7 @@ class TumblrMedia:
             content_type="application/json",
         )
         for identifier, attachment in parts:
-            ext = attachment.media_type.removeprefix("image/")
-            form.add_field(
-                identifier,
-                attachment.data,
-                filename=f"{identifier}.{ext}",
-                content_type=attachment.media_type,
-            )
+            add_image(form, identifier, attachment, name=identifier)
         body = await bearer_json_async(
             session,
             "POST",
