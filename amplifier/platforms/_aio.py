@@ -14,9 +14,10 @@ unknown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -206,6 +207,43 @@ def async_network_error(exc: BaseException, *, write: bool, platform: str) -> Pl
             "it may or may not have been published"
         )
     return Transient(f"{platform} did not answer in time ({why})")
+
+
+async def bearer_json_async(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    token: str,
+    *,
+    platform: str,
+    write: bool,
+    data: Any = None,
+    json: Any = None,
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One call with a bearer token whose answer is a JSON object: that object (`{}` for any
+    other JSON). `data` goes as a form (a dict, FormData or encoded bytes), `json` as JSON.
+
+    The bounds are the session's: made by `bounded_session`, every call has its total deadline
+    and its answer's size cap, and an error answer is already the platform's `PlatformError`.
+    A network failure becomes `async_network_error` with `write` (whether the call may have
+    published) and `platform` (the name its words give). Nothing is made per call beyond what
+    the call itself needs (one headers dict), as this is on the release's path."""
+    try:
+        async with session.request(
+            method,
+            url,
+            data=data,
+            json=json,
+            params=params,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        ) as response:
+            body = await response.json(content_type=None)
+    except PlatformError:
+        raise
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise async_network_error(exc, write=write, platform=platform) from None
+    return body if isinstance(body, dict) else {}
 
 
 def routing(real_bases: Iterable[str], target_base: str) -> Route:

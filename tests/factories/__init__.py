@@ -7,6 +7,10 @@ holds in every test), or written directly where the test only needs the row to e
     campaigns.py   payload, campaign, new_campaign, new_campaign_and_token, update_campaign
     pledges.py     consent_on_sandbox, pledge_with_real_tokens, add_pledge, pledge_with_email
     browsers.py    form_browser
+    releases.py    owners_campaign, armed_with_image, close_pledging, release_due, release_until,
+                   deliveries_by_handle, sandbox_posts (a campaign brought to its release)
+    images.py      png
+    sites.py       PublicSite, public_site_serving (the deployment's public address on loopback)
 """
 
 from tests.factories.browsers import form_browser

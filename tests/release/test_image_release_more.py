@@ -20,8 +20,16 @@ from amplifier.sandbox import RunningSandbox
 from amplifier.timeutil import utcnow
 from tests import factories
 from tests.conftest import make_settings
-
-from .test_image_release import ALT, _deliveries, _release, png
+from tests.factories.images import png
+from tests.factories.releases import (
+    ALT,
+    armed_with_image,
+    assert_each_carries_the_image,
+    deliveries_by_handle,
+    owners_campaign,
+    release_due,
+    sandbox_posts,
+)
 
 PEOPLE = [("linkedin", "ann"), ("linkedin", "ben"), ("tumblr", "cat"), ("tumblr", "dan")]
 
@@ -44,10 +52,7 @@ def _bases(sandbox: RunningSandbox) -> list[str]:
 
 
 def _posts(sandbox: RunningSandbox) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for base in _bases(sandbox):
-        found.extend(requests.get(f"{base}/_sandbox/posts", timeout=5).json()["posts"])
-    return found
+    return sandbox_posts(*_bases(sandbox))
 
 
 def _reset(sandbox: RunningSandbox) -> None:
@@ -57,23 +62,7 @@ def _reset(sandbox: RunningSandbox) -> None:
 
 def _armed_with_image(rt: Runtime, people: list[tuple[str, str]]) -> int:
     """A LinkedIn and Tumblr campaign with an image, a real pledge each, its deadline passed."""
-    with rt.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        row = factories.campaign(session, owner.owner.id, goal=len(people))
-        row.platforms = "linkedin,tumblr"
-        session.add(row)
-        attach_image(session, row, png(), ALT, prepare_lead_s=60)
-        for platform, username in people:
-            factories.pledge_with_real_tokens(
-                rt, session, row, platform=platform, username=username, followers=10
-            )
-        now = utcnow()
-        row.pledge_deadline = now - timedelta(seconds=2)
-        row.release_at = now - timedelta(seconds=1)
-        session.add(row)
-        assert row.id is not None
-        return row.id
+    return armed_with_image(rt, people, platforms="linkedin,tumblr")
 
 
 def test_linkedin_and_tumblr_posts_carry_the_image_once(
@@ -81,14 +70,10 @@ def test_linkedin_and_tumblr_posts_carry_the_image_once(
 ) -> None:
     _reset(sandbox)
     campaign_id = _armed_with_image(runtime, PEOPLE)
-    _release(runtime)
+    release_due(runtime)
     posts = _posts(sandbox)
-    assert sorted(p["username"] for p in posts) == ["ann", "ben", "cat", "dan"]
-    for post in posts:
-        assert len(post["media"]) == 1, post
-        assert post["media"][0]["description"] == ALT
-        assert post["media"][0]["type"] == "image/png"
-    rows = _deliveries(runtime, campaign_id)
+    assert_each_carries_the_image(posts, ["ann", "ben", "cat", "dan"])
+    rows = deliveries_by_handle(runtime, campaign_id)
     assert all(d.status == DeliveryStatus.POSTED for d in rows.values())
     linkedin = [d for d in rows.values() if d.staged_ids]
     assert len(linkedin) == 2  # LinkedIn stages its uploads; Tumblr stages nothing
@@ -105,10 +90,12 @@ def test_an_upload_failing_for_one_linkedin_member_drops_only_that_post(
         timeout=5,
     ).raise_for_status()
     campaign_id = _armed_with_image(runtime, [("linkedin", "ann"), ("linkedin", "ben")])
-    _release(runtime)
+    release_due(runtime)
     posts = _posts(sandbox)
     assert len(posts) == 1 and posts[0]["media"][0]["description"] == ALT
-    failed = [d for d in _deliveries(runtime, campaign_id).values() if d.status == "failed"]
+    failed = [
+        d for d in deliveries_by_handle(runtime, campaign_id).values() if d.status == "failed"
+    ]
     assert len(failed) == 1 and "media could not be prepared" in (failed[0].error or "")
 
 
@@ -116,9 +103,7 @@ def test_an_x_token_from_before_images_drops_its_post_with_a_reconnect_reason(
     runtime: Runtime, sandbox: RunningSandbox
 ) -> None:
     with runtime.db.session() as session:
-        owner = factories.owner(session)
-        assert owner.owner.id is not None
-        row = factories.campaign(session, owner.owner.id, goal=2)
+        row = owners_campaign(session, goal=2)
         attach_image(session, row, png(), ALT, prepare_lead_s=60)
         for username in ("old", "new"):
             pledge = factories.pledge_with_real_tokens(
@@ -132,9 +117,9 @@ def test_an_x_token_from_before_images_drops_its_post_with_a_reconnect_reason(
         session.add(row)
         assert row.id is not None
         campaign_id = row.id
-    _release(runtime)
+    release_due(runtime)
     posts = requests.get(f"{sandbox.x_url}/_sandbox/posts", timeout=5).json()["posts"]
     assert [p["username"] for p in posts] == ["new"]  # no text-only post for "old"
-    rows = _deliveries(runtime, campaign_id)
+    rows = deliveries_by_handle(runtime, campaign_id)
     failed = [d for d in rows.values() if d.status == DeliveryStatus.FAILED]
     assert len(failed) == 1 and "connect the account again" in (failed[0].error or "")

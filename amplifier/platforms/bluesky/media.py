@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import regex
 
+from .._staging import UploadStaging
 from ..base import Draft, LinkCard, PublishedPost, Staged, TokenSet, Transient
 from ..media_rules import MediaRules
-
-if TYPE_CHECKING:
-    from .adapter import BlueskyAdapter
+from .adapter import BlueskyAdapter
 
 UPLOAD_PATH = "/xrpc/com.atproto.repo.uploadBlob"
 IMAGES = "app.bsky.embed.images"
@@ -93,11 +92,8 @@ def _blob(answer: dict[str, Any], host: str) -> dict[str, Any]:
     }
 
 
-class BlueskyMedia:
+class BlueskyMedia(UploadStaging[BlueskyAdapter]):
     """The `Staging` of one PDS's adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: BlueskyAdapter) -> None:
-        self.adapter = adapter
 
     def needs_staging(self, draft: Draft) -> bool:
         return bool(draft.attachments) or draft.card is not None

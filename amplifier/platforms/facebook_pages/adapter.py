@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from .._aio import async_network_error, bounded_session, origin_of
+from .._aio import bearer_json_async, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT
 from ..base import (
     Account,
@@ -28,7 +28,6 @@ from ..base import (
     AuthorizationRequest,
     ChosenAccount,
     OutcomeUnknown,
-    PlatformError,
     Profile,
     PublishedPost,
     TextLimit,
@@ -202,22 +201,16 @@ class FacebookPagesAdapter:
     ) -> PublishedPost:
         """`POST /{page-id}/feed` with `fields` (`message`, and `attached_media[0]` for a photo
         staged unpublished: media.py); a network failure after sending is OutcomeUnknown."""
-        page_id = page_id_of(tokens)
-        try:
-            async with session.post(
-                f"{self.graph}/{page_id}/feed",
-                data=dict(fields),
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=True, platform=LABEL) from None
-        return self._published(body if isinstance(body, dict) else {})
+        body = await bearer_json_async(
+            session,
+            "POST",
+            f"{self.graph}/{page_id_of(tokens)}/feed",
+            tokens.access_token,
+            platform=LABEL,
+            write=True,
+            data=dict(fields),
+        )
+        return self._published(body)
 
     def _published(self, body: Mapping[str, Any]) -> PublishedPost:
         post_id = body.get("id")

@@ -21,12 +21,12 @@ The upload sends bytes (`source`), not our address: it needs no public URL, unli
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import aiohttp
 
-from .._aio import async_network_error
-from ..base import Draft, PlatformError, PublishedPost, Staged, TokenSet, Transient
+from .._aio import bearer_json_async
+from .._staging import UploadStaging, add_image
+from ..base import Draft, PublishedPost, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
 from .adapter import FacebookPagesAdapter, page_id_of
 
@@ -40,14 +40,8 @@ RULES = MediaRules(
 )
 
 
-class PagePhotos:
+class PagePhotos(UploadStaging[FacebookPagesAdapter]):
     """The `Staging` of the Facebook Pages adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: FacebookPagesAdapter) -> None:
-        self.adapter = adapter
-
-    def needs_staging(self, draft: Draft) -> bool:
-        return bool(draft.attachments)
 
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
@@ -55,14 +49,20 @@ class PagePhotos:
         ids = []
         for image in draft.attachments[: RULES.max_images]:
             form = aiohttp.FormData()
-            ext = image.media_type.removeprefix("image/")
-            form.add_field(
-                "source", image.data, filename=f"image.{ext}", content_type=image.media_type
-            )
+            add_image(form, "source", image)
             form.add_field("published", "false")
             if image.description:
                 form.add_field("alt_text_custom", image.description[: RULES.max_alt])
-            body = await self._post(session, tokens, f"/{page_id_of(tokens)}/photos", form)
+            body = await bearer_json_async(
+                session,
+                "POST",
+                f"{self.adapter.graph}/{page_id_of(tokens)}/photos",
+                tokens.access_token,
+                # an unpublished upload shows nothing: a doubt about it is a reason to upload again
+                platform="Facebook",
+                write=False,
+                data=form,
+            )
             photo_id = body.get("id")
             if not isinstance(photo_id, str | int) or not str(photo_id):
                 raise Transient("Facebook answered the photo upload without an id")
@@ -82,23 +82,3 @@ class PagePhotos:
         for i, photo_id in enumerate(staged.remote_ids):
             fields[f"attached_media[{i}]"] = json.dumps({"media_fbid": photo_id})
         return await self.adapter.post_feed_async(session, tokens, fields)
-
-    async def _post(
-        self, session: aiohttp.ClientSession, tokens: TokenSet, path: str, form: Any
-    ) -> dict[str, Any]:
-        try:
-            async with session.post(
-                f"{self.adapter.graph}{path}",
-                data=form,
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            # an unpublished upload shows nothing: a doubt about it is a reason to upload again
-            raise async_network_error(exc, write=False, platform="Facebook") from None
-        return body if isinstance(body, dict) else {}

@@ -24,17 +24,16 @@ Uploads count against the same unpublished daily limits as every call of the mem
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from .._aio import async_network_error
+from .._staging import UploadStaging
 from ..base import Draft, PlatformError, PublishedPost, Rejected, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
-
-if TYPE_CHECKING:
-    from .adapter import LinkedInAdapter
+from .adapter import LinkedInAdapter
 
 IMAGES_PATH = "/rest/images"
 PROCESSING_WAIT_S = 60.0  # at most this long for one image to become AVAILABLE, polled
@@ -49,15 +48,8 @@ RULES = MediaRules(
 )
 
 
-class LinkedInMedia:
+class LinkedInMedia(UploadStaging[LinkedInAdapter]):
     """The `Staging` of the LinkedIn adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: LinkedInAdapter, *, poll_s: float = 0.5) -> None:
-        self.adapter = adapter
-        self.poll_s = poll_s
-
-    def needs_staging(self, draft: Draft) -> bool:
-        return bool(draft.attachments)
 
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft

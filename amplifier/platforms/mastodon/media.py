@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
 from .._aio import async_network_error
+from .._staging import UploadStaging, add_image
 from ..base import Draft, PlatformError, PublishedPost, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
-
-if TYPE_CHECKING:
-    from .adapter import MastodonAdapter
+from .adapter import MastodonAdapter
 
 MEDIA_PATH = "/api/v2/media"
 UNATTACHED_USABLE = timedelta(hours=20)
@@ -45,15 +44,8 @@ RULES = MediaRules(
 )
 
 
-class MastodonMedia:
+class MastodonMedia(UploadStaging[MastodonAdapter]):
     """The `Staging` of one Mastodon server's adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: MastodonAdapter, *, poll_s: float = 0.5) -> None:
-        self.adapter = adapter
-        self.poll_s = poll_s
-
-    def needs_staging(self, draft: Draft) -> bool:
-        return bool(draft.attachments)
 
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
@@ -62,10 +54,7 @@ class MastodonMedia:
         ids = []
         for attachment in draft.attachments[: RULES.max_images]:
             form = aiohttp.FormData()
-            ext = attachment.media_type.removeprefix("image/")
-            form.add_field(
-                "file", attachment.data, filename=f"image.{ext}", content_type=attachment.media_type
-            )
+            add_image(form, "file", attachment)
             form.add_field("description", attachment.description)
             body, status = await self._call(session, tokens, "POST", MEDIA_PATH, data=form)
             media_id = body.get("id")

@@ -25,14 +25,14 @@ Documentation followed (https://developers.facebook.com/docs/threads):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import aiohttp
 
-from .._aio import async_network_error, bounded_session, origin_of
+from .._aio import bearer_json_async, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT
 from ..base import (
     AuthExpired,
@@ -215,22 +215,16 @@ class ThreadsAdapter:
             observe=observe_rate_windows(self._usage),
         )
 
-    async def get_json(
+    def get_json(
         self, session: aiohttp.ClientSession, url: str, token: str, params: dict[str, str]
-    ) -> dict[str, Any]:
-        """A read on the async path; a network failure is Transient (nothing was posted)."""
-        try:
-            async with session.get(
-                url, params=params, headers={"Authorization": f"Bearer {token}"}
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=False, platform=LABEL) from None
-        return body if isinstance(body, dict) else {}
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """A read on the async path; a network failure is Transient (nothing was posted).
+        Not itself async: the shared call is awaited directly, with no frame of its own."""
+        return bearer_json_async(
+            session, "GET", url, token, platform=LABEL, write=False, params=params
+        )
 
-    async def _post(
+    def _post(
         self,
         session: aiohttp.ClientSession,
         url: str,
@@ -238,19 +232,10 @@ class ThreadsAdapter:
         data: dict[str, str],
         *,
         write: bool,
-    ) -> dict[str, Any]:
-        try:
-            async with session.post(
-                url,
-                data=data,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=write, platform=LABEL) from None
-        return body if isinstance(body, dict) else {}
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        return bearer_json_async(
+            session, "POST", url, token, platform=LABEL, write=write, data=data
+        )
 
     async def _container(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import requests
 
-from .._aio import async_network_error, bounded_session, origin_of
+from .._aio import bearer_json_async, bounded_session, origin_of
 from .._http import DEFAULT_TIMEOUT, MAX_REDIRECTS, RoutingAdapter, network_error
 from ..base import (
     Account,
@@ -38,7 +38,6 @@ from ..base import (
     AuthorizationRequest,
     ChosenAccount,
     OutcomeUnknown,
-    PlatformError,
     Profile,
     PublishedPost,
     Rejected,
@@ -282,21 +281,16 @@ class TumblrAdapter:
     ) -> PublishedPost:
         del idempotency_key
         blog = self.blog_of(tokens)
-        try:
-            async with session.post(
-                f"{self.api_base}{self.posts_path(blog)}",
-                json={"content": npf_content(text), "state": "published"},
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=True, platform="Tumblr") from None
-        return self.published(blog, body if isinstance(body, dict) else {})
+        body = await bearer_json_async(
+            session,
+            "POST",
+            f"{self.api_base}{self.posts_path(blog)}",
+            tokens.access_token,
+            platform="Tumblr",
+            write=True,
+            json={"content": npf_content(text), "state": "published"},
+        )
+        return self.published(blog, body)
 
     def published(self, blog: str, body: Mapping[str, Any]) -> PublishedPost:
         response = body.get("response")

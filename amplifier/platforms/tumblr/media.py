@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from .._aio import async_network_error
-from ..base import Draft, PlatformError, PublishedPost, TokenSet
+from .._aio import bearer_json_async
+from .._staging import add_image
+from ..base import Draft, PublishedPost, TokenSet
 from ..media_rules import MIB, MediaRules
 from .text import npf_content
 
@@ -88,25 +89,14 @@ class TumblrMedia:
             content_type="application/json",
         )
         for identifier, attachment in parts:
-            ext = attachment.media_type.removeprefix("image/")
-            form.add_field(
-                identifier,
-                attachment.data,
-                filename=f"{identifier}.{ext}",
-                content_type=attachment.media_type,
-            )
-        try:
-            async with session.post(
-                f"{self.adapter.api_base}{self.adapter.posts_path(blog)}",
-                data=form,
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise async_network_error(exc, write=True, platform="Tumblr") from None
-        return self.adapter.published(blog, body if isinstance(body, dict) else {})
+            add_image(form, identifier, attachment, name=identifier)
+        body = await bearer_json_async(
+            session,
+            "POST",
+            f"{self.adapter.api_base}{self.adapter.posts_path(blog)}",
+            tokens.access_token,
+            platform="Tumblr",
+            write=True,
+            data=form,
+        )
+        return self.adapter.published(blog, body)

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
-from .._aio import async_network_error
-from ..base import Draft, PlatformError, PublishedPost, Rejected, Staged, TokenSet, Transient
+from .._aio import bearer_json_async
+from .._staging import UploadStaging, add_image
+from ..base import Draft, PublishedPost, Rejected, Staged, TokenSet, Transient
 from ..media_rules import MIB, MediaRules
-
-if TYPE_CHECKING:
-    from .adapter import XAdapter
+from .adapter import XAdapter
 
 UPLOAD_PATH = "/2/media/upload"
 METADATA_PATH = "/2/media/metadata"
@@ -44,14 +43,8 @@ RULES = MediaRules(
 )
 
 
-class XMedia:
+class XMedia(UploadStaging[XAdapter]):
     """The `Staging` of the X adapter (`Declaration.stager`)."""
-
-    def __init__(self, adapter: XAdapter) -> None:
-        self.adapter = adapter
-
-    def needs_staging(self, draft: Draft) -> bool:
-        return bool(draft.attachments)
 
     async def stage_async(
         self, session: aiohttp.ClientSession, tokens: TokenSet, draft: Draft
@@ -61,13 +54,7 @@ class XMedia:
         for attachment in draft.attachments[: RULES.max_images]:
             asked_at = datetime.now(UTC)
             form = aiohttp.FormData()
-            ext = attachment.media_type.removeprefix("image/")
-            form.add_field(
-                "media",
-                attachment.data,
-                filename=f"image.{ext}",
-                content_type=attachment.media_type,
-            )
+            add_image(form, "media", attachment)
             form.add_field("media_category", "tweet_image")
             form.add_field("media_type", attachment.media_type)
             data = await self._call(session, tokens, "POST", UPLOAD_PATH, data=form)
@@ -139,18 +126,14 @@ class XMedia:
         path: str,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        try:
-            async with session.request(
-                method,
-                f"{self.adapter.api_base}{path}",
-                headers={"Authorization": f"Bearer {tokens.access_token}"},
-                **kwargs,
-            ) as response:
-                body = await response.json(content_type=None)
-        except PlatformError:
-            raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            # an upload posts nothing: a doubt about it is only a reason to upload again
-            raise async_network_error(exc, write=False, platform="X") from None
-        data = body.get("data") if isinstance(body, dict) else None
+        body = await bearer_json_async(
+            session,
+            method,
+            f"{self.adapter.api_base}{path}",
+            tokens.access_token,
+            platform="X",
+            write=False,  # an upload posts nothing: a doubt about it is a reason to upload again
+            **kwargs,
+        )
+        data = body.get("data")
         return data if isinstance(data, dict) else {}

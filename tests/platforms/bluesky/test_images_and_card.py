@@ -25,8 +25,7 @@ from amplifier.pledges.pledging import encrypt_extras
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests import factories
-
-ALT = "A heron standing in the shallow river at dawn"
+from tests.factories.releases import ALT, close_pledging, release_due, sandbox_posts
 
 
 def png(width: int = 64, height: int = 48) -> bytes:
@@ -90,37 +89,18 @@ def _pledge(rt: Runtime, base: str, campaign: Campaign, names: list[str]) -> Non
             )
 
 
-def _due(rt: Runtime, campaign_id: int, *, release_in_s: float) -> None:
-    with rt.db.session() as session:
-        row = session.get(Campaign, campaign_id)
-        assert row is not None
-        row.pledge_deadline = utcnow() - timedelta(seconds=2)
-        row.release_at = utcnow() + timedelta(seconds=release_in_s)
-        session.add(row)
-
-
-def _posts(base: str) -> list[dict[str, Any]]:
-    posts: list[dict[str, Any]] = requests.get(f"{base}/_sandbox/posts", timeout=5).json()["posts"]
-    return posts
-
-
 def _deliveries(rt: Runtime, campaign_id: int) -> list[Delivery]:
     with rt.db.session() as session:
         return list(session.exec(select(Delivery).where(Delivery.campaign_id == campaign_id)))
-
-
-def _release(rt: Runtime) -> None:
-    for campaign_id in rt.collect_due_work().releases:
-        rt.release(campaign_id)
 
 
 def test_a_text_post_carries_the_owners_link_as_a_card(runtime: Runtime, base: str) -> None:
     campaign = _campaign(runtime, goal=1, image=None)
     assert campaign.id is not None
     _pledge(runtime, base, campaign, ["ann"])
-    _due(runtime, campaign.id, release_in_s=-1)
-    _release(runtime)
-    [post] = _posts(base)
+    close_pledging(runtime, campaign.id, release_in_s=-1)
+    release_due(runtime)
+    [post] = sandbox_posts(base)
     assert post["text"] == "Protect our river today #River https://example.org/river"
     assert post["embed"] == {
         "$type": "app.bsky.embed.external",
@@ -144,9 +124,9 @@ def test_an_image_post_carries_the_blob_with_alt_text_and_aspect_ratio(
     campaign = _campaign(runtime, goal=2, image=png(64, 48))
     assert campaign.id is not None
     _pledge(runtime, base, campaign, ["ben", "cat"])
-    _due(runtime, campaign.id, release_in_s=-1)
-    _release(runtime)
-    posts = _posts(base)
+    close_pledging(runtime, campaign.id, release_in_s=-1)
+    release_due(runtime)
+    posts = sandbox_posts(base)
     assert sorted(p["username"] for p in posts) == ["ben", "cat"]
     for post in posts:
         [image] = post["embed"]["images"]
@@ -162,7 +142,7 @@ def test_an_upload_collected_before_t_is_uploaded_again(runtime: Runtime, base: 
     campaign = _campaign(runtime, goal=1, image=png())
     assert campaign.id is not None
     _pledge(runtime, base, campaign, ["dan"])
-    _due(runtime, campaign.id, release_in_s=40)
+    close_pledging(runtime, campaign.id, release_in_s=40)
     assert runtime.collect_due_work(lead_s=120).releases == [campaign.id]
     runtime.prepare(campaign.id)
     [first] = _deliveries(runtime, campaign.id)
@@ -174,9 +154,10 @@ def test_an_upload_collected_before_t_is_uploaded_again(runtime: Runtime, base: 
         assert row is not None
         row.staged_until = utcnow() - timedelta(seconds=1)
         session.add(row)
-    _due(runtime, campaign.id, release_in_s=0)
+    close_pledging(runtime, campaign.id, release_in_s=0)
     runtime.fire(campaign.id)
-    [post] = _posts(base)  # only a new upload could have made this post (the old one is gone)
+    # only a new upload could have made this post (the old one is gone)
+    [post] = sandbox_posts(base)
     assert [m["description"] for m in post["media"]] == [ALT]
     [then] = _deliveries(runtime, campaign.id)
     assert then.status == DeliveryStatus.POSTED

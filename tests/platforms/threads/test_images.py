@@ -11,10 +11,11 @@ import pytest
 
 from amplifier.platforms.base import Attachment, Draft, PlatformError, Rejected, Staged, TokenSet
 from amplifier.platforms.threads import ThreadsAdapter
+from tests.factories.images import png
+from tests.factories.sites import PublicSite
 
 from ..helpers import admin, posts
 from ..test_threads_contract import connect, make
-from .conftest import PublicSite, png
 
 IMAGE_PATH = "/c/save-the-river/image?v=1"
 ALT = "Volunteers clearing the riverbank"
@@ -46,7 +47,7 @@ def stage(adapter: ThreadsAdapter, tokens: TokenSet, post: Draft) -> Staged:
 def test_an_image_post_is_staged_by_address_and_published_with_its_alt_text(
     threads_url: str, public_site: PublicSite
 ) -> None:
-    public_site.files[IMAGE_PATH] = ("image/png", png())
+    public_site.files[IMAGE_PATH] = ("image/png", png(400, 300))
     adapter = adapter_for(threads_url, public_site)
     tokens = connect(adapter, "ivy")
     post = draft(public_site.files[IMAGE_PATH][1])
@@ -70,7 +71,7 @@ def test_an_image_threads_cannot_fetch_drops_the_post_before_t(
     adapter = adapter_for(threads_url, public_site)  # the site serves nothing: 404
     tokens = connect(adapter, "jo")
     with pytest.raises(Rejected, match="FAILED_DOWNLOADING_IMAGE"):
-        stage(adapter, tokens, draft(png()))
+        stage(adapter, tokens, draft(png(400, 300)))
     assert posts(threads_url) == []
 
 
@@ -86,14 +87,14 @@ def test_without_a_public_address_an_image_post_is_refused_in_words(threads_url:
     adapter = make(threads_url)  # public_url left empty
     tokens = connect(adapter, "lu")
     with pytest.raises(Rejected, match="public address"):
-        stage(adapter, tokens, draft(png()))
+        stage(adapter, tokens, draft(png(400, 300)))
 
 
 def test_staging_waits_while_threads_is_still_processing_the_image(
     threads_url: str, public_site: PublicSite
 ) -> None:
     admin(threads_url, "faults", {"media_processing_s": 1.2})
-    public_site.files[IMAGE_PATH] = ("image/png", png())
+    public_site.files[IMAGE_PATH] = ("image/png", png(400, 300))
     adapter = adapter_for(threads_url, public_site)
     tokens = connect(adapter, "mo")
     post = draft(public_site.files[IMAGE_PATH][1])

@@ -3,67 +3,32 @@ publishing limits, usage headers, photos and image containers (no adapter involv
 
 from __future__ import annotations
 
-import io
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
-from PIL import Image
 
 from amplifier.sandbox import RunningSandbox
+from tests.factories.images import png
+from tests.factories.sites import PublicSite, public_site_serving
 
 V = "v1.0"
 FB = "v24.0"
 
 
-def _png(size: tuple[int, int] = (400, 300)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (1, 2, 3)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-class _Files:
-    """A loopback web server serving `files` by path (the deployment's public address)."""
-
-    def __init__(self, files: dict[str, tuple[str, bytes]]) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # http.server's name
-                found = files.get(self.path)
-                if found is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", found[0])
-                self.send_header("Content-Length", str(len(found[1])))
-                self.end_headers()
-                self.wfile.write(found[1])
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def site() -> Iterator[_Files]:
+def site() -> Iterator[PublicSite]:
     noise = bytes(range(256)) * (9 * 4096 + 1)  # > 8 MB, PNG magic in front
-    served = _Files(
-        {
-            "/ok.png": ("image/png", _png()),
-            "/big.png": ("image/png", b"\x89PNG\r\n\x1a\n" + noise),
-            "/page.html": ("text/html", b"<html></html>"),
-        }
-    )
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+    files = {
+        "/ok.png": ("image/png", png(400, 300)),
+        "/big.png": ("image/png", b"\x89PNG\r\n\x1a\n" + noise),
+        "/page.html": ("text/html", b"<html></html>"),
+    }
+    with public_site_serving(files) as served:
+        yield served
 
 
 @pytest.fixture
@@ -131,7 +96,7 @@ def test_threads_counts_the_publishing_quota_from_its_own_window(threads: str) -
 
 
 def test_an_image_container_is_fetched_from_its_address_and_posted_with_its_alt_text(
-    threads: str, site: _Files
+    threads: str, site: PublicSite
 ) -> None:
     token = _token(threads, "wyn")
     made = _container(
@@ -165,7 +130,7 @@ def test_an_image_container_is_fetched_from_its_address_and_posted_with_its_alt_
     ],
 )
 def test_an_image_threads_cannot_use_leaves_the_container_in_error(
-    threads: str, site: _Files, path: str, words: str
+    threads: str, site: PublicSite, path: str, words: str
 ) -> None:
     token = _token(threads, "xan")
     made = _container(threads, token, media_type="IMAGE", image_url=f"{site.url}{path}")
@@ -217,7 +182,7 @@ def test_a_page_photo_uploaded_unpublished_is_shown_only_by_the_post_that_attach
     page_id, token = _page(pages, "zed")
     uploaded = requests.post(
         f"{pages}/{FB}/{page_id}/photos",
-        files={"source": ("p.png", _png(), "image/png")},
+        files={"source": ("p.png", png(400, 300), "image/png")},
         data={"published": "false", "alt_text_custom": "A heron"},
         headers=_auth(token),
         timeout=5,
