@@ -33,6 +33,7 @@ from amplifier.models import Campaign, OAuthAttempt
 from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import (
+    AlreadyPledged,
     PledgeRefused,
     authorize_attempt,
     confirm_pledge,
@@ -317,15 +318,26 @@ def confirm(
                     personal_text=personal_text if personal_text is not None else consented.text,
                     problems=too_close,
                 )
-        pledge = confirm_pledge(
-            session,
-            attempt=attempt,
-            campaign=campaign,
-            now=now,
-            text=consented.text if consented else None,
-            version=consented.version if consented else None,
-            personalised=consented.personalised if consented else False,
-        )
+        try:
+            pledge = confirm_pledge(
+                session,
+                attempt=attempt,
+                campaign=campaign,
+                now=now,
+                text=consented.text if consented else None,
+                version=consented.version if consented else None,
+                personalised=consented.personalised if consented else False,
+            )
+        except AlreadyPledged as exc:
+            if not exc.made_here:  # a stranger's browser: no link to that pledge
+                raise
+            raise RefusedWithBackLink(
+                exc.title,
+                exc.message,
+                kind=exc.kind,
+                back_url=manage_path(rt, exc.pledge_id),
+                back_label="Open your pledge",
+            ) from exc
         record_contact(session, pledge, campaign, contact, now)
         consent_similarity.remember(session, pledge, campaign, rt.settings)
     assert pledge.id is not None
