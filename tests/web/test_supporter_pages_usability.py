@@ -257,7 +257,8 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
         remote_url="https://x.example/person0/status/1",
         finished_at=utcnow(),
     )
-    _delivery(runtime, campaign, failed, status="failed", error="the account is suspended")
+    # a platform's reason often ends with its own full stop: the sentence keeps one
+    _delivery(runtime, campaign, failed, status="failed", error="the account is suspended.")
     _delivery(runtime, campaign, waiting, status="pending")
     _delivery(runtime, campaign, odd, status="posted", remote_url="javascript:alert(1)")
     factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED)
@@ -273,7 +274,7 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
     assert "Your post went out" in page
     assert 'href="https://x.example/person0/status/1"' in page
     assert 'id="pledge-status">posted<' in page  # not "pledged" once the post is out
-    assert "could not be published: the account is suspended" in manage(failed)
+    assert "could not be published: the account is suspended. Nothing else" in manage(failed)
     assert 'id="pledge-status">could not be posted<' in manage(failed)
     assert "waiting to be sent" in manage(waiting)
     assert 'id="pledge-status">waiting to be sent<' in manage(waiting)
