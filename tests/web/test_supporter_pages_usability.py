@@ -110,7 +110,7 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
         (CampaignStatus.ARMED, None): "The goal was reached (1 supporter of 1)",
         (CampaignStatus.RELEASING, None): "Preparing the release: no post has left yet",
         (CampaignStatus.RELEASING, past): "The posts are going out now: 1 of 1 post published",
-        (CampaignStatus.RELEASED, past): "Released: 1 post went out",
+        (CampaignStatus.RELEASED, past): "Released: 1 post went out at",  # not "together"
         (CampaignStatus.FAILED, past): "Did not reach its goal",
         (CampaignStatus.CANCELLED, past): "Cancelled by its organiser",
     }
@@ -127,6 +127,19 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
     )
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "the goal is being checked" in html and "Pledging closes" not in html
+
+
+def test_a_release_where_nothing_went_out_does_not_say_it_went_out(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = factories.new_campaign(runtime, goal=2)
+    for pledge_id in _pledges(runtime, campaign, 2):
+        _delivery(runtime, campaign, pledge_id, status="failed", error="the account is suspended")
+    past = utcnow() - timedelta(minutes=5)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=past)
+    html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert "Released at " in html and ", but none of its 2 posts could be published." in html
+    assert "went out" not in html
 
 
 def test_platforms_are_named_by_their_labels(runtime: Runtime, web: LiveWeb) -> None:
