@@ -62,7 +62,7 @@ from amplifier.web.consent_forms import (
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep
 from amplifier.web.posting_words import distinct_note
 from amplifier.web.reconnect_pages import RECONNECTING, reconnect_return
-from amplifier.web.rendering import message_page, page, platform_label
+from amplifier.web.rendering import message_page, page, platform_site
 from amplifier.web.supporter_common import (
     RefusedWithBackLink,
     back_to,
@@ -166,7 +166,7 @@ def oauth_callback(
             return message_page(
                 request,
                 "No pledge was made",
-                f"You did not allow amplifier to post for you on {platform_label(platform)}, "
+                f"You did not allow amplifier to post for you on {platform_site(platform)}, "
                 "so nothing was recorded. You can change your mind from the campaign page.",
                 400,
                 back_url=campaign_path(campaign.slug),
@@ -230,7 +230,7 @@ def _consent_page(
         status_code,
         campaign=campaign,
         attempt=attempt,
-        platform_label=platform_label(attempt.platform),
+        platform_label=platform_site(attempt.platform),
         platform_max_text=declaration(attempt.platform).max_text,  # how it counts (emoji…)
         problems=problems or [],
         changed=changed,

@@ -15,7 +15,7 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
-from amplifier.web.rendering import platform_label, supporter_status
+from amplifier.web.rendering import platform_site, supporter_status
 from amplifier.web.sentence import Link, Part
 from amplifier.web.supporter_common import safe_link
 
@@ -42,7 +42,7 @@ def pledge_outcome(
     pledge: Pledge, delivery: Delivery | None, campaign: Campaign, state: CampaignState
 ) -> tuple[Part, ...]:
     """The outcome sentence; `state` is the campaign's for the supporter (not the owner)."""
-    label = platform_label(pledge.platform)
+    label = platform_site(pledge.platform)
     if delivery is not None:
         return _delivered(delivery, label, campaign, state)
     if pledge.status == PledgeStatus.WITHDRAWN:
