@@ -335,3 +335,24 @@ def test_the_reports_offsets_have_thousands_separators(
                              remote_url="https://x.example/person1/status/1"))  # fmt: skip
     page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
     assert "first 31,594 ms, last 31,594 ms after the release time" in page
+
+
+def test_the_posting_modes_are_told_to_the_owner_about_their_supporters(
+    make_owner: MakeOwner,
+) -> None:
+    """The owner's form offered X modes in the supporter's words ("your post … from your
+    account"), and the campaign page turned them into "they post it each supporter'sself"."""
+    ada = make_owner("ada@example.org")
+    form = ada.browser.get("/owner/campaigns/new").text
+    assert "automatic: each supporter&#39;s post is published automatically from their own" in (
+        form
+    )
+    assert "your account" not in form and "yourself" not in form
+    campaign_id, _ = _create(ada, platform_modes=["x=intent"])
+    page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
+    assert (
+        "X: intent: nothing is posted by amplifier: at the release time each supporter is "
+        "mailed a link that opens the platform with their text ready, and posts it with one tap."
+    ) in page
+    assert "Mastodon: automatic: each supporter&#39;s post is published automatically" in page
+    assert "sself" not in page and " for you" not in page
