@@ -15,7 +15,8 @@ import requests
 from PIL import Image
 from sqlmodel import select
 
-from amplifier.campaigns.lifecycle import CampaignCreate, create_campaign
+from amplifier.campaigns.lifecycle import create_campaign
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.media.attach import attach_image
 from amplifier.media.images import ImageRefused
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
