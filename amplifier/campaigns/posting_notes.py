@@ -51,8 +51,7 @@ def notes(session: Session, campaign: Campaign, settings: Any | None) -> list[st
     for platform in campaign.platform_list:
         mode = campaign_modes.mode_of(campaign, platform)
         name = label(platform)
-        words = mode.words.replace("your", "each supporter's").replace(" you ", " they ")
-        found.append(f"{name}: {mode.value}: {words}.")
+        found.append(f"{name}: {mode.value}: {mode.owner_words}.")
         if mode is not PostingMode.AUTOMATIC or settings is None:
             continue
         rule = PLATFORMS[platform].similarity_rule(PLATFORMS[platform].settings_of(settings))

@@ -309,10 +309,18 @@ def _failed(campaign: Campaign, counts: Counts, deadline: datetime) -> CampaignS
 def _released(counts: Counts, release: datetime) -> CampaignState:
     not_posted = counts.deliveries - counts.posted
     rest = f"; {_posts(not_posted)} could not be published" if not_posted > 0 else ""
+    if counts.posted == 0 and not_posted > 0:  # nothing "went out together"
+        went = (
+            "Released at ",
+            release,
+            f", but none of its {_posts(not_posted)} could be published",
+        )
+        return CampaignState(Phase.RELEASED, (*went, ". Thank you to everyone who took part."))
+    together = " together" if counts.posted > 1 else ""  # one post goes out alone
     return CampaignState(
         Phase.RELEASED,
         (
-            f"Released: {_posts(counts.posted)} went out together at ",
+            f"Released: {_posts(counts.posted)} went out{together} at ",
             release,
             f"{rest}. Thank you to everyone who took part.",
         ),

@@ -294,7 +294,10 @@ def release_due(
         console.print("nothing due")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,  # --help reaches the emulator's own parser, which lists the options
+)
 def sandbox(ctx: typer.Context) -> None:
     """Run the platform emulator (all seven platforms' APIs); `amplifier sandbox --help` for
     options."""

@@ -139,8 +139,8 @@ def _rewrite(image: Image.Image, fmt: str, frames: int) -> bytes:
             pixels = image.copy()
             pixels.info = {}
             pixels.save(buffer, "PNG", optimize=False)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRefused(f"the image cannot be read to its end ({type(exc).__name__})") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRefused("the image cannot be read to its end: save it again") from None
     return buffer.getvalue()
 
 
@@ -153,7 +153,5 @@ def _guarded() -> Iterator[None]:
         raise ImageRefused(
             "the image would expand to too many pixels when decoded (a decompression bomb)"
         ) from None
-    except (OSError, SyntaxError, EOFError) as exc:
-        raise ImageRefused(
-            f"the image is damaged or cut short ({type(exc).__name__}): save it again"
-        ) from None
+    except (OSError, SyntaxError, EOFError):
+        raise ImageRefused("the image is damaged or cut short: save it again") from None

@@ -22,6 +22,8 @@ from sqlmodel import Session
 
 from config.settings import Settings
 
+from ..failure_words import network_words
+
 MAX_OBJECT_BYTES = 64 * 1024 * 1024  # far above any platform's image limit
 
 
@@ -118,7 +120,7 @@ class S3Store:
                 raise _NotFound from None
             raise S3Unavailable(f"the image store refused {name} ({code})") from None
         except BotoCoreError as exc:
-            raise S3Unavailable(f"the image store is unreachable ({type(exc).__name__})") from None
+            raise S3Unavailable(f"the image store is unreachable ({network_words(exc)})") from None
 
 
 class _NotFound(Exception):

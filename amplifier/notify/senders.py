@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from ..failure_words import network_words
+
 
 class TemporaryFailure(Exception):
     """The mail did not leave, and may next time."""
@@ -76,7 +78,7 @@ class SmtpSender:
         except smtplib.SMTPAuthenticationError as exc:
             raise TemporaryFailure(f"the mail server refused our login ({exc.smtp_code})") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"cannot reach the mail server: {type(exc).__name__}") from None
+            raise TemporaryFailure(f"cannot reach the mail server: {network_words(exc)}") from None
         self._smtp = smtp
 
     def send(self, message: EmailMessage) -> None:
@@ -94,7 +96,7 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise TemporaryFailure(
-                f"the mail server connection failed: {type(exc).__name__}"
+                f"the mail server connection failed: {network_words(exc)}"
             ) from None
         if refused:
             code = next(iter(refused.values()))[0]

@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from ..failure_words import network_words
 from ._answers import KIB, Answer
 from ._http import AnswerPolicy
 from .base import OutcomeUnknown, PlatformError, Rejected, Transient, Unreached
@@ -197,16 +198,16 @@ def async_network_error(exc: BaseException, *, write: bool, platform: str) -> Pl
     if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, NotPublicAddress):
         return Rejected(str(exc.os_error))
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return Unreached(f"could not reach {platform}: {type(exc).__name__}")
+        return Unreached(f"could not reach {platform}: {network_words(exc)}")
     if isinstance(exc, CallTimedOut) and not exc.sent:
         return Unreached(f"could not reach {platform}: nothing was sent ({exc})")
-    why = str(exc) if isinstance(exc, CallTimedOut) else type(exc).__name__
+    why = str(exc) if isinstance(exc, CallTimedOut) else network_words(exc)
     if write:
         return OutcomeUnknown(
             f"{platform} did not answer after the post was sent ({why}); "
             "it may or may not have been published"
         )
-    return Transient(f"{platform} did not answer in time ({why})")
+    return Transient(f"could not get an answer from {platform}: {why}")
 
 
 async def bearer_json_async(

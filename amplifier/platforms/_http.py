@@ -23,6 +23,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from ..failure_words import network_words
 from . import budget
 from ._answers import DEFAULT_CAP, KIB, Answer
 from ._answers import iso_time as iso_time
@@ -210,11 +211,11 @@ def network_error(exc: requests.RequestException, *, write: bool, platform: str)
     if isinstance(inner, NotPublic):
         return Rejected(f"{platform}: {str(inner).split(': ', 1)[-1]}")
     if is_before_sending(exc):
-        return Unreached(f"could not reach {platform}: {type(exc).__name__}")
-    why = str(exc) if isinstance(exc, CallTimedOut) else type(exc).__name__
+        return Unreached(f"could not reach {platform}: {network_words(exc)}")
+    why = str(exc) if isinstance(exc, CallTimedOut) else network_words(exc)
     if write:
         return OutcomeUnknown(
             f"{platform} did not answer after the post was sent ({why}); "
             "it may or may not have been published"
         )
-    return Transient(f"{platform} did not answer in time ({why})")
+    return Transient(f"could not get an answer from {platform}: {why}")

@@ -92,7 +92,8 @@ class TokenSet:
 
 @dataclass(frozen=True)
 class TextLimit:
-    """A length limit as the platform counts it: a URL weighs `url` characters."""
+    """A length limit as the platform counts it: a URL weighs `url` characters, or, with 0,
+    the characters it has (the platform gives links no fixed weight)."""
 
     characters: int
     url: int

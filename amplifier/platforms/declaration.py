@@ -143,6 +143,9 @@ class Declaration(ABC, Generic[S]):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    # Where a supporter signs in and finds their post ("signed in on Facebook", "see it on
+    # Facebook"), where that is not the label; "" means the label.
+    site: ClassVar[str] = ""
     max_text: ClassVar[str]  # owner-facing words on the length limit
     rules: ClassVar[str]  # owner-facing words on the platform's rules and limits
     home: ClassVar[AccountHome]

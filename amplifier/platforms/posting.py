@@ -28,8 +28,13 @@ class PostingMode(StrEnum):
 
     @property
     def words(self) -> str:
-        """What will happen, for an owner or a supporter, in one sentence."""
+        """What will happen, told to a supporter, in one sentence."""
         return MODE_WORDS[self]
+
+    @property
+    def owner_words(self) -> str:
+        """The same, told to the campaign's owner (of their supporters, not of "you")."""
+        return OWNER_MODE_WORDS[self]
 
 
 MODE_WORDS = {
@@ -38,6 +43,14 @@ MODE_WORDS = {
     PostingMode.INTENT: "nothing is posted for you: at the release time you are mailed a link "
     "that opens the platform with your text ready, and you post it yourself with one tap",
     PostingMode.OFF: "this campaign does not post there",
+}
+
+OWNER_MODE_WORDS = {
+    PostingMode.AUTOMATIC: "each supporter's post is published automatically from their own "
+    "account at the release time",
+    PostingMode.INTENT: "nothing is posted by amplifier: at the release time each supporter is "
+    "mailed a link that opens the platform with their text ready, and posts it with one tap",
+    PostingMode.OFF: "the campaign does not post there",
 }
 
 

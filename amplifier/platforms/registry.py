@@ -49,3 +49,9 @@ def label(name: str) -> str:
     """The platform's name for people ("X", "Mastodon"); an unknown name as it is."""
     found = PLATFORMS.get(name)
     return found.label if found is not None else name
+
+
+def site(name: str) -> str:
+    """Where its people sign in and read their posts ("Facebook" for Facebook Pages)."""
+    found = PLATFORMS.get(name)
+    return (found.site or found.label) if found is not None else name

@@ -54,6 +54,22 @@ class PledgeRefused(AmplifierError):
         return self._kind
 
 
+class AlreadyPledged(PledgeRefused):
+    """The account already supports the campaign. `made_here`: this browser made that pledge
+    (its sign-in is still on record), so the page may link the pledge's own page."""
+
+    def __init__(self, handle: str, pledge_id: int, made_here: bool) -> None:
+        where = (
+            "Open it below to see, change or withdraw it."
+            if made_here
+            else "To see, change or withdraw that pledge, use the link in the confirmation mail "
+            "or on the thank-you page you saw when you pledged."
+        )
+        words = f"{handle} already supports this campaign: one post per account. {where}"
+        super().__init__("You have already pledged", words, kind=Conflict)
+        self.pledge_id, self.made_here = pledge_id, made_here
+
+
 def ensure_open(campaign: Campaign, now: datetime) -> None:
     if not is_public(campaign):  # answered as for an unknown address: no existence leak
         raise PledgeRefused(
@@ -237,13 +253,15 @@ def confirm_pledge(
         )
     ).first()
     if pledge is not None and pledge.status == PledgeStatus.ACTIVE:
-        raise PledgeRefused(
-            "You have already pledged",
-            f"{pledge.handle} already supports this campaign: one post per account. To see, "
-            "change or withdraw that pledge, use the link in the confirmation mail or on the "
-            "thank-you page you saw when you pledged.",
-            kind=Conflict,
-        )
+        assert pledge.id is not None
+        made_here = session.exec(  # the sign-in that made it, finished in this browser
+            select(OAuthAttempt.id).where(
+                OAuthAttempt.pledge_id == pledge.id,
+                OAuthAttempt.browser_hash == attempt.browser_hash,
+                OAuthAttempt.status == "consumed",
+            )
+        ).first()
+        raise AlreadyPledged(pledge.handle, pledge.id, made_here is not None)
     if pledge is None:
         pledge = Pledge(
             campaign_id=attempt.campaign_id,

@@ -26,7 +26,7 @@ from amplifier.pledges.pledging import PledgeRefused, ensure_open, load_attempt
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from amplifier.web.deps import RuntimeDep, SessionDep
-from amplifier.web.rendering import message_page, page, platform_label
+from amplifier.web.rendering import message_page, page, platform_site
 from amplifier.web.supporter_common import back_to
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +77,7 @@ def choice_page(
         attempt=attempt,
         accounts=accounts,
         noun=step.account_noun,
-        platform_label=platform_label(attempt.platform),
+        platform_label=platform_site(attempt.platform),
         action=ACTION,
     )
 

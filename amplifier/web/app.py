@@ -163,8 +163,16 @@ def create_app(runtime: Runtime | None = None, *, check_schema: bool = True) -> 
 
     @app.exception_handler(PledgeRefused)
     async def pledge_refused(request: Request, exc: PledgeRefused) -> HTMLResponse:
-        back_url = exc.back_url if isinstance(exc, RefusedWithBackLink) else None
-        return message_page(request, exc.title, exc.message, status_for(exc), back_url=back_url)
+        if isinstance(exc, RefusedWithBackLink):
+            return message_page(
+                request,
+                exc.title,
+                exc.message,
+                status_for(exc),
+                back_url=exc.back_url,
+                back_label=exc.back_label,
+            )
+        return message_page(request, exc.title, exc.message, status_for(exc))
 
     @app.exception_handler(OverflowError)
     async def out_of_range(request: Request, exc: OverflowError) -> Response:

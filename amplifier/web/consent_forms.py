@@ -63,14 +63,17 @@ def personal_box_limit(campaign: Campaign, platform_limit: PlatformLimit | None)
 
     It is the owner's maximum, which the server counts the same way. Without one, the platform's
     limit, widened by what the link's own characters exceed the weight the platform gives a URL,
-    so the campaign's link never makes a text that fits the platform too long for the box.
+    so the campaign's link never makes a text that fits the platform too long for the box. A
+    weight of 0 means the platform counts a link as the characters it has (`TextLimit`): then
+    nothing is widened, or the box would take a text the platform refuses on submit.
     """
     owner_max = _owner_maximum(campaign)
     if owner_max is not None:
         return owner_max
     if platform_limit is None:
         return MAX_PERSONAL_LENGTH
-    extra = max(0, len(campaign.link) - platform_limit.url) if campaign.link else 0
+    weighed = platform_limit.url > 0  # else the platform counts the link as typed
+    extra = max(0, len(campaign.link) - platform_limit.url) if campaign.link and weighed else 0
     return min(platform_limit.characters + extra, MAX_PERSONAL_LENGTH)
 
 

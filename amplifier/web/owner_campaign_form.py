@@ -82,7 +82,7 @@ def _form_page(
         platform_rules=[PLATFORMS[p] for p in KNOWN_PLATFORMS if p in PLATFORMS],
         max_fragments=MAX_FRAGMENTS,
         posting_modes={
-            p: [(m.value, m.words) for m in PLATFORMS[p].posting_modes] for p in PLATFORMS
+            p: [(m.value, m.owner_words) for m in PLATFORMS[p].posting_modes] for p in PLATFORMS
         },
     )
     response.headers["Cache-Control"] = "no-store"

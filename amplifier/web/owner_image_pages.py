@@ -2,7 +2,8 @@
 
     GET  /owner/campaigns/{id}/image        the current image and the form
     POST /owner/campaigns/{id}/image        multipart `file`, `alt_text`, `reencode`, or
-                                            `remove`; 303 back to the campaign page, or the form
+                                            `remove`; 303 back to the campaign page
+                                            (`?image=saved|removed`: it confirms), or the form
                                             again (422 / 409) with the reason in plain words and
                                             the alt text as typed
     GET  /owner/campaigns/{id}/image/file   the bytes, for the owner (even before approval)
@@ -99,4 +100,7 @@ async def image_post(
     except ImageRefused as exc:
         error = f"The image was not saved: {exc}. Choose the file again."
         return _form(request, session, owner, campaign, 422, error=error, alt_text=alt_text)
-    return RedirectResponse(f"/owner/campaigns/{campaign.id}", status.HTTP_303_SEE_OTHER)
+    done = "removed" if remove else "saved"  # the campaign page says so
+    return RedirectResponse(
+        f"/owner/campaigns/{campaign.id}?image={done}", status.HTTP_303_SEE_OTHER
+    )

@@ -33,6 +33,7 @@ from amplifier.models import Campaign, OAuthAttempt
 from amplifier.platforms.registry import declaration
 from amplifier.pledges.connectors import PlatformUnavailable
 from amplifier.pledges.pledging import (
+    AlreadyPledged,
     PledgeRefused,
     authorize_attempt,
     confirm_pledge,
@@ -61,7 +62,7 @@ from amplifier.web.consent_forms import (
 from amplifier.web.deps import MaybeWebOwner, RuntimeDep, SessionDep
 from amplifier.web.posting_words import distinct_note
 from amplifier.web.reconnect_pages import RECONNECTING, reconnect_return
-from amplifier.web.rendering import message_page, page, platform_label
+from amplifier.web.rendering import message_page, page, platform_site
 from amplifier.web.supporter_common import (
     RefusedWithBackLink,
     back_to,
@@ -165,7 +166,7 @@ def oauth_callback(
             return message_page(
                 request,
                 "No pledge was made",
-                f"You did not allow amplifier to post for you on {platform_label(platform)}, "
+                f"You did not allow amplifier to post for you on {platform_site(platform)}, "
                 "so nothing was recorded. You can change your mind from the campaign page.",
                 400,
                 back_url=campaign_path(campaign.slug),
@@ -229,7 +230,7 @@ def _consent_page(
         status_code,
         campaign=campaign,
         attempt=attempt,
-        platform_label=platform_label(attempt.platform),
+        platform_label=platform_site(attempt.platform),
         platform_max_text=declaration(attempt.platform).max_text,  # how it counts (emoji…)
         problems=problems or [],
         changed=changed,
@@ -317,15 +318,26 @@ def confirm(
                     personal_text=personal_text if personal_text is not None else consented.text,
                     problems=too_close,
                 )
-        pledge = confirm_pledge(
-            session,
-            attempt=attempt,
-            campaign=campaign,
-            now=now,
-            text=consented.text if consented else None,
-            version=consented.version if consented else None,
-            personalised=consented.personalised if consented else False,
-        )
+        try:
+            pledge = confirm_pledge(
+                session,
+                attempt=attempt,
+                campaign=campaign,
+                now=now,
+                text=consented.text if consented else None,
+                version=consented.version if consented else None,
+                personalised=consented.personalised if consented else False,
+            )
+        except AlreadyPledged as exc:
+            if not exc.made_here:  # a stranger's browser: no link to that pledge
+                raise
+            raise RefusedWithBackLink(
+                exc.title,
+                exc.message,
+                kind=exc.kind,
+                back_url=manage_path(rt, exc.pledge_id),
+                back_label="Open your pledge",
+            ) from exc
         record_contact(session, pledge, campaign, contact, now)
         consent_similarity.remember(session, pledge, campaign, rt.settings)
     assert pledge.id is not None

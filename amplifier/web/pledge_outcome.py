@@ -15,7 +15,7 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
-from amplifier.web.rendering import platform_label, supporter_status
+from amplifier.web.rendering import platform_site, supporter_status
 from amplifier.web.sentence import Link, Part
 from amplifier.web.supporter_common import safe_link
 
@@ -42,7 +42,7 @@ def pledge_outcome(
     pledge: Pledge, delivery: Delivery | None, campaign: Campaign, state: CampaignState
 ) -> tuple[Part, ...]:
     """The outcome sentence; `state` is the campaign's for the supporter (not the owner)."""
-    label = platform_label(pledge.platform)
+    label = platform_site(pledge.platform)
     if delivery is not None:
         return _delivered(delivery, label, campaign, state)
     if pledge.status == PledgeStatus.WITHDRAWN:
@@ -86,6 +86,12 @@ def pledge_outcome(
     return ("No post was made from this pledge.",)
 
 
+def _clause(error: str | None) -> str:
+    """A platform's reason as the middle of our sentence: its own final full stop dropped, so
+    the page never says "application.. Nothing else"."""
+    return (error or "").rstrip().rstrip(".") or "the platform refused it"
+
+
 def _delivered(
     delivery: Delivery, label: str, campaign: Campaign, state: CampaignState
 ) -> tuple[Part, ...]:
@@ -97,7 +103,7 @@ def _delivered(
         return ("Your post went out", *when, *link, ".")
     if status == DeliveryStatus.FAILED:
         return (
-            f"Your post could not be published: {delivery.error or 'the platform refused it'}. "
+            f"Your post could not be published: {_clause(delivery.error)}. "
             "Nothing else will be tried from your account.",
         )
     if status == DeliveryStatus.UNCONFIRMED:

@@ -42,6 +42,11 @@ def platform_label(name: str) -> str:
     return registry.label(name)
 
 
+def platform_site(name: str) -> str:
+    """The platform as a place: "signed in on Facebook", "see it on Facebook"."""
+    return registry.site(name)
+
+
 def platform_labels(names: list[str]) -> str:
     """ "X", "X and Mastodon", "X, Mastodon and Bluesky"."""
     labels = [platform_label(n) for n in names]

@@ -26,10 +26,17 @@ class RefusedWithBackLink(PledgeRefused):
     """A refusal shown with a link back to the campaign (or the pledge) it concerns."""
 
     def __init__(
-        self, title: str, message: str, *, kind: type[AmplifierError], back_url: str
+        self,
+        title: str,
+        message: str,
+        *,
+        kind: type[AmplifierError],
+        back_url: str,
+        back_label: str = "Back to the campaign page",
     ) -> None:
         super().__init__(title, message, kind=kind)
         self.back_url = back_url
+        self.back_label = back_label
 
 
 def campaign_path(slug: str) -> str:

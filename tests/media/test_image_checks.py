@@ -73,10 +73,15 @@ def test_a_file_that_is_not_an_image_is_refused_in_words(data: bytes, words: str
         clean(data)
 
 
-def test_a_truncated_image_is_refused() -> None:
-    whole = _noisy_png(64, 64)
-    with pytest.raises(ImageRefused, match=r"damaged or cut short|cannot be read"):
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_truncated_image_is_refused_in_words(kind: str) -> None:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (64, 64), bytes(range(256)) * 48).save(buffer, kind)
+    whole = buffer.getvalue()
+    with pytest.raises(ImageRefused, match=r"damaged or cut short|cannot be read") as refused:
         clean(whole[: len(whole) // 2])
+    assert "Error" not in str(refused.value)  # the owner read "(OSError)" here
+    assert str(refused.value).endswith("save it again")
 
 
 def test_a_decompression_bomb_is_refused_from_its_header_before_decoding() -> None:

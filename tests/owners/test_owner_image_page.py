@@ -50,7 +50,10 @@ def test_the_owner_adds_a_picture_on_the_web_and_visitors_see_it(
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text[:500]
-    assert "The picture with the message" in ada.browser.get(f"/owner/campaigns/{campaign_id}").text
+    back = ada.browser.get(saved.headers["location"]).text  # where the owner lands: it says so
+    assert "Picture saved: it goes out with every post, with its alt text." in back
+    assert "The picture with the message" in back
+    assert "Picture saved" not in ada.browser.get(f"/owner/campaigns/{campaign_id}").text
     own_copy = ada.browser.get(f"{form_url}/file")
     assert own_copy.status_code == 200 and own_copy.headers["content-type"] == "image/jpeg"
 

@@ -4,13 +4,14 @@ creating, the admin link, GET on POST-only addresses, and plurals."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from amplifier.campaigns.moderation import approve, reject, suspend
-from amplifier.models import Campaign, CampaignStatus, Owner
+from amplifier.models import Campaign, CampaignStatus, Delivery, Owner
 from amplifier.runtime import Runtime
 from amplifier.timeutil import utcnow
 from tests.factories import add_pledge
@@ -314,3 +315,44 @@ def test_counts_of_one_are_singular(runtime: Runtime, make_owner: MakeOwner) -> 
     assert '"supporters">1</span> pledged; the goal is 1 supporter by' in page
     assert "No posts yet · 1 supporter · 10 followers pledged" in page
     assert "1 supporters" not in page and "1 people" not in page
+
+
+def test_the_reports_offsets_have_thousands_separators(
+    runtime: Runtime, make_owner: MakeOwner
+) -> None:
+    """The trial's report read "first 31594 ms, last 31594 ms" above rows saying "+31,594 ms"."""
+    ada = make_owner("ada@example.org")
+    campaign_id, _ = _create(ada, goal="1")
+    with runtime.db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        pledge_id = add_pledge(session, campaign, 1)
+        t = utcnow() - timedelta(minutes=1)
+        campaign.release_at, campaign.status = t, CampaignStatus.RELEASED
+        session.add(campaign)
+        session.add(Delivery(pledge_id=pledge_id, campaign_id=campaign_id, status="posted",
+                             finished_at=t + timedelta(milliseconds=31_594),
+                             remote_url="https://x.example/person1/status/1"))  # fmt: skip
+    page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
+    assert "first 31,594 ms, last 31,594 ms after the release time" in page
+
+
+def test_the_posting_modes_are_told_to_the_owner_about_their_supporters(
+    make_owner: MakeOwner,
+) -> None:
+    """The owner's form offered X modes in the supporter's words ("your post … from your
+    account"), and the campaign page turned them into "they post it each supporter'sself"."""
+    ada = make_owner("ada@example.org")
+    form = ada.browser.get("/owner/campaigns/new").text
+    assert "automatic: each supporter&#39;s post is published automatically from their own" in (
+        form
+    )
+    assert "your account" not in form and "yourself" not in form
+    campaign_id, _ = _create(ada, platform_modes=["x=intent"])
+    page = ada.browser.get(f"/owner/campaigns/{campaign_id}").text
+    assert (
+        "X: intent: nothing is posted by amplifier: at the release time each supporter is "
+        "mailed a link that opens the platform with their text ready, and posts it with one tap."
+    ) in page
+    assert "Mastodon: automatic: each supporter&#39;s post is published automatically" in page
+    assert "sself" not in page and " for you" not in page

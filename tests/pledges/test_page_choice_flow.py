@@ -89,9 +89,11 @@ def test_one_page_is_shown_to_confirm(
         listing = authorize(browser, web.url, campaign.slug, Supporter("ben", PLATFORM, 80))
         assert listing.status_code == 200 and "Which Page should post?" in listing.text
         assert listing.text.count('name="account_id"') == 1 and "Ben Page" in listing.text
+        assert "You are signed in on Facebook as" in listing.text  # not "on Facebook Page"
         consent = choose_account(browser, web.url, listing, "")
         assert consent.status_code == 200 and "Confirm your pledge" in consent.text
         assert "ben.page" in consent.text
+        assert "You are signed in on Facebook as" in consent.text
 
 
 def test_no_page_at_all_says_what_to_do_and_keeps_nothing(

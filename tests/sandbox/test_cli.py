@@ -49,3 +49,16 @@ def test_cli_ready_json_and_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_amplifier_sandbox_help_lists_the_emulators_options() -> None:
+    """`amplifier sandbox --help` used to print only `--help` itself, though it says to use it."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "amplifier", "sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    for option in ("--latency-ms", "--x-port", "--x-app-name", "--tumblr-app-name"):
+        assert option in shown.stdout

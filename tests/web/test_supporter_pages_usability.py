@@ -110,7 +110,7 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
         (CampaignStatus.ARMED, None): "The goal was reached (1 supporter of 1)",
         (CampaignStatus.RELEASING, None): "Preparing the release: no post has left yet",
         (CampaignStatus.RELEASING, past): "The posts are going out now: 1 of 1 post published",
-        (CampaignStatus.RELEASED, past): "Released: 1 post went out",
+        (CampaignStatus.RELEASED, past): "Released: 1 post went out at",  # not "together"
         (CampaignStatus.FAILED, past): "Did not reach its goal",
         (CampaignStatus.CANCELLED, past): "Cancelled by its organiser",
     }
@@ -127,6 +127,19 @@ def test_closed_campaigns_show_their_state_not_a_countdown(runtime: Runtime, web
     )
     html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
     assert "the goal is being checked" in html and "Pledging closes" not in html
+
+
+def test_a_release_where_nothing_went_out_does_not_say_it_went_out(
+    runtime: Runtime, web: LiveWeb
+) -> None:
+    campaign = factories.new_campaign(runtime, goal=2)
+    for pledge_id in _pledges(runtime, campaign, 2):
+        _delivery(runtime, campaign, pledge_id, status="failed", error="the account is suspended")
+    past = utcnow() - timedelta(minutes=5)
+    factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED, release_at=past)
+    html = requests.get(f"{web.url}/c/{campaign.slug}", timeout=5).text
+    assert "Released at " in html and ", but none of its 2 posts could be published." in html
+    assert "went out" not in html
 
 
 def test_platforms_are_named_by_their_labels(runtime: Runtime, web: LiveWeb) -> None:
@@ -257,7 +270,8 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
         remote_url="https://x.example/person0/status/1",
         finished_at=utcnow(),
     )
-    _delivery(runtime, campaign, failed, status="failed", error="the account is suspended")
+    # a platform's reason often ends with its own full stop: the sentence keeps one
+    _delivery(runtime, campaign, failed, status="failed", error="the account is suspended.")
     _delivery(runtime, campaign, waiting, status="pending")
     _delivery(runtime, campaign, odd, status="posted", remote_url="javascript:alert(1)")
     factories.update_campaign(runtime, campaign.id, status=CampaignStatus.RELEASED)
@@ -273,7 +287,7 @@ def test_manage_page_shows_the_outcome_of_the_post(runtime: Runtime, web: LiveWe
     assert "Your post went out" in page
     assert 'href="https://x.example/person0/status/1"' in page
     assert 'id="pledge-status">posted<' in page  # not "pledged" once the post is out
-    assert "could not be published: the account is suspended" in manage(failed)
+    assert "could not be published: the account is suspended. Nothing else" in manage(failed)
     assert 'id="pledge-status">could not be posted<' in manage(failed)
     assert "waiting to be sent" in manage(waiting)
     assert 'id="pledge-status">waiting to be sent<' in manage(waiting)

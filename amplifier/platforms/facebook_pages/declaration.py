@@ -32,6 +32,7 @@ DAY_S = 24 * 3600.0
 class FacebookPages(Declaration[FacebookPagesSettings]):
     name = "facebook_pages"
     label = "Facebook Page"
+    site = "Facebook"
     max_text = f"{MAX_CHARACTERS:,} characters; a link counts as the characters it has."
     rules = (
         "Facebook no longer lets apps post on a person's own timeline: supporters post as a "

@@ -151,7 +151,8 @@ def _graph_error(
     where = f"{label} (error {code})" if code is not None else label
     if code in AUTH_CODES or (code is None and found.get("type") == "OAuthException"):
         return AuthExpired(
-            f"{where} no longer lets this account post: {said}. The supporter must reconnect.",
+            f"{where} no longer lets this account post: {said.rstrip('.')}. "
+            "The supporter must reconnect.",
             status=status,
         )
     if code in THROTTLE_CODES or status == 429:

@@ -35,17 +35,26 @@ def _page(state: HostState, title: str, body: str, status: int = 200) -> web.Res
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def _article(post: Post) -> str:
+def _article(post: Post, author: str | None = None) -> str:
     media = "".join(
         f"<figure>[{escape(m.media_type)}, {m.size:,} bytes]"
         f"<figcaption>{escape(m.description or 'no description')}</figcaption></figure>"
         for m in post.media
     )
+    name = escape(author or post.username)
     return (
-        f"<article><strong>@{escape(post.username)}</strong>\n{escape(post.text)}\n{media}"
+        f"<article><strong>@{name}</strong>\n{escape(post.text)}\n{media}"
         f'<small><time datetime="{iso(post.created_at)}">{iso(post.created_at)}</time>'
         f" · post {escape(post.id)}</small></article>"
     )
+
+
+def show_post(state: HostState, post: Post | None, author: str | None = None) -> web.Response:
+    """A post's page (its text, each picture with its alt text) or the 404 page, for emulators
+    whose post addresses need their own look-up; `author` is the name the address shows."""
+    if post is None:
+        return _page(state, "Post not found", "<h1>This post does not exist</h1>", 404)
+    return _page(state, f"@{author or post.username}", _article(post, author))
 
 
 async def post_page(request: web.Request) -> web.Response:
@@ -53,9 +62,9 @@ async def post_page(request: web.Request) -> web.Response:
     state = host_state(request)
     post = state.posts_by_id.get(request.match_info["id"])
     username = request.match_info.get("username")
-    if post is None or (username is not None and post.username.lower() != username.lower()):
-        return _page(state, "Post not found", "<h1>This post does not exist</h1>", 404)
-    return _page(state, f"@{post.username}", _article(post))
+    if post is not None and username is not None and post.username.lower() != username.lower():
+        post = None
+    return show_post(state, post)
 
 
 async def profile_page(request: web.Request) -> web.Response:

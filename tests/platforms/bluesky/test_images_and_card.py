@@ -15,7 +15,8 @@ import requests
 from PIL import Image
 from sqlmodel import select
 
-from amplifier.campaigns.lifecycle import CampaignCreate, create_campaign
+from amplifier.campaigns.lifecycle import create_campaign
+from amplifier.campaigns.rules import CampaignCreate
 from amplifier.media.attach import attach_image
 from amplifier.media.images import ImageRefused
 from amplifier.models import Campaign, Delivery, DeliveryStatus, Pledge
@@ -136,6 +137,10 @@ def test_an_image_post_carries_the_blob_with_alt_text_and_aspect_ratio(
         assert [m["description"] for m in post["media"]] == [ALT]
     rows = _deliveries(runtime, campaign.id)
     assert all(d.status == DeliveryStatus.POSTED and d.staged_until for d in rows)
+    for row in rows:  # the report's link opens the post with its picture and alt text
+        assert row.remote_url is not None
+        shown = requests.get(row.remote_url, timeout=5)
+        assert shown.status_code == 200 and "image/png" in shown.text and ALT in shown.text
 
 
 def test_an_upload_collected_before_t_is_uploaded_again(runtime: Runtime, base: str) -> None:

@@ -10,7 +10,6 @@ Record keys are TIDs (https://atproto.com/specs/tid); a post's id in the sandbox
 from __future__ import annotations
 
 import time
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -20,6 +19,7 @@ from amplifier.sandbox.emulators.bluesky.dpop import ProofError
 from amplifier.sandbox.emulators.bluesky.oauth import AtprotoAuthorizationServer
 from amplifier.sandbox.kit.dialect import AuthFailure, Dialect, Snowflake
 from amplifier.sandbox.kit.faults import RateLimits
+from amplifier.sandbox.kit.post_pages import show_post
 from amplifier.sandbox.kit.state import AccessToken, HostState, User, now
 from amplifier.sandbox.kit.web_util import host_state
 
@@ -117,14 +117,4 @@ async def post_page(request: web.Request) -> web.Response:
     handle, rkey = request.match_info["handle"], request.match_info["rkey"]
     user = identity.user_by_actor(state, handle)
     uri = f"at://{identity.did_of(state, user)}/app.bsky.feed.post/{rkey}" if user else ""
-    post = state.posts_by_id.get(uri)
-    if post is None:
-        return web.Response(
-            text="<h1>This post does not exist</h1>", status=404, content_type="text/html"
-        )
-    html = (
-        "<!doctype html><meta charset='utf-8'><title>Post</title>"
-        "<p><small>amplifier sandbox: an emulated Bluesky server, not the real one</small></p>"
-        f"<article><strong>@{escape(handle)}</strong><p>{escape(post.text)}</p></article>"
-    )
-    return web.Response(text=html, content_type="text/html")
+    return show_post(state, state.posts_by_id.get(uri), author=handle)

@@ -14,6 +14,10 @@ from amplifier.sandbox.kit.dialect import Emulator
 class PagesSettings:
     client_id: str = field(default="fb-sandbox-app", metadata={"help": "the app id"})
     client_secret: str = field(default="fb-sandbox-secret", metadata={"help": "the app secret"})
+    app_name: str = field(
+        default="amplifier (sandbox)",
+        metadata={"help": "the name the app was registered under: the consent screen shows it"},
+    )
 
 
 EMULATOR = Emulator(

@@ -18,6 +18,10 @@ class LinkedInSettings:
     client_id: str | None = field(default=None, metadata={"help": "default: random"})
     client_secret: str | None = field(default=None, metadata={"help": "default: random"})
     token_ttl: int = field(default=5_184_000, metadata={"help": "seconds (LinkedIn: 60 days)"})
+    app_name: str = field(
+        default="amplifier (sandbox)",
+        metadata={"help": "the name the app was registered under: the consent screen shows it"},
+    )
 
     def __post_init__(self) -> None:
         if not self.client_id:

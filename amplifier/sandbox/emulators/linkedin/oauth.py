@@ -52,6 +52,7 @@ class LinkedInAuthorizationServer(oauth.AuthorizationServer):
     revoke_answer: dict[str, Any] = {}
 
     def __init__(self, settings: LinkedInSettings) -> None:
+        self.app_name = settings.app_name
         self.client_id = settings.client_id or ""
         self.client_secret = settings.client_secret or ""
         self.tokens = TokenPolicy("Bearer", settings.token_ttl, refresh_scope=None)
@@ -82,7 +83,7 @@ class LinkedInAuthorizationServer(oauth.AuthorizationServer):
             )
         return oauth.AuthorizeRequest(
             client_id=self.client_id,
-            app_name="App " + self.client_id[:8],
+            app_name=self.app_name,
             label="LinkedIn",
             redirect_uri=redirect_uri,
             state=st,

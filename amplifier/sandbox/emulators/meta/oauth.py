@@ -29,6 +29,7 @@ LONG_TTL_S = 5_184_000
 class AppSettings(Protocol):
     client_id: str
     client_secret: str
+    app_name: str
 
 
 class MetaAuthorizationServer(oauth.AuthorizationServer):
@@ -55,7 +56,7 @@ class MetaAuthorizationServer(oauth.AuthorizationServer):
         scopes = [s for s in query.get("scope", "").replace(" ", ",").split(",") if s]
         return oauth.AuthorizeRequest(
             client_id=self.settings.client_id,
-            app_name="amplifier (sandbox)",
+            app_name=self.settings.app_name,
             label=self.label,
             redirect_uri=redirect_uri,
             state=query.get("state"),

@@ -14,6 +14,10 @@ from amplifier.sandbox.kit.dialect import Emulator
 class ThreadsSettings:
     client_id: str = field(default="threads-sandbox-app", metadata={"help": "the Threads app id"})
     client_secret: str = field(default="threads-sandbox-secret", metadata={"help": "its secret"})
+    app_name: str = field(
+        default="amplifier (sandbox)",
+        metadata={"help": "the name the app was registered under: the consent screen shows it"},
+    )
 
 
 EMULATOR = Emulator(

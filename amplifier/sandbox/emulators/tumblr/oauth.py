@@ -45,6 +45,7 @@ class TumblrAuthorizationServer(oauth.AuthorizationServer):
     revoke_answer: dict[str, Any] = {"meta": {"status": 200, "msg": "OK"}, "response": []}
 
     def __init__(self, settings: TumblrSettings) -> None:
+        self.app_name = settings.app_name
         self.client_id = settings.client_id or ""
         self.client_secret = settings.client_secret or ""
         self.tokens = TokenPolicy("bearer", settings.token_ttl, refresh_scope="offline_access")
@@ -66,7 +67,7 @@ class TumblrAuthorizationServer(oauth.AuthorizationServer):
             oauth.redirect_error(redirect_uri, st, "invalid_scope")
         return oauth.AuthorizeRequest(
             client_id=self.client_id,
-            app_name="App " + self.client_id[:8],
+            app_name=self.app_name,
             label="Tumblr",
             redirect_uri=redirect_uri,
             state=st,

@@ -52,6 +52,7 @@ class XAuthorizationServer(oauth.AuthorizationServer):
     revoke_answer = {"revoked": True}
 
     def __init__(self, settings: XSettings) -> None:
+        self.app_name = settings.app_name
         self.client_id = settings.client_id or ""
         self.client_secret = settings.client_secret or ""
         self.tokens = TokenPolicy("bearer", settings.token_ttl, refresh_scope="offline.access")
@@ -81,7 +82,7 @@ class XAuthorizationServer(oauth.AuthorizationServer):
             oauth.redirect_error(redirect_uri, st, "invalid_scope")
         return oauth.AuthorizeRequest(
             client_id=self.client_id,
-            app_name="App " + self.client_id[:8],
+            app_name=self.app_name,
             label="X",
             redirect_uri=redirect_uri,
             state=st,
