@@ -41,7 +41,8 @@ codes and red lines. So no domain module knows a status code or a page title's m
                                 serves every step of the round trip; MessageChanged (Conflict)
                                 and PersonalTextRefused (InvalidInput) in campaigns/consent.py;
                                 NoAccount in pledges/account_choice.py (no Page or blog to
-                                post as, after the platform's sign-in)
+                                post as, after the platform's sign-in); AlreadyPledged
+                                (Conflict) in pledges/pledging.py, which knows the pledge
 
 A member's kind is the first kind in its class's method resolution order (`kind` below), so a
 class lists its kind first: `class WrongState(Conflict, ModerationError)`.
