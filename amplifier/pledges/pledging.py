@@ -8,10 +8,7 @@ conditional UPDATE, so a double-submitted consent form yields one pledge, not tw
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
@@ -35,7 +32,12 @@ from amplifier.models import (
     Pledge,
     PledgeStatus,
 )
-from amplifier.platforms.base import PlatformAdapter, PlatformError, TokenSet
+from amplifier.platforms.base import PlatformAdapter, PlatformError
+from amplifier.pledges.tokens import HoldsTokens as HoldsTokens
+from amplifier.pledges.tokens import decrypt_extras as decrypt_extras
+from amplifier.pledges.tokens import encrypt_extras as encrypt_extras
+from amplifier.pledges.tokens import store_tokens as store_tokens
+from amplifier.pledges.tokens import tokens_of as tokens_of
 
 
 class PledgeRefused(AmplifierError):
@@ -313,55 +315,6 @@ def withdraw(session: Session, *, pledge: Pledge, campaign: Campaign, now: datet
     pledge.withdrawn_at = now
     _drop_tokens(pledge)
     session.add(pledge)
-
-
-class HoldsTokens(Protocol):
-    """A pledge's token columns: a `Pledge`, or a row read without the ORM (release/claims.py)."""
-
-    @property
-    def access_token_enc(self) -> str | None: ...
-    @property
-    def refresh_token_enc(self) -> str | None: ...
-    @property
-    def token_expires_at(self) -> datetime | None: ...
-    @property
-    def token_scope(self) -> str | None: ...
-    @property
-    def token_extras_enc(self) -> str | None: ...
-
-
-def tokens_of(pledge: HoldsTokens, cipher: TokenCipher) -> TokenSet:
-    if pledge.access_token_enc is None:
-        raise ValueError("this pledge holds no token any more")
-    return TokenSet(
-        access_token=cipher.decrypt(pledge.access_token_enc),
-        refresh_token=cipher.decrypt_optional(pledge.refresh_token_enc),
-        expires_at=pledge.token_expires_at,
-        scope=pledge.token_scope,
-        extras=decrypt_extras(pledge.token_extras_enc, cipher),
-    )
-
-
-def encrypt_extras(extras: Mapping[str, str], cipher: TokenCipher) -> str | None:
-    """`TokenSet.extras` as the token cipher's ciphertext of sorted JSON; None when empty."""
-    return cipher.encrypt(json.dumps(dict(extras), sort_keys=True)) if extras else None
-
-
-def decrypt_extras(stored: str | None, cipher: TokenCipher) -> dict[str, str]:
-    if stored is None:
-        return {}
-    loaded = json.loads(cipher.decrypt(stored))
-    if not isinstance(loaded, dict):
-        raise ValueError("a pledge's token extras are not a JSON object")
-    return {str(k): str(v) for k, v in loaded.items()}
-
-
-def store_tokens(pledge: Pledge, tokens: TokenSet, cipher: TokenCipher) -> None:
-    pledge.access_token_enc = cipher.encrypt(tokens.access_token)
-    pledge.refresh_token_enc = cipher.encrypt_optional(tokens.refresh_token)
-    pledge.token_extras_enc = encrypt_extras(tokens.extras, cipher)
-    pledge.token_expires_at = tokens.expires_at
-    pledge.token_scope = tokens.scope
 
 
 # an OAuthAttempt's status while a supporter signs in to delete their post (take_back.py)

@@ -370,14 +370,9 @@ class BlueskyAdapter:
         return await self.create_async(session, tokens, text, idempotency_key=idempotency_key)
 
     async def create_async(
-        self,
-        session: aiohttp.ClientSession,
-        tokens: TokenSet,
-        text_: str,
-        *,
-        idempotency_key: str,
-        embed: Mapping[str, Any] | None = None,
-    ) -> PublishedPost:
+        self, session: aiohttp.ClientSession, tokens: TokenSet, text_: str, *,
+        idempotency_key: str, embed: Mapping[str, Any] | None = None,
+    ) -> PublishedPost:  # fmt: skip
         """The post under the delivery's record key, with `embed` (images or a card); a key
         already taken by our post with this text (an earlier try) returns that post."""
         _, did = self._session_key(tokens)
